@@ -1,0 +1,27 @@
+# The dev loop as code. `make run` and `make test` each set up everything they need on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: run test lint bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+run: $(BIN)/.installed  ## start the tracker (alerts print to the terminal until Telegram is configured)
+	$(BIN)/tracker run
+
+test: $(BIN)/.installed lint  ## lint, then the whole test suite against the fake Hub and fake Telegram
+	$(BIN)/pytest -q
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check tracker tests bench
+
+bench: $(BIN)/.installed  ## the performance benchmarks (numbers, not pass/fail)
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,102 @@
+"""Shared fixtures: the fake Hub, an isolated environment, and running the `tracker` CLI as a user would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.hub import FakeHub
+
+TRACKER = str(Path(sys.executable).parent / "tracker")
+
+TEST_WATCHLIST = """
+[[lab]]
+name = "DeepSeek"
+orgs = ["deepseek-ai"]
+country = "China"
+region = "China"
+
+[[lab]]
+name = "Qwen (Alibaba)"
+orgs = ["Qwen"]
+country = "China"
+region = "China"
+aliases = ["qwen", "alibaba"]
+
+[[lab]]
+name = "Zhipu / Z.ai"
+orgs = ["zai-org"]
+country = "China"
+region = "China"
+aliases = ["zhipu", "glm"]
+
+[[lab]]
+name = "OpenAI"
+orgs = ["openai"]
+country = "United States"
+region = "North America"
+"""
+
+
+@pytest.fixture
+def fake_hub() -> Iterator[FakeHub]:
+    with FakeHub() as hub:
+        yield hub
+
+
+@dataclass
+class Tracker:
+    """Runs the installed `tracker` command in an isolated working directory with its own environment."""
+
+    cwd: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def db_path(self) -> Path:
+        return self.cwd / "state" / "tracker.db"
+
+    def run(self, *args: str, timeout: float = 60, check: bool = False) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run([TRACKER, *args], cwd=self.cwd, env=self.env, capture_output=True, text=True,
+                                timeout=timeout)
+        if check and result.returncode != 0:
+            raise AssertionError(f"tracker {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
+        return result
+
+    def popen(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen([TRACKER, *args], cwd=self.cwd, env=self.env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+
+def base_env(home: Path) -> dict[str, str]:
+    """A clean environment: nothing of the developer's Hub login or Telegram settings leaks in."""
+    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "SYSTEMROOT", "TMPDIR")}
+    return {
+        **keep,
+        "HOME": str(home),
+        "HF_HOME": str(home / "hf-home"),
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+        "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+@pytest.fixture
+def tracker(tmp_path: Path, fake_hub: FakeHub) -> Tracker:
+    """The CLI wired to the fake Hub, a fresh SQLite store and a small watchlist."""
+    work = tmp_path / "work"
+    work.mkdir()
+    watchlist = work / "watchlist.toml"
+    watchlist.write_text(TEST_WATCHLIST, encoding="utf-8")
+    env = base_env(tmp_path)
+    env.update({
+        "HF_ENDPOINT": fake_hub.url,
+        "TRACKER_WATCHLIST": str(watchlist),
+        "TRACKER_POLL_INTERVAL": "1",
+    })
+    return Tracker(cwd=work, env=env)

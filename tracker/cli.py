@@ -1,0 +1,159 @@
+"""The `tracker` command line: argument parsing and dispatch; each command's work lives elsewhere."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+from tracker.config import ConfigError, Settings, load_settings
+from tracker.db import StoreError
+from tracker.watchlist import WatchlistError
+
+ACTIVE_HELP = (
+    "Active parameters count everything used per token, including the input embedding and the output "
+    "head (the convention of Qwen, Kimi and DeepSeek); dense models have active = total."
+)
+
+
+class UsageError(Exception):
+    """A bad argument; shown as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser (also used to check that the README documents every command)."""
+    from tracker import commands
+
+    parser = _Parser(
+        prog="tracker",
+        description="Release Tracker: new open-weight model releases on the Hugging Face Hub, told within "
+        "minutes. " + ACTIVE_HELP,
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more (debug level)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    run = sub.add_parser("run", help="the long-running tracker: polls, alerts, answers the bot")
+    run.set_defaults(handler=commands.cmd_run)
+
+    poll = sub.add_parser("poll", help="one poll cycle now, then deliver its alerts")
+    poll.set_defaults(handler=commands.cmd_poll)
+
+    hist = sub.add_parser("history", help="stored releases, newest first", description=ACTIVE_HELP)
+    add_filter_arguments(hist)
+    hist.add_argument("--limit", type=_positive_int, default=20, help="how many (default 20)")
+    hist.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    hist.set_defaults(handler=commands.cmd_history)
+
+    inspect = sub.add_parser("inspect", help="fetch one repo from the Hub now and show its facts",
+                             description=ACTIVE_HELP)
+    inspect.add_argument("repo_id", metavar="REPO_ID", help="e.g. Qwen/Qwen3-30B-A3B")
+    inspect.add_argument("--format", choices=("text", "json"), default="text")
+    inspect.set_defaults(handler=commands.cmd_inspect)
+
+    labs = sub.add_parser("labs", help="the watchlist of labs and their organisations")
+    labs.add_argument("--format", choices=("table", "json"), default="table")
+    labs.set_defaults(handler=commands.cmd_labs)
+
+    config = sub.add_parser("config", help="the effective settings, secrets redacted")
+    config.set_defaults(handler=commands.cmd_config)
+    return parser
+
+
+def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
+    """The release filters shared by history, export and feed."""
+    parser.add_argument("--lab", action="append", default=[], help="lab name or alias (repeatable)")
+    parser.add_argument("--org", action="append", default=[], help="Hub organisation (repeatable)")
+    parser.add_argument("--since", type=_date_arg, help="released on or after DATE (YYYY-MM-DD or ISO 8601)")
+    parser.add_argument("--until", type=_until_arg, help="released on or before DATE")
+    parser.add_argument("--min-params", type=_params_arg, metavar="N", help="at least N parameters: 7B, 1.5b, 500M")
+    parser.add_argument("--license", action="append", default=[], metavar="ID", help="license id (repeatable)")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _params_arg(text: str) -> int:
+    from tracker.facts import parse_param_count
+
+    value = parse_param_count(text)
+    if value is None or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a parameter count (try 7B, 1.5b, 500M or 7000000000)")
+    return value
+
+
+def _date_arg(text: str):  # noqa: ANN202
+    from tracker.timeparse import parse_date
+
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _until_arg(text: str):  # noqa: ANN202
+    from tracker.timeparse import parse_date
+
+    try:
+        return parse_date(text, end_of_day=True)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # Library loggers print request URLs at INFO; a token is never in a URL, but keep them quiet.
+    for noisy in ("httpx", "httpx2", "huggingface_hub", "apscheduler", "telegram", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `tracker` console script."""
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    _setup_logging(args.verbose)
+    handler: Callable[[argparse.Namespace, Settings], int] = args.handler
+    try:
+        settings = load_settings()
+        return handler(args, settings)
+    except (ConfigError, WatchlistError, StoreError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # noqa: BLE001  (a person gets one line; -v shows the details)
+        logging.getLogger("tracker").debug("unexpected error", exc_info=True)
+        print(f"error: unexpected {type(exc).__name__}: {str(exc)[:200]} (run with -v for details)",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

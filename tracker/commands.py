@@ -1,0 +1,150 @@
+"""What each `tracker` command does, given parsed arguments and the settings."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from typing import Any
+
+from tracker.config import Settings
+from tracker.store import Store
+from tracker.watchlist import Watchlist, load_watchlist
+
+_REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9._-]{1,96}$")
+
+
+def open_store(settings: Settings) -> Store:
+    return Store.open(settings.database_url)
+
+
+def make_hub(settings: Settings):  # noqa: ANN201  (keeps huggingface_hub out of fast commands' imports)
+    from tracker.hub import HubClient
+
+    token = settings.hf_token.get_secret_value() if settings.hf_token else None
+    return HubClient(settings.hf_endpoint, token, settings.hub_timeout, settings.state_dir / "hf-cache")
+
+
+def make_poller(settings: Settings, store: Store, watchlist: Watchlist):  # noqa: ANN201
+    from tracker.poll import Poller
+
+    return Poller(make_hub(settings), store, watchlist, workers=settings.hub_workers)
+
+
+def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
+    """One poll cycle, then the alerts it produced (and any left from before) are delivered."""
+    from tracker.runtime import deliver_once
+
+    watchlist = load_watchlist(settings.watchlist)
+    store = open_store(settings)
+    report = make_poller(settings, store, watchlist).run_cycle()
+    delivered = deliver_once(settings, store)
+    failed = len(report.orgs_failed)
+    print(
+        f"polled {len(report.orgs_ok)} of {len(report.orgs_ok) + failed} organisations: "
+        f"{report.new} new releases, {report.alerts} alerts, {delivered} delivered"
+        + (f", {failed} failed ({', '.join(sorted(report.orgs_failed))})" if failed else ""),
+        file=sys.stderr,
+    )
+    return 1 if report.all_failed else 0
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """The long-running tracker, until interrupted."""
+    import asyncio
+
+    from tracker.runtime import run_forever
+
+    watchlist = load_watchlist(settings.watchlist)
+    store = open_store(settings)
+    asyncio.run(run_forever(settings, store, watchlist))
+    return 0
+
+
+def history_filter(args: argparse.Namespace, settings: Settings, limit: int | None):  # noqa: ANN201
+    """The HistoryFilter the shared filter arguments describe; unknown lab names are an error."""
+    from tracker.cli import UsageError
+    from tracker.queries import HistoryFilter
+
+    labs: list[str] = []
+    if args.lab:
+        watchlist = load_watchlist(settings.watchlist)
+        for name in args.lab:
+            lab = watchlist.find_lab(name)
+            if lab is None:
+                known = ", ".join(lab.name for lab in watchlist.labs)
+                raise UsageError(f"unknown lab {name!r}; known labs: {known}")
+            labs.append(lab.name)
+    return HistoryFilter(labs=tuple(labs), orgs=tuple(args.org), since=args.since, until=args.until,
+                         min_params=args.min_params, licenses=tuple(args.license), limit=limit)
+
+
+def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
+    from tracker import output, queries
+    from tracker.views import RECORD_FIELDS, record
+
+    store = open_store(settings)
+    rows = queries.history(store, history_filter(args, settings, args.limit))
+    records = [record(row, settings.hf_endpoint) for row in rows]
+    if args.format == "json":
+        output.write_json(records, sys.stdout)
+    elif args.format == "csv":
+        output.write_csv(records, sys.stdout, RECORD_FIELDS)
+    elif not records:
+        print("No releases stored yet match. Run `tracker poll` to fetch them.", file=sys.stderr)
+    else:
+        output.write_table(output.history_table_rows(records), output.HISTORY_HEADERS, sys.stdout)
+    return 0
+
+
+def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
+    from tracker.cli import UsageError
+    from tracker.hub import HubError
+    from tracker.poll import facts_for
+    from tracker.render import render
+    from tracker.store import row_from_hub
+    from tracker.views import card, record
+
+    repo_id = args.repo_id.strip().strip("/")
+    if repo_id.startswith(("https://", "http://")):
+        repo_id = repo_id.split("://", 1)[1].split("/", 1)[-1]
+    if not _REPO_ID.match(repo_id):
+        raise UsageError(f"{args.repo_id!r} is not a Hub repo id (expected ORG/NAME, e.g. Qwen/Qwen3-8B)")
+    hub = make_hub(settings)
+    try:
+        model = hub.model(repo_id)
+    except HubError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    config, problem = hub.config(model.repo_id, model.sha)
+    watchlist = load_watchlist(settings.watchlist)
+    row = row_from_hub(model, facts_for(model, config, problem), watchlist.lab_for_org(model.org))
+    if args.format == "json":
+        data: dict[str, Any] = record(row, settings.hf_endpoint)
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        print(render("inspect.txt", **card(row, settings.hf_endpoint)))
+    return 0
+
+
+def cmd_labs(args: argparse.Namespace, settings: Settings) -> int:
+    from tracker import output
+
+    watchlist = load_watchlist(settings.watchlist)
+    if args.format == "json":
+        output.write_json([{"name": lab.name, "slug": lab.slug, "orgs": list(lab.orgs), "country": lab.country,
+                            "region": lab.region, "aliases": list(lab.aliases)} for lab in watchlist.labs],
+                          sys.stdout)
+        return 0
+    rows = [[lab.name, ", ".join(lab.orgs), lab.country, lab.region] for lab in watchlist.labs]
+    output.write_table(rows, ("lab", "organisations", "country", "region"), sys.stdout)
+    return 0
+
+
+def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
+    shown = settings.redacted()
+    width = max(len(k) for k in shown)
+    for key, value in shown.items():
+        print(f"{key.ljust(width)}  {value}")
+    return 0

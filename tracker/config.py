@@ -1,0 +1,130 @@
+"""Settings: one typed object built from the environment (and a `.env` file) at start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///state/tracker.db"
+
+
+class ConfigError(Exception):
+    """A setting has a value we cannot use; the message says which and why."""
+
+
+class Settings(BaseSettings):
+    """Everything the tracker can be told, each field read from the environment variable in its alias."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=False)
+
+    hf_endpoint: str = Field("https://huggingface.co", validation_alias="HF_ENDPOINT")
+    hf_token: SecretStr | None = Field(None, validation_alias="HF_TOKEN")
+    database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias="TRACKER_DATABASE_URL")
+    poll_interval: float = Field(300, validation_alias="TRACKER_POLL_INTERVAL")
+    watchlist: Path | None = Field(None, validation_alias="TRACKER_WATCHLIST")
+    state_dir: Path = Field(Path("state"), validation_alias="TRACKER_STATE_DIR")
+    hub_timeout: float = Field(30, validation_alias="TRACKER_HUB_TIMEOUT")
+    hub_workers: int = Field(6, validation_alias="TRACKER_HUB_WORKERS")
+    site_dir: Path | None = Field(None, validation_alias="TRACKER_SITE_DIR")
+
+    telegram_bot_token: SecretStr | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")
+    telegram_channel: str | None = Field(None, validation_alias="TELEGRAM_CHANNEL")
+    telegram_api_url: str = Field("https://api.telegram.org", validation_alias="TELEGRAM_API_URL")
+    telegram_channel_lang: str = Field("en", validation_alias="TELEGRAM_CHANNEL_LANG")
+    telegram_topics: bool = Field(False, validation_alias="TELEGRAM_TOPICS")
+    wave_window_minutes: float = Field(30, validation_alias="TRACKER_WAVE_WINDOW")
+    admins: Annotated[list[int], NoDecode] = Field(default_factory=list, validation_alias="TRACKER_ADMINS")
+
+    @field_validator("poll_interval")
+    @classmethod
+    def _interval_positive(cls, value: float) -> float:
+        if value < 1:
+            raise ValueError("must be at least 1 second")
+        return value
+
+    @field_validator("hub_workers")
+    @classmethod
+    def _workers_range(cls, value: int) -> int:
+        if not 1 <= value <= 32:
+            raise ValueError("must be between 1 and 32")
+        return value
+
+    @field_validator("hf_endpoint", "telegram_api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("telegram_channel_lang")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in ("en", "it"):
+            raise ValueError("must be 'en' or 'it'")
+        return value
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _parse_admins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [p for p in value.replace(";", ",").replace(" ", ",").split(",") if p]
+            try:
+                return [int(p) for p in parts]
+            except ValueError:
+                raise ValueError("must be Telegram user ids separated by commas") from None
+        return value
+
+    @field_validator("hf_token", "telegram_bot_token", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @property
+    def telegram_enabled(self) -> bool:
+        """True when the bot has a token: alerts then go to Telegram instead of the terminal."""
+        return self.telegram_bot_token is not None
+
+    def redacted(self) -> dict[str, str]:
+        """The effective settings by environment name, secrets shown only as set or not set."""
+        shown: dict[str, str] = {}
+        for name, field in type(self).model_fields.items():
+            alias = field.validation_alias
+            env_name = alias if isinstance(alias, str) else name.upper()
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                text = "***** (set)"
+            elif value is None:
+                text = "(not set)"
+            elif isinstance(value, list):
+                text = ",".join(str(v) for v in value) or "(none)"
+            else:
+                text = str(value)
+            if name == "database_url":
+                text = _redact_url_password(text)
+            shown[env_name] = text
+        return shown
+
+
+def _redact_url_password(url: str) -> str:
+    """Hide the password in a SQLAlchemy URL such as postgresql://user:pw@host/db."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    creds, _, host = rest.rpartition("@")
+    user = creds.split(":", 1)[0]
+    return f"{scheme}://{user}:*****@{host}" if ":" in creds else url
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings once; a bad value raises ConfigError naming the variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"]) or "settings"
+            problems.append(f"{loc}: {err['msg']}")
+        raise ConfigError("invalid configuration: " + "; ".join(problems)) from None

@@ -1,0 +1,77 @@
+"""Opening the database: engine, SQLite pragmas and schema migrations (Alembic)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, event, inspect, text
+from sqlmodel import create_engine
+
+log = logging.getLogger(__name__)
+
+# The newest migration's revision id; kept here so that opening an up-to-date store costs one query
+# instead of importing Alembic. tests/test_store.py checks it equals Alembic's head.
+SCHEMA_HEAD = "0001"
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+class StoreError(Exception):
+    """The database cannot be opened or upgraded; the message says why, without credentials."""
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; for SQLite, the folder is created and WAL plus a busy timeout are set."""
+    connect_args: dict[str, Any] = {}
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1] if "///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        connect_args = {"check_same_thread": False, "timeout": 30}
+    try:
+        engine = create_engine(url, connect_args=connect_args)
+    except Exception as exc:  # noqa: BLE001  (SQLAlchemy raises many kinds for a bad URL)
+        raise StoreError(f"cannot use database URL: {type(exc).__name__}") from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision the database is at, or None for an empty database."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema up to date; a store that already is costs one query."""
+    try:
+        if current_revision(engine) == SCHEMA_HEAD:
+            return
+    except Exception as exc:  # noqa: BLE001
+        raise StoreError(f"cannot open the database: {_short(exc)}") from None
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        log.info("upgrading the database schema to %s", SCHEMA_HEAD)
+        command.upgrade(config, "head")
+
+
+def _short(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:200]

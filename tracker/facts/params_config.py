@@ -1,0 +1,305 @@
+"""Parameter counts computed from a config.json, architecture by architecture.
+
+Each decoder layer is attention + MLP (dense or mixture-of-experts) + norms; the model adds the input
+embedding, the output head (unless tied) and a final norm. Per-family differences (biases, latent attention,
+qk-norms, which layers are MoE, shared experts, per-layer lists) are read from `FAMILIES` and the config.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tracker.facts.config_reader import MAX_LAYERS, ConfigError, ConfigView, text_view
+
+
+@dataclass(frozen=True)
+class Family:
+    """How one model_type builds its layers, where it differs from a Llama-style decoder."""
+
+    qkv_bias: bool | None = None  # None: read attention_bias
+    o_bias: bool | None = None  # None: read attention_out_bias, else attention_bias
+    qk_norm: str = "flag"  # "none" | "head" (one head_dim vector each) | "full" (n*d and kv*d) | "flag"
+    mla: bool = False  # DeepSeek multi-head latent attention
+    sinks: bool = False  # gpt-oss attention sinks (one per head)
+    router_bias: bool = False  # e_score_correction_bias / router bias (one per expert)
+    expert_bias: bool = False  # gpt-oss expert biases
+    shared_gate: bool = False  # qwen2_moe shared_expert_gate (hidden -> 1)
+    shared_default: int = 0  # shared experts when the config does not say (Llama 4: 1)
+    norms_per_layer: int = 2
+    tied_default: bool = False
+    gated_mlp: bool = True
+    dense_mlp_key: str = "intermediate_size"
+    expert_size_key: str = "moe_intermediate_size"
+
+
+FAMILIES: dict[str, Family] = {
+    "qwen2": Family(qkv_bias=True, o_bias=False),
+    "qwen2_vl": Family(qkv_bias=True, o_bias=False),
+    "qwen2_5_vl": Family(qkv_bias=True, o_bias=False),
+    "qwen2_moe": Family(qkv_bias=True, o_bias=False, shared_gate=True),
+    "qwen3": Family(qk_norm="head"),
+    "qwen3_moe": Family(qk_norm="head"),
+    "deepseek_v2": Family(mla=True),
+    "deepseek_v3": Family(mla=True, router_bias=True),
+    "kimi_k2": Family(mla=True, router_bias=True),
+    "glm4_moe": Family(o_bias=False, router_bias=True),
+    "gpt_oss": Family(sinks=True, router_bias=True, expert_bias=True, expert_size_key="intermediate_size"),
+    "mixtral": Family(expert_size_key="intermediate_size"),
+    "minimax": Family(expert_size_key="intermediate_size"),
+    "minimax_m2": Family(qk_norm="full", expert_size_key="intermediate_size"),
+    "llama4_text": Family(
+        qk_norm="none",
+        shared_default=1,
+        dense_mlp_key="intermediate_size_mlp",
+        expert_size_key="intermediate_size",
+    ),
+    "hunyuan_v1_moe": Family(),
+    "hunyuan_v1_dense": Family(),
+    "ernie4_5": Family(qkv_bias=None, tied_default=True),
+    "ernie4_5_moe": Family(),
+    "gemma": Family(tied_default=True),
+    "gemma2": Family(tied_default=True, norms_per_layer=4),
+    "gemma3_text": Family(tied_default=True, norms_per_layer=4, qk_norm="head"),
+    "gemma3": Family(tied_default=True, norms_per_layer=4, qk_norm="head"),
+    "olmo2": Family(qk_norm="full"),
+    "seed_oss": Family(),
+}
+
+FAMILIES["llama4"] = FAMILIES["llama4_text"]  # when text_config omits its own model_type
+
+_EXPERT_COUNT_KEYS = ("n_routed_experts", "num_experts", "num_local_experts", "moe_num_experts")
+_TOP_K_KEYS = (
+    "num_experts_per_tok",
+    "experts_per_token",
+    "moe_topk",
+    "moe_k",
+    "top_k",
+    "num_selected_experts",
+)
+_SHARED_KEYS = ("n_shared_experts", "num_shared_experts", "moe_num_shared_experts", "num_shared_expert")
+_STANDARD_LAYER_TYPES = {"full_attention", "sliding_attention", "chunked_attention"}
+_LAYER_KEYS = ("num_hidden_layers", "n_layers", "num_layers")
+
+
+@dataclass(frozen=True)
+class ConfigEstimate:
+    """Counts of the model described by a config. `mtp` is extra stored weight the headline leaves out."""
+
+    total: int
+    active: int
+    is_moe: bool
+    experts: int | None = None
+    mtp: int = 0
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+class _Model:
+    """The numbers one estimate needs, read once from the config."""
+
+    def __init__(self, view: ConfigView) -> None:
+        self.v = view
+        self.fam = FAMILIES.get(view.model_type, Family())
+        self.hidden = view.first_int(("hidden_size", "d_model", "n_embd"))
+        self.layers = view.first_int(_LAYER_KEYS)
+        if self.layers > MAX_LAYERS:
+            raise ConfigError(f"num_hidden_layers is {self.layers}, out of range")
+        self.vocab = view.int("vocab_size")
+        self.heads = view.first_int(("num_attention_heads", "n_head", "num_heads"))
+        self.kv_heads = view.first_int(("num_key_value_heads", "num_kv_heads"), self.heads)
+        self.head_dim = view.int("head_dim", self.hidden // self.heads)
+        self.tied = view.flag("tie_word_embeddings", self.fam.tied_default)
+        self.experts_key = next((k for k in _EXPERT_COUNT_KEYS if view.has(k)), None)
+
+    # -- attention ---------------------------------------------------------------------------------
+    def attention(self, layer: int) -> int:
+        return self._mla() if self.fam.mla else self._gqa(layer)
+
+    def _gqa(self, layer: int) -> int:
+        v, fam, h = self.v, self.fam, self.hidden
+        q_out, kv_out = self.heads * self.head_dim, self.kv_heads * self.head_dim
+        has_kv = not (v.flag("use_cla") and layer % v.int("cla_share_factor", 1) != 0)  # Hunyuan CLA
+        any_bias = v.flag("attention_bias") or v.flag("use_bias")
+        qkv_bias = any_bias if fam.qkv_bias is None else fam.qkv_bias
+        o_bias = v.flag("attention_out_bias", any_bias) if fam.o_bias is None else fam.o_bias
+        kv_part = 2 * (h * kv_out + (kv_out if qkv_bias else 0)) if has_kv else 0
+        params = h * q_out + (q_out if qkv_bias else 0) + kv_part + q_out * h + (h if o_bias else 0)
+        qk_norm = fam.qk_norm
+        if qk_norm == "flag":
+            qk_norm = "head" if v.flag("use_qk_norm") or v.flag("qk_layernorm") else "none"
+        elif qk_norm == "full" and v.model_type == "minimax_m2" and not v.flag("use_qk_norm"):
+            qk_norm = "none"
+        if qk_norm == "head":
+            params += self.head_dim * (2 if has_kv else 1)
+        elif qk_norm == "full":
+            params += q_out + (kv_out if has_kv else 0)
+        if fam.sinks:
+            params += self.heads
+        return params + self._lightning_delta(layer, params)
+
+    def _lightning_delta(self, layer: int, softmax_params: int) -> int:
+        """MiniMax-Text-01 linear-attention layers (attn_type_list 0): qkv + gate + out + norm."""
+        types = self.v.raw("attn_type_list")
+        if self.v.model_type != "minimax" or not isinstance(types, list) or layer >= len(types):
+            return 0
+        if types[layer] != 0:
+            return 0
+        inner = self.heads * self.head_dim
+        return self.hidden * 3 * inner + self.hidden * inner + inner * self.hidden + inner - softmax_params
+
+    def _mla(self) -> int:
+        v, h, n = self.v, self.hidden, self.heads
+        rope, nope = v.int("qk_rope_head_dim"), v.int("qk_nope_head_dim")
+        kv_rank, v_dim = v.int("kv_lora_rank"), v.int("v_head_dim")
+        q_rank = v.int("q_lora_rank", None)
+        q = h * n * (nope + rope) if q_rank is None else h * q_rank + q_rank + q_rank * n * (nope + rope)
+        kv = h * (kv_rank + rope) + kv_rank + kv_rank * n * (nope + v_dim)
+        bias = (q_rank or 0) + kv_rank + rope + h if v.flag("attention_bias") else 0
+        return q + kv + n * v_dim * h + bias
+
+    # -- MLP ---------------------------------------------------------------------------------------
+    def _ffn(self, inter: int) -> int:
+        mats = 3 if self.fam.gated_mlp else 2
+        bias = (inter * (mats - 1) + self.hidden) if self.v.flag("mlp_bias") or self.v.flag("use_bias") else 0
+        return mats * self.hidden * inter + bias
+
+    def is_moe_layer(self, layer: int) -> bool:
+        v = self.v
+        if self.experts_key is None or v.layer_int(self.experts_key, layer, self.layers, minimum=0) <= 1:
+            return False
+        if (explicit := v.int_list("moe_layers")) is not None:
+            return layer in explicit
+        if layer in (v.int_list("mlp_only_layers") or []):
+            return False
+        if layer < v.int("first_k_dense_replace", 0, minimum=0):
+            return False
+        if layer % v.int("moe_layer_freq", 1) != 0:
+            return False
+        if (layer + 1) % v.int("decoder_sparse_step", 1) != 0:
+            return False
+        if (layer + 1) % v.int("interleave_moe_layer_step", 1) != 0:
+            return False
+        return self._ernie_range(layer)
+
+    def _ernie_range(self, layer: int) -> bool:
+        v = self.v
+        if not v.has("moe_layer_start_index") and not v.has("moe_layer_interval"):
+            return True
+        start = _bound(v.raw("moe_layer_start_index"), 0, min, "moe_layer_start_index")
+        end = _bound(v.raw("moe_layer_end_index"), self.layers - 1, max, "moe_layer_end_index")
+        end = self.layers - 1 if end < 0 else end
+        return (layer + 1) % v.int("moe_layer_interval", 1) == 0 and start <= layer <= end
+
+    def mlp(self, layer: int) -> tuple[int, int]:
+        """(total, active) of one layer's MLP."""
+        v, fam, h, n = self.v, self.fam, self.hidden, self.layers
+        if not self.is_moe_layer(layer):
+            inter = v.int(fam.dense_mlp_key) if v.has(fam.dense_mlp_key) else v.int("intermediate_size")
+            ffn = self._ffn(inter)
+            return ffn, ffn
+        assert self.experts_key is not None
+        experts = v.layer_int(self.experts_key, layer, n)
+        top_k = _layer_first(v, _TOP_K_KEYS, layer, n)
+        if top_k > experts:
+            raise ConfigError(f"{top_k} experts per token but only {experts} experts")
+        size_key = fam.expert_size_key if v.has(fam.expert_size_key) else "intermediate_size"
+        inter = v.layer_int(size_key, layer, n)
+        expert = self._ffn(inter) + (2 * inter + h if fam.expert_bias else 0)
+        shared = 0
+        if v.has("shared_expert_intermediate_size"):
+            shared = self._ffn(v.int("shared_expert_intermediate_size", minimum=0))
+        else:
+            count = _layer_first(v, _SHARED_KEYS, layer, n, default=fam.shared_default, minimum=0)
+            shared = self._ffn(inter * count) if count else 0  # shared experts form one wider MLP
+        router = (
+            h * experts + (experts if self._router_bias() else 0) + (h if fam.shared_gate and shared else 0)
+        )
+        return experts * expert + shared + router, top_k * expert + shared + router
+
+    def _router_bias(self) -> bool:
+        v = self.v
+        return (
+            self.fam.router_bias
+            or v.text("topk_method") == "noaux_tc"
+            or v.flag("use_routing_bias")
+            or v.flag("moe_use_aux_free")
+        )
+
+    # -- whole model -------------------------------------------------------------------------------
+    def layer(self, layer: int) -> tuple[int, int]:
+        attn = self.attention(layer)
+        norms = self.fam.norms_per_layer * self.hidden
+        mlp_total, mlp_active = self.mlp(layer)
+        return attn + norms + mlp_total, attn + norms + mlp_active
+
+    def estimate(self) -> ConfigEstimate:
+        embed = self.vocab * self.hidden
+        head = 0 if self.tied else embed
+        total = active = embed + head + self.hidden
+        for layer in range(self.layers):
+            layer_total, layer_active = self.layer(layer)
+            total += layer_total
+            active += layer_active
+        is_moe = any(self.is_moe_layer(i) for i in range(self.layers))
+        experts = self.v.layer_int(self.experts_key, self.layers - 1, self.layers) if is_moe else None
+        mtp = self._mtp(embed)
+        return ConfigEstimate(total, active, is_moe, experts, mtp, self._caveats())
+
+    def _caveats(self) -> tuple[str, ...]:
+        notes = []
+        if isinstance(self.v.raw("vision_config"), dict) or isinstance(
+            self.v.parent.get("vision_config"), dict
+        ):
+            notes.append("Config estimate covers the language model only (vision tower not counted)")
+        layer_types = self.v.raw("layer_types")
+        if isinstance(layer_types, list) and any(
+            isinstance(t, str) and t not in _STANDARD_LAYER_TYPES for t in layer_types
+        ):
+            notes.append(
+                "Config has non-standard (e.g. linear-attention) layers, estimated as standard attention"
+            )
+        return tuple(notes)
+
+    def _mtp(self, embed: int) -> int:
+        """DeepSeek/GLM multi-token-prediction layers as stored: embed, 2 norms, eh_proj, a layer, head."""
+        count = self.v.int("num_nextn_predict_layers", 0, minimum=0)
+        if not count:
+            return 0
+        h = self.hidden
+        last = self.layers - 1  # the MTP block is built like the last (MoE) decoder layer
+        one = embed + 2 * h + 2 * h * h + self.layer(last)[0] + h + embed
+        return count * one
+
+
+def _bound(value: Any, default: int, pick: Any, key: str) -> int:
+    if value is None:
+        return default
+    items = value if isinstance(value, list) and value else [value]
+    if not all(isinstance(i, int) and not isinstance(i, bool) for i in items):
+        raise ConfigError(f"{key} is not an integer")
+    return pick(items)
+
+
+def _layer_first(
+    v: ConfigView, keys: tuple[str, ...], layer: int, n: int, default: Any = None, minimum: int = 1
+) -> int:
+    for key in keys:
+        if v.has(key):
+            return v.layer_int(key, layer, n, minimum=minimum)
+    if default is None:
+        raise ConfigError(f"missing {keys[0]}")
+    return default
+
+
+def estimate_from_config(config: Any) -> ConfigEstimate:
+    """Total and per-token active parameters of the model a config.json describes.
+
+    Raises ConfigError (with a short reason) when the config cannot be read as a transformer.
+    """
+    view = text_view(config)
+    try:
+        return _Model(view).estimate()
+    except ConfigError:
+        raise
+    except (TypeError, ValueError, ZeroDivisionError, IndexError, AttributeError) as exc:
+        raise ConfigError(f"{type(exc).__name__}: {exc}") from exc

@@ -1,0 +1,163 @@
+"""SQLModel tables: plain tables and column names, ISO 8601 UTC text timestamps, JSON lists as text.
+
+Schema changes ship as Alembic migrations in `tracker/migrations/versions/` (add new ones at the end).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, String, TypeDecorator, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime stored as ISO 8601 text ('2025-07-28T10:21:00Z').
+
+    Text keeps the SQLite file readable by any tool and sorts correctly; values read back are aware.
+    """
+
+    impl = String(32)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return value
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: store times as aware UTC")
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def process_result_value(self, value: Any, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    """Now, as an aware UTC datetime truncated to whole seconds (the stored precision)."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def _time(nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def _bigint(index: bool = False) -> Any:
+    # Parameter counts pass 2**31 (PostgreSQL's INTEGER); SQLite's INTEGER is 64-bit anyway.
+    return Field(default=None, sa_column=Column(BigInteger, nullable=True, index=index))
+
+
+def _json() -> Any:
+    return Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class TrackedModel(SQLModel, table=True):
+    """One Hub repo we know of, with its facts as last seen. The past lives in `events`."""
+
+    __tablename__ = "models"
+
+    id: int | None = Field(default=None, primary_key=True)
+    repo_id: str = Field(sa_column=Column(String(200), unique=True, nullable=False))
+    lab: str = Field(index=True)
+    org: str = Field(index=True)
+    region: str | None = None
+    status: str = Field(default="public", index=True)  # public | removed
+    backfill: bool = False  # recorded silently on an organisation's first poll
+    created_at: datetime | None = _time()
+    first_seen_at: datetime | None = _time(index=True)
+    # When it became public as far as anyone can tell: first seen for releases we caught, the repo's
+    # creation for backfill. History, feeds and the site sort by it.
+    released_at: datetime | None = _time(index=True)
+    last_modified: datetime | None = _time()
+    removed_at: datetime | None = _time()
+    sha: str | None = None
+    pipeline_tag: str | None = None
+    library_name: str | None = None
+    tags: list[str] | None = _json()
+    gated: str = "no"  # no | auto | manual
+    license: str | None = Field(default=None, index=True)  # as the card or tag says it
+    license_name: str | None = None
+    license_link: str | None = None
+    license_id: str | None = None
+    license_class: str | None = None
+    license_reason: str | None = None
+    base_models: list[str] | None = _json()
+    params_total: int | None = _bigint(index=True)
+    params_total_source: str | None = None
+    params_active: int | None = _bigint()
+    params_active_source: str | None = None
+    params_stored: int | None = _bigint()
+    dtype_breakdown: dict[str, int] | None = _json()
+    params_notes: list[str] | None = _json()
+    is_moe: bool = False
+    memory_bf16_gb: float | None = None
+    memory_fp8_gb: float | None = None
+    memory_4bit_gb: float | None = None
+    family: str | None = Field(default=None, index=True)
+    variant: str | None = None
+    quant_format: str | None = None
+    modality: str | None = None
+    distilled_from: str | None = None
+    problems: list[str] | None = _json()
+
+
+class Event(SQLModel, table=True):
+    """Something that happened to a model: new, published, backfill, license_changed, removed, restored."""
+
+    __tablename__ = "events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    model_id: int = Field(foreign_key="models.id", index=True)
+    repo_id: str = Field(index=True)
+    kind: str = Field(index=True)
+    at: datetime = _time(nullable=False, index=True)
+    old_value: dict[str, Any] | None = _json()
+    new_value: dict[str, Any] | None = _json()
+
+
+class Alert(SQLModel, table=True):
+    """The outbox: an event worth telling people about, written with the event in one transaction."""
+
+    __tablename__ = "alerts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="events.id", unique=True)
+    model_id: int = Field(foreign_key="models.id", index=True)
+    kind: str  # release | license_changed
+    created_at: datetime = _time(nullable=False)
+    status: str = Field(default="new", index=True)  # new -> fanned out into deliveries
+
+
+class Delivery(SQLModel, table=True):
+    """One alert to one target (console, channel, a subscriber), with its attempts and outcome."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("alert_id", "target"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alerts.id", index=True)
+    target: str = Field(index=True)  # console | channel | user:<telegram id>
+    status: str = Field(default="pending", index=True)  # pending | sent | failed | dropped
+    attempts: int = 0
+    next_attempt_at: datetime | None = _time(index=True)
+    sent_at: datetime | None = _time()
+    last_error: str | None = None
+    created_at: datetime = _time(nullable=False)
+
+
+class OrgState(SQLModel, table=True):
+    """Polling state per organisation: when it last worked, the last error and how many in a row."""
+
+    __tablename__ = "org_state"
+
+    org: str = Field(primary_key=True)
+    lab: str
+    first_polled_at: datetime | None = _time()
+    last_attempt_at: datetime | None = _time()
+    last_success_at: datetime | None = _time()
+    last_error: str | None = None
+    error_count: int = 0
+    model_count: int = 0

@@ -1,0 +1,69 @@
+"""Writing records for people and programs: aligned tables, JSON arrays, CSV."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from tracker.facts import format_params
+
+
+def write_json(records: Sequence[dict[str, Any]], out: TextIO) -> None:
+    json.dump(list(records), out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+def write_csv(records: Sequence[dict[str, Any]], out: TextIO, fields: Sequence[str]) -> None:
+    """CSV with one row per record; lists and dicts become JSON text, None an empty cell."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(fields)
+    for rec in records:
+        writer.writerow([_cell(rec.get(name)) for name in fields])
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return value
+
+
+def write_table(rows: Sequence[Sequence[str]], headers: Sequence[str], out: TextIO) -> None:
+    """A plain aligned table; cells are made single-line so odd names cannot break the layout."""
+    clean = [[_one_line(c) for c in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in clean:
+        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
+    out.write("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip() + "\n")
+    for row in clean:
+        out.write("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() + "\n")
+
+
+def _one_line(value: str) -> str:
+    text = "".join(ch if ch.isprintable() else " " for ch in str(value))
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def history_table_rows(records: Sequence[dict[str, Any]]) -> list[list[str]]:
+    """The columns `tracker history` shows in a terminal."""
+    rows = []
+    for rec in records:
+        active = rec.get("params_active")
+        total = rec.get("params_total")
+        rows.append([
+            (rec.get("released_at") or "")[:10],
+            rec["lab"],
+            rec["repo_id"],
+            format_params(total),
+            format_params(active) if active is not None and active != total else "",
+            rec.get("license_id") or rec.get("license") or "?",
+            "gated" if rec.get("gated") else "",
+            "" if rec.get("status") == "public" else str(rec.get("status")),
+        ])
+    return rows
+
+
+HISTORY_HEADERS = ("released", "lab", "model", "total", "active", "license", "access", "status")

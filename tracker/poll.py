@@ -1,0 +1,143 @@
+"""One poll cycle: list every watched organisation, detect changes, compute facts, store them.
+
+The Hub client is synchronous, so organisations are polled in worker threads; one organisation's
+failure is logged once and recorded, and never stops the others.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from tracker.detect import Change, detect_changes
+from tracker.facts import FactInputs, ModelFacts, compute_facts
+from tracker.hub import HubClient, HubError, HubModel
+from tracker.store import OrgPollSummary, Store
+from tracker.watchlist import Lab, Watchlist
+
+log = logging.getLogger(__name__)
+
+
+
+@dataclass
+class CycleReport:
+    """What a whole poll cycle did."""
+
+    orgs_ok: list[str] = field(default_factory=list)
+    orgs_failed: dict[str, str] = field(default_factory=dict)
+    summaries: list[OrgPollSummary] = field(default_factory=list)
+
+    @property
+    def alerts(self) -> int:
+        return sum(s.alerts for s in self.summaries)
+
+    @property
+    def new(self) -> int:
+        return sum(s.new for s in self.summaries)
+
+    @property
+    def all_failed(self) -> bool:
+        return bool(self.orgs_failed) and not self.orgs_ok
+
+
+def facts_for(model: HubModel, config: dict | None, config_problem: str | None) -> ModelFacts:
+    """The facts of one Hub model (pure apart from the config it is handed)."""
+    inputs = FactInputs(
+        repo_id=model.repo_id,
+        tags=model.tags,
+        pipeline_tag=model.pipeline_tag,
+        library_name=model.library_name,
+        card_data=model.card_data,
+        safetensors=model.safetensors,
+        config=config,
+        gguf=model.gguf,
+        gated=model.gated if model.gated != "no" else False,
+    )
+    facts = compute_facts(inputs)
+    if config_problem and config is None:
+        notes = (*facts.params_notes, config_problem)
+        facts = _with_notes(facts, notes)
+    return facts
+
+
+def _with_notes(facts: ModelFacts, notes: tuple[str, ...]) -> ModelFacts:
+    from dataclasses import replace
+
+    return replace(facts, params_notes=notes)
+
+
+class Poller:
+    """Runs poll cycles over a watchlist with one Hub client and one store."""
+
+    def __init__(self, hub: HubClient, store: Store, watchlist: Watchlist, workers: int = 6,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        from tracker.models import utcnow
+
+        self.hub = hub
+        self.store = store
+        self.watchlist = watchlist
+        self.workers = workers
+        self.clock = clock or utcnow
+
+    def run_cycle(self) -> CycleReport:
+        """Poll every watched organisation once."""
+        report = CycleReport()
+        orgs = self.watchlist.orgs
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="poll") as pool:
+            results = list(pool.map(lambda pair: self._poll_org_safely(*pair), orgs))
+        for (org, _lab), result in zip(orgs, results, strict=True):
+            if isinstance(result, OrgPollSummary):
+                report.orgs_ok.append(org)
+                report.summaries.append(result)
+            else:
+                report.orgs_failed[org] = result
+        return report
+
+    def _poll_org_safely(self, org: str, lab: Lab) -> OrgPollSummary | str:
+        try:
+            return self.poll_org(org, lab)
+        except HubError as exc:
+            message = str(exc)
+        except Exception as exc:  # noqa: BLE001  (one organisation must never stop the cycle)
+            log.exception("unexpected error while polling %s", org)
+            message = f"{org}: unexpected error: {type(exc).__name__}"
+        log.warning("poll of %s failed: %s (will retry next cycle)", org, message)
+        self.store.record_org_failure(org, lab, message, self.clock())
+        return message
+
+    def poll_org(self, org: str, lab: Lab) -> OrgPollSummary:
+        """List one organisation, detect what changed, and store it with its facts and alerts."""
+        listing = self.hub.list_org(org)
+        for skipped in listing.skipped:
+            log.warning("%s: skipped a model with malformed metadata: %s", org, skipped)
+        now = self.clock()
+        state, known = self.store.org_snapshot(org)
+        changes = detect_changes(
+            listing.models,
+            known,
+            first_poll=state is None or state.first_polled_at is None,
+            last_success_at=state.last_success_at if state else None,
+            now=now,
+        )
+        facts = self._facts(changes)
+        summary = self.store.apply_org_poll(org, lab, changes, facts, now=now, model_count=len(listing.models))
+        if summary.new or summary.license_changes or summary.removed:
+            log.info("%s: %d new, %d license changes, %d removed", org, summary.new, summary.license_changes,
+                     summary.removed)
+        return summary
+
+    def _facts(self, changes: list[Change]) -> dict[str, ModelFacts]:
+        """Facts for every changed model; config.json is read for all but backfill, which skips it on
+        purpose: a first poll of 40 labs would otherwise spend thousands of Hub requests on old models."""
+        facts: dict[str, ModelFacts] = {}
+        for change in changes:
+            model = change.model
+            if model is None:
+                continue
+            wants_config = change.kind != "backfill"
+            config, problem = self.hub.config(model.repo_id, model.sha) if wants_config else (None, None)
+            facts[model.repo_id] = facts_for(model, config, problem)
+        return facts

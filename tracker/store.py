@@ -1,0 +1,182 @@
+"""The store: what detection needs to know, and writing a poll's outcome in one transaction.
+
+Models, their events and the alerts to send are written together (an outbox), so nothing detected is
+lost and nothing is alerted twice, across restarts too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from tracker.db import make_engine, migrate
+from tracker.detect import Change, Known, LicenseKey, license_of
+from tracker.facts import ModelFacts
+from tracker.hub import HubModel
+from tracker.models import Alert, Event, OrgState, TrackedModel
+from tracker.watchlist import Lab
+
+_FACT_COLUMNS = {f.name for f in fields(ModelFacts)} & set(TrackedModel.model_fields)
+
+
+@dataclass
+class OrgPollSummary:
+    """What one organisation's poll wrote."""
+
+    org: str
+    new: int = 0
+    backfill: int = 0
+    license_changes: int = 0
+    removed: int = 0
+    alerts: int = 0
+
+
+class Store:
+    """A handle on the database; sessions are short and per operation."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        """Open (and migrate when needed) the database at `url`."""
+        engine = make_engine(url)
+        migrate(engine)
+        return cls(engine)
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    def org_snapshot(self, org: str) -> tuple[OrgState | None, dict[str, Known]]:
+        """The organisation's polling state and every model we know of it."""
+        with self.session() as session:
+            state = session.get(OrgState, org)
+            rows = session.exec(
+                select(TrackedModel.repo_id, TrackedModel.status, TrackedModel.license,
+                       TrackedModel.license_name, TrackedModel.license_link, TrackedModel.sha)
+                .where(TrackedModel.org == org)
+            ).all()
+        known = {
+            r[0]: Known(repo_id=r[0], status=r[1], license=LicenseKey(r[2], r[3], r[4]), sha=r[5]) for r in rows
+        }
+        return state, known
+
+    def apply_org_poll(
+        self,
+        org: str,
+        lab: Lab,
+        changes: Sequence[Change],
+        facts: Mapping[str, ModelFacts],
+        *,
+        now: datetime,
+        model_count: int,
+    ) -> OrgPollSummary:
+        """Write one organisation's changes, their events and alerts, and its poll state, atomically."""
+        summary = OrgPollSummary(org=org)
+        with self.session() as session, session.begin():
+            state = session.get(OrgState, org) or OrgState(org=org, lab=lab.name)
+            for change in changes:
+                self._apply_change(session, change, lab, facts.get(change.repo_id), now, summary)
+            state.lab = lab.name
+            state.first_polled_at = state.first_polled_at or now
+            state.last_attempt_at = now
+            state.last_success_at = now
+            state.last_error = None
+            state.error_count = 0
+            state.model_count = model_count
+            session.add(state)
+        return summary
+
+    def record_org_failure(self, org: str, lab: Lab, error: str, now: datetime) -> OrgState:
+        """Remember that polling an organisation failed; it is tried again next cycle."""
+        with self.session() as session, session.begin():
+            state = session.get(OrgState, org) or OrgState(org=org, lab=lab.name)
+            state.last_attempt_at = now
+            state.last_error = error[:500]
+            state.error_count += 1
+            session.add(state)
+        return state
+
+    def _apply_change(
+        self,
+        session: Session,
+        change: Change,
+        lab: Lab,
+        facts: ModelFacts | None,
+        now: datetime,
+        summary: OrgPollSummary,
+    ) -> None:
+        row = session.exec(select(TrackedModel).where(TrackedModel.repo_id == change.repo_id)).first()
+        if row is None:
+            if change.model is None:
+                return
+            row = TrackedModel(repo_id=change.repo_id, lab=lab.name, org=change.model.org, region=lab.region,
+                               first_seen_at=now, backfill=change.kind == "backfill")
+            row.released_at = (change.model.created_at or now) if row.backfill else now
+        if change.model is not None:
+            _copy_hub_fields(row, change.model)
+            if facts is not None:
+                _copy_facts(row, facts)
+        if change.kind == "removed":
+            row.status = "removed"
+            row.removed_at = now
+            summary.removed += 1
+        elif change.kind in ("restored", "new", "published", "backfill"):
+            row.status = "public"
+            row.removed_at = None
+        session.add(row)
+        if change.kind == "updated":
+            return
+        session.flush()
+        assert row.id is not None
+        event = Event(model_id=row.id, repo_id=row.repo_id, kind=change.kind, at=now,
+                      old_value=change.old, new_value=change.new)
+        session.add(event)
+        if change.kind == "backfill":
+            summary.backfill += 1
+        elif change.kind in ("new", "published"):
+            summary.new += 1
+        elif change.kind == "license_changed":
+            summary.license_changes += 1
+        if change.alert:
+            session.flush()
+            assert event.id is not None
+            kind = "license_changed" if change.kind == "license_changed" else "release"
+            session.add(Alert(event_id=event.id, model_id=row.id, kind=kind, created_at=now))
+            summary.alerts += 1
+
+
+def row_from_hub(model: HubModel, facts: ModelFacts, lab: Lab | None) -> TrackedModel:
+    """An unsaved row for a model fetched now (for `tracker inspect`)."""
+    row = TrackedModel(repo_id=model.repo_id, lab=lab.name if lab else "(not watched)", org=model.org,
+                       region=lab.region if lab else None)
+    _copy_hub_fields(row, model)
+    _copy_facts(row, facts)
+    return row
+
+
+def _copy_hub_fields(row: TrackedModel, model: HubModel) -> None:
+    lic = license_of(model)
+    row.created_at = model.created_at
+    row.last_modified = model.last_modified
+    row.sha = model.sha
+    row.pipeline_tag = model.pipeline_tag
+    row.library_name = model.library_name
+    row.tags = list(model.tags)
+    row.gated = model.gated
+    row.license, row.license_name, row.license_link = lic.license, lic.name, lic.link
+    row.problems = list(model.problems) or None
+
+
+def _copy_facts(row: TrackedModel, facts: ModelFacts) -> None:
+    for name in _FACT_COLUMNS:
+        value = getattr(facts, name)
+        if isinstance(value, tuple):
+            value = list(value)
+        elif isinstance(value, dict):
+            value = dict(value)
+        setattr(row, name, value)
