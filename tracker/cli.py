@@ -64,6 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     config = sub.add_parser("config", help="the effective settings, secrets redacted")
     config.set_defaults(handler=commands.cmd_config)
+
+    from tracker import cli_history
+
+    cli_history.add_commands(sub)
     return parser
 
 
