@@ -6,16 +6,20 @@ import argparse
 import json
 import re
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker.config import Settings
-from tracker.store import Store
 from tracker.watchlist import Watchlist, load_watchlist
+
+if TYPE_CHECKING:
+    from tracker.store import Store
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9._-]{1,96}$")
 
 
 def open_store(settings: Settings) -> Store:
+    from tracker.store import Store
+
     return Store.open(settings.database_url)
 
 
@@ -82,10 +86,11 @@ def history_filter(args: argparse.Namespace, settings: Settings, limit: int | No
 
 def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
     from tracker import output, queries
+    from tracker.db import open_engine
     from tracker.views import RECORD_FIELDS, record
 
-    store = open_store(settings)
-    rows = queries.history(store, history_filter(args, settings, args.limit))
+    engine = open_engine(settings.database_url)
+    rows = queries.history(engine, history_filter(args, settings, args.limit))
     records = [record(row, settings.hf_endpoint) for row in rows]
     if args.format == "json":
         output.write_json(records, sys.stdout)

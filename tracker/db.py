@@ -6,8 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, inspect, text
-from sqlmodel import create_engine
+from sqlalchemy import Engine, create_engine, event, inspect, text
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +70,13 @@ def migrate(engine: Engine) -> None:
         config.attributes["connection"] = connection
         log.info("upgrading the database schema to %s", SCHEMA_HEAD)
         command.upgrade(config, "head")
+
+
+def open_engine(url: str) -> Engine:
+    """An engine for `url` with the schema brought up to date."""
+    engine = make_engine(url)
+    migrate(engine)
+    return engine
 
 
 def _short(exc: BaseException) -> str:

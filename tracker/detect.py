@@ -8,8 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from tracker.hub import HubModel
+if TYPE_CHECKING:
+    from tracker.hub import HubModel
+
 
 # On an organisation's first poll, models created this recently are still alerted (not backfill).
 FRESH_WINDOW = timedelta(hours=24)

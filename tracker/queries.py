@@ -1,16 +1,59 @@
-"""Read-only queries over the stored history, shared by the CLI, the bot, exports, the feed and the site."""
+"""Read-only queries over the stored history, shared by the CLI, the bot, exports, the feed and the site.
+
+They use SQLAlchemy Core with plain SQL over the tables' column names (no ORM), so that a command like
+`tracker history` starts fast, and they return `ModelRow`s: read-only records with attribute access.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import func, or_
-from sqlmodel import col, select
+from sqlalchemy import Engine, text
 
-from tracker.models import Event, OrgState, TrackedModel
-from tracker.store import Store
+_JSON_COLUMNS = ("tags", "base_models", "dtype_breakdown", "params_notes", "problems")
+_TIME_COLUMNS = ("created_at", "first_seen_at", "released_at", "last_modified", "removed_at")
+_BOOL_COLUMNS = ("backfill", "is_moe")
+
+
+class ModelRow:
+    """One stored model as read back: every column of `models` as an attribute (times aware UTC)."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        for name in _JSON_COLUMNS:
+            if isinstance(data.get(name), str):
+                try:
+                    data[name] = json.loads(data[name])
+                except ValueError:
+                    data[name] = None
+        for name in _TIME_COLUMNS:
+            value = data.get(name)
+            if isinstance(value, str):
+                data[name] = datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+        for name in _BOOL_COLUMNS:
+            if name in data and data[name] is not None:
+                data[name] = bool(data[name])
+        self._data = data
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._data[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __getitem__(self, name: str) -> Any:
+        return self._data[name]
+
+    def keys(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __repr__(self) -> str:
+        return f"ModelRow({self._data.get('repo_id')!r})"
 
 
 @dataclass(frozen=True)
@@ -31,86 +74,135 @@ class HistoryFilter:
     offset: int = 0
 
 
-def _apply(query, f: HistoryFilter):  # noqa: ANN001, ANN202  (SQLModel select types are unwieldy)
+def _stamp(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _in(column: str, values: Sequence[Any], prefix: str, params: dict[str, Any], lower: bool = False) -> str:
+    names = []
+    for i, value in enumerate(values):
+        key = f"{prefix}{i}"
+        params[key] = value.lower() if lower else value
+        names.append(f":{key}")
+    target = f"lower({column})" if lower else column
+    return f"{target} IN ({', '.join(names)})"
+
+
+def _where(f: HistoryFilter) -> tuple[str, dict[str, Any]]:
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
     if f.labs:
-        query = query.where(col(TrackedModel.lab).in_(f.labs))
+        clauses.append(_in("lab", f.labs, "lab", params))
     if f.orgs:
-        query = query.where(func.lower(TrackedModel.org).in_([o.lower() for o in f.orgs]))
+        clauses.append(_in("org", f.orgs, "org", params, lower=True))
     if f.since:
-        query = query.where(col(TrackedModel.released_at) >= f.since)
+        clauses.append("released_at >= :since")
+        params["since"] = _stamp(f.since)
     if f.until:
-        query = query.where(col(TrackedModel.released_at) <= f.until)
+        clauses.append("released_at <= :until")
+        params["until"] = _stamp(f.until)
     if f.min_params is not None:
-        query = query.where(col(TrackedModel.params_total) >= f.min_params)
+        clauses.append("params_total >= :min_params")
+        params["min_params"] = f.min_params
     if f.max_params is not None:
-        query = query.where(col(TrackedModel.params_total) <= f.max_params)
+        clauses.append("params_total <= :max_params")
+        params["max_params"] = f.max_params
     if f.licenses:
-        wanted = [x.lower() for x in f.licenses]
-        query = query.where(or_(func.lower(TrackedModel.license).in_(wanted),
-                                func.lower(TrackedModel.license_id).in_(wanted)))
+        clauses.append(f"({_in('license', f.licenses, 'lic', params, lower=True)} OR "
+                       f"{_in('license_id', f.licenses, 'lid', params, lower=True)})")
     if f.license_classes:
-        query = query.where(col(TrackedModel.license_class).in_(f.license_classes))
+        clauses.append(_in("license_class", f.license_classes, "lcl", params))
     if f.family:
-        query = query.where(func.lower(TrackedModel.family) == f.family.lower())
+        clauses.append("lower(family) = :family")
+        params["family"] = f.family.lower()
     if not f.include_backfill:
-        query = query.where(col(TrackedModel.backfill).is_(False))
-    return query
+        clauses.append("backfill = :no")
+        params["no"] = False
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-def history(store: Store, f: HistoryFilter) -> list[TrackedModel]:
+def _rows(engine: Engine, sql: str, params: dict[str, Any]) -> list[ModelRow]:
+    with engine.connect() as conn:
+        return [ModelRow(dict(r)) for r in conn.execute(text(sql), params).mappings()]
+
+
+def history(engine: Engine, f: HistoryFilter) -> list[ModelRow]:
     """Stored releases matching `f`, newest first."""
-    query = _apply(select(TrackedModel), f).order_by(
-        col(TrackedModel.released_at).desc(), col(TrackedModel.id).desc()
-    )
-    if f.offset:
-        query = query.offset(f.offset)
+    where, params = _where(f)
+    sql = f"SELECT * FROM models{where} ORDER BY released_at DESC, id DESC"
     if f.limit is not None:
-        query = query.limit(f.limit)
-    with store.session() as session:
-        return list(session.exec(query).all())
+        sql += " LIMIT :limit"
+        params["limit"] = f.limit
+        if f.offset:
+            sql += " OFFSET :offset"
+            params["offset"] = f.offset
+    return _rows(engine, sql, params)
 
 
-def count(store: Store, f: HistoryFilter) -> int:
+def count(engine: Engine, f: HistoryFilter) -> int:
     """How many stored releases match `f` (ignoring its limit)."""
-    with store.session() as session:
-        return session.exec(_apply(select(func.count()).select_from(TrackedModel), f)).one()
+    where, params = _where(f)
+    with engine.connect() as conn:
+        return int(conn.execute(text(f"SELECT count(*) FROM models{where}"), params).scalar() or 0)
 
 
-def find_models(store: Store, query: str, limit: int = 10) -> list[TrackedModel]:
-    """Models whose repo id equals or contains `query` (case-insensitive), exact matches first."""
+def find_models(engine: Engine, query: str, limit: int = 10) -> list[ModelRow]:
+    """Models whose repo id equals, ends with or contains `query` (case-insensitive), best matches first."""
     q = query.strip().lower()
     if not q:
         return []
-    with store.session() as session:
-        exact = session.exec(select(TrackedModel).where(func.lower(TrackedModel.repo_id) == q)).all()
-        if exact:
-            return list(exact)
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        rows = session.exec(
-            select(TrackedModel)
-            .where(func.lower(TrackedModel.repo_id).like(pattern, escape="\\"))
-            .order_by(col(TrackedModel.released_at).desc())
-            .limit(limit)
-        ).all()
-        return list(rows)
+    exact = _rows(engine, "SELECT * FROM models WHERE lower(repo_id) = :q OR lower(repo_id) LIKE :tail "
+                          "ESCAPE '\\' ORDER BY released_at DESC LIMIT :limit",
+                  {"q": q, "tail": "%/" + _like_escape(q), "limit": limit})
+    if exact:
+        return exact
+    return _rows(engine, "SELECT * FROM models WHERE lower(repo_id) LIKE :p ESCAPE '\\' "
+                         "ORDER BY released_at DESC, id DESC LIMIT :limit",
+                 {"p": "%" + _like_escape(q) + "%", "limit": limit})
 
 
-def model_by_id(store: Store, model_id: int) -> TrackedModel | None:
-    with store.session() as session:
-        return session.get(TrackedModel, model_id)
+def _like_escape(text_: str) -> str:
+    return text_.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def events(store: Store, since: datetime | None = None, kinds: Sequence[str] = ()) -> list[Event]:
-    """The event log, oldest first."""
-    query = select(Event).order_by(col(Event.id))
+def model_by_id(engine: Engine, model_id: int) -> ModelRow | None:
+    rows = _rows(engine, "SELECT * FROM models WHERE id = :id", {"id": model_id})
+    return rows[0] if rows else None
+
+
+def models_by_ids(engine: Engine, ids: Sequence[int]) -> list[ModelRow]:
+    """The given models, in the order of `ids`."""
+    if not ids:
+        return []
+    params: dict[str, Any] = {}
+    rows = _rows(engine, f"SELECT * FROM models WHERE {_in('id', list(ids), 'id', params)}", params)
+    by_id = {row.id: row for row in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def events(engine: Engine, since: datetime | None = None, kinds: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """The event log, oldest first, as plain dicts (old/new values decoded)."""
+    clauses, params = [], {}
     if since:
-        query = query.where(col(Event.at) >= since)
+        clauses.append("e.at >= :since")
+        params["since"] = _stamp(since)
     if kinds:
-        query = query.where(col(Event.kind).in_(kinds))
-    with store.session() as session:
-        return list(session.exec(query).all())
+        clauses.append(_in("e.kind", list(kinds), "k", params))
+    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    sql = ("SELECT e.id, e.repo_id, e.kind, e.at, e.old_value, e.new_value, m.lab, m.org FROM events e "
+           f"JOIN models m ON m.id = e.model_id{where} ORDER BY e.id")
+    with engine.connect() as conn:
+        out = []
+        for row in conn.execute(text(sql), params).mappings():
+            item = dict(row)
+            for key in ("old_value", "new_value"):
+                if isinstance(item[key], str):
+                    item[key] = json.loads(item[key])
+            out.append(item)
+        return out
 
 
-def org_states(store: Store) -> list[OrgState]:
-    with store.session() as session:
-        return list(session.exec(select(OrgState).order_by(col(OrgState.org))).all())
+def org_states(engine: Engine) -> list[dict[str, Any]]:
+    """Polling state per organisation."""
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(text("SELECT * FROM org_state ORDER BY org")).mappings()]

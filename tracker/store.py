@@ -9,16 +9,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from tracker.db import make_engine, migrate
+from tracker.db import open_engine
 from tracker.detect import Change, Known, LicenseKey, license_of
 from tracker.facts import ModelFacts
-from tracker.hub import HubModel
 from tracker.models import Alert, Event, OrgState, TrackedModel
 from tracker.watchlist import Lab
+
+if TYPE_CHECKING:
+    from tracker.hub import HubModel
 
 _FACT_COLUMNS = {f.name for f in fields(ModelFacts)} & set(TrackedModel.model_fields)
 
@@ -44,9 +47,7 @@ class Store:
     @classmethod
     def open(cls, url: str) -> Store:
         """Open (and migrate when needed) the database at `url`."""
-        engine = make_engine(url)
-        migrate(engine)
-        return cls(engine)
+        return cls(open_engine(url))
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tracker.models import TrackedModel
+if TYPE_CHECKING:
+    from tracker.models import TrackedModel
+    from tracker.queries import ModelRow
 
 # The fields of `tracker history --format json` and exports, in order.
 RECORD_FIELDS = (
@@ -28,7 +30,7 @@ def model_url(hub_url: str, repo_id: str) -> str:
     return f"{hub_url.rstrip('/')}/{repo_id}"
 
 
-def record(row: TrackedModel, hub_url: str) -> dict[str, Any]:
+def record(row: TrackedModel | ModelRow, hub_url: str) -> dict[str, Any]:
     """A JSON-ready record of one model: plain integers for counts, ISO 8601 UTC for times."""
     data: dict[str, Any] = {}
     for name in RECORD_FIELDS:
@@ -44,7 +46,7 @@ def record(row: TrackedModel, hub_url: str) -> dict[str, Any]:
     return data
 
 
-def card(row: TrackedModel, hub_url: str, event_kind: str = "new", **extra: Any) -> dict[str, Any]:
+def card(row: TrackedModel | ModelRow, hub_url: str, event_kind: str = "new", **extra: Any) -> dict[str, Any]:
     """Template context for one model's card or line."""
     return {
         "m": row,
