@@ -91,9 +91,7 @@ def test_default_listing_keys_match_real_response(hub: FakeHub) -> None:
     item = raw_get(f"{hub.url}/api/models", author="acme").json()[0]
     assert list(item) == list(real[0])
     assert "license:mit" in item["tags"] and item["tags"][-1] == "region:us"
-    full = raw_get(
-        f"{hub.url}/api/models", author="acme", full="true", cardData="true", config="true"
-    ).json()[0]
+    full = raw_get(f"{hub.url}/api/models", author="acme", full="true", cardData="true", config="true").json()[0]
     assert {"author", "sha", "lastModified", "gated", "disabled", "siblings", "cardData"} <= set(full)
 
 
@@ -151,13 +149,8 @@ def test_model_info_errors(hub: FakeHub, api: HfApi) -> None:
 def test_catalog_model_info_and_config_download(hub: FakeHub, api: HfApi, tmp_path: Path) -> None:
     deepseek_v3(hub)
     info = api.model_info("deepseek-ai/DeepSeek-V3")
-    real = json.loads(
-        (DATA / "hub-api" / "model_info_safetensors__deepseek-ai__DeepSeek-V3.json").read_text()
-    )
-    assert (
-        info.safetensors is not None
-        and info.safetensors.total == real["safetensors"]["total"] == 684531386000
-    )
+    real = json.loads((DATA / "hub-api" / "model_info_safetensors__deepseek-ai__DeepSeek-V3.json").read_text())
+    assert info.safetensors is not None and info.safetensors.total == real["safetensors"]["total"] == 684531386000
     assert info.card_data is not None and (info.card_data.license, info.card_data.license_name) == (
         "other",
         "deepseek",
@@ -171,16 +164,13 @@ def test_catalog_model_info_and_config_download(hub: FakeHub, api: HfApi, tmp_pa
     assert info.siblings and any(s.rfilename == "config.json" for s in info.siblings)
     only = api.model_info("deepseek-ai/DeepSeek-V3", expand=["safetensors"])  # type: ignore[list-item]
     assert only.safetensors == info.safetensors and only.tags is None
-    path = hf_hub_download("deepseek-ai/DeepSeek-V3", "config.json", endpoint=hub.url, cache_dir=tmp_path,
-                           token=False)  # fmt: skip
+    path = hf_hub_download("deepseek-ai/DeepSeek-V3", "config.json", endpoint=hub.url, cache_dir=tmp_path, token=False)
     assert json.loads(Path(path).read_text()) == json.loads(
         (DATA / "configs/deepseek-ai__DeepSeek-V3.json").read_text()
     )
     url = hf_hub_url("deepseek-ai/DeepSeek-V3", "config.json", endpoint=hub.url)
     meta = get_hf_file_metadata(url, token=False)
-    assert (
-        meta.commit_hash == hub.get("deepseek-ai/DeepSeek-V3").sha and meta.size == Path(path).stat().st_size
-    )
+    assert meta.commit_hash == hub.get("deepseek-ai/DeepSeek-V3").sha and meta.size == Path(path).stat().st_size
     assert meta.etag and len(meta.etag) == 40
 
 
@@ -191,18 +181,19 @@ def test_download_errors(hub: FakeHub, tmp_path: Path) -> None:
         hf_hub_download("openai/gpt-oss-120b", "nope.json", endpoint=hub.url, cache_dir=tmp_path, token=False)
     assert isinstance(missing.value, EntryNotFoundError) and missing.value.response.status_code == 404
     with pytest.raises(GatedRepoError) as gated:
-        hf_hub_download("meta-llama/Llama-3.1-8B", "config.json", endpoint=hub.url, cache_dir=tmp_path,
-                        token=False)  # fmt: skip
+        hf_hub_download("meta-llama/Llama-3.1-8B", "config.json", endpoint=hub.url, cache_dir=tmp_path, token=False)
     assert gated.value.response.status_code == 401 and "Please log in" in str(gated.value)
     with pytest.raises(GatedRepoError) as denied:
-        hf_hub_download("meta-llama/Llama-3.1-8B", "config.json", endpoint=hub.url, cache_dir=tmp_path,
-                        token="hf_nobody")  # fmt: skip
+        hf_hub_download(
+            "meta-llama/Llama-3.1-8B", "config.json", endpoint=hub.url, cache_dir=tmp_path, token="hf_nobody"
+        )
     assert denied.value.response.status_code == 403
     # gated info stays visible
     assert HfApi(endpoint=hub.url, token=False).model_info("meta-llama/Llama-3.1-8B").gated == "manual"
     hub.grant_access("meta-llama/Llama-3.1-8B", "hf_ok")
-    path = hf_hub_download("meta-llama/Llama-3.1-8B", "config.json", endpoint=hub.url, cache_dir=tmp_path,
-                           token="hf_ok")  # fmt: skip
+    path = hf_hub_download(
+        "meta-llama/Llama-3.1-8B", "config.json", endpoint=hub.url, cache_dir=tmp_path, token="hf_ok"
+    )
     assert json.loads(Path(path).read_text())["model_type"] == "llama"
 
 
@@ -326,8 +317,18 @@ def test_bulk_population_and_listing_speed(hub: FakeHub, api: HfApi) -> None:
 
 
 def test_standalone_process_and_admin_endpoints() -> None:
-    cmd = [sys.executable, "-m", "tests.fakes.hub", "--port", "0", "--orgs", "2", "--models-per-org", "5",
-           "--print-url"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "tests.fakes.hub",
+        "--port",
+        "0",
+        "--orgs",
+        "2",
+        "--models-per-org",
+        "5",
+        "--print-url",
+    ]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
@@ -336,9 +337,7 @@ def test_standalone_process_and_admin_endpoints() -> None:
         api = HfApi(endpoint=url, token=False)
         assert len(list(api.list_models(author="bench-org-01"))) == 5
         session = get_session()
-        added = session.post(
-            f"{url}/_fake/models", json={"repo_id": "new/Model-1B", "safetensors": {"BF16": 10**9}}
-        )
+        added = session.post(f"{url}/_fake/models", json={"repo_id": "new/Model-1B", "safetensors": {"BF16": 10**9}})
         assert added.status_code == 200 and len(added.json()["sha"]) == 40
         assert api.model_info("new/Model-1B").safetensors.total == 10**9  # type: ignore[union-attr]
         stats = session.get(f"{url}/_fake/stats").json()

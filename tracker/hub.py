@@ -26,6 +26,7 @@ from huggingface_hub.errors import (
     EntryNotFoundError,
     GatedRepoError,
     HfHubHTTPError,
+    LocalEntryNotFoundError,
     RepositoryNotFoundError,
     RevisionNotFoundError,
 )
@@ -163,6 +164,8 @@ class HubClient:
             )
         except GatedRepoError:
             return None, "gated: config.json needs access"
+        except LocalEntryNotFoundError:
+            return None, "config.json could not be fetched: the Hub did not answer"
         except EntryNotFoundError:
             return None, "no config.json in the repo"
         except RepositoryNotFoundError:

@@ -161,3 +161,65 @@ class OrgState(SQLModel, table=True):
     last_error: str | None = None
     error_count: int = 0
     model_count: int = 0
+
+
+class Subscriber(SQLModel, table=True):
+    """A person who talks to the bot in a private chat; `active` when they get alerts, with their filters.
+
+    Empty lists mean "any": no labs chosen = every lab, no license classes chosen = every class.
+    """
+
+    __tablename__ = "subscribers"
+
+    user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    first_name: str | None = None
+    lang: str = "en"
+    active: bool = Field(default=False, index=True)
+    labs: list[str] | None = _json()
+    min_params: int | None = _bigint()
+    max_params: int | None = _bigint()
+    license_classes: list[str] | None = _json()
+    include_quantized: bool = True
+    keywords: list[str] | None = _json()
+    created_at: datetime = _time(nullable=False)
+    updated_at: datetime = _time(nullable=False)
+    blocked_at: datetime | None = _time()
+
+
+class Card(SQLModel, table=True):
+    """A message we posted for a release wave, so later variants of the family edit it instead of posting."""
+
+    __tablename__ = "cards"
+
+    id: int | None = Field(default=None, primary_key=True)
+    target: str = Field(index=True)  # channel | user:<id>
+    chat_id: str
+    thread_id: int | None = None
+    message_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    wave_key: str = Field(index=True)  # lab + family (or the repo id when there is no family)
+    lang: str = "en"
+    model_ids: list[int] | None = _json()
+    opened_at: datetime = _time(nullable=False)
+    updated_at: datetime = _time(nullable=False)
+
+
+class ForumTopic(SQLModel, table=True):
+    """The forum topic of a lab in a forum supergroup, created on first use and remembered."""
+
+    __tablename__ = "forum_topics"
+
+    chat_id: str = Field(primary_key=True)
+    lab: str = Field(primary_key=True)
+    thread_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    created_at: datetime = _time(nullable=False)
+
+
+class RuntimeFlag(SQLModel, table=True):
+    """Small runtime state that must survive a restart, e.g. `paused` set by an admin."""
+
+    __tablename__ = "runtime_flags"
+
+    key: str = Field(primary_key=True)
+    value: str
+    updated_at: datetime = _time(nullable=False)

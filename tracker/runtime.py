@@ -1,58 +1,178 @@
-"""The long-running process: one asyncio loop holding the scheduler (and, with Telegram, the bot)."""
+"""The long-running process: one asyncio loop holding the scheduler, the delivery and (with a token) the bot.
+
+APScheduler runs two jobs that never overlap themselves: `poll` every TRACKER_POLL_INTERVAL seconds and
+`deliver` every few seconds (retries come due, waves settle). The Hub client is synchronous, so a poll
+cycle runs in a worker thread.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from tracker import subscriptions
 from tracker.config import Settings
 from tracker.deliver import deliver_to_console
 from tracker.models import utcnow
 from tracker.store import Store
 from tracker.watchlist import Watchlist
 
+if TYPE_CHECKING:
+    from telegram.ext import Application
+
+    from tracker.poll import CycleReport
+    from tracker.telegram_deliver import TelegramDelivery
+
 log = logging.getLogger(__name__)
+DELIVER_EVERY = 2.0
 
 
 def deliver_once(settings: Settings, store: Store) -> int:
-    """Deliver what is pending to the terminal (Telegram delivery runs inside `tracker run`)."""
-    return deliver_to_console(store, settings.hf_endpoint, utcnow)
+    """Deliver what is pending now: to Telegram when configured, else to the terminal."""
+    if not settings.telegram_enabled:
+        return deliver_to_console(store, settings.hf_endpoint, utcnow)
+    return asyncio.run(_deliver_telegram_once(settings, store))
+
+
+async def _deliver_telegram_once(settings: Settings, store: Store) -> int:
+    from tracker.telegram_app import build_application
+    from tracker.telegram_deliver import TelegramDelivery
+
+    application = build_application(settings)
+    async with application:
+        report = await TelegramDelivery(application.bot, store, settings).run_once()
+    return report.sent + report.edited
+
+
+class Runtime:
+    """The parts of `tracker run` and how they start and stop together."""
+
+    def __init__(self, settings: Settings, store: Store, watchlist: Watchlist) -> None:
+        from tracker.commands import make_poller
+
+        self.settings = settings
+        self.store = store
+        self.watchlist = watchlist
+        self.poller = make_poller(settings, store, watchlist)
+        self.application: Application | None = None
+        self.telegram: TelegramDelivery | None = None
+        self.stop = asyncio.Event()
+        self._deliver_lock = asyncio.Lock()
+
+    async def cycle(self) -> None:
+        """One poll cycle, then delivery and (when configured) the site; a failure is logged, never fatal."""
+        try:
+            if await asyncio.to_thread(subscriptions.is_paused, self.store):
+                log.info("paused by an admin: skipping this poll")
+                return
+            report = await asyncio.to_thread(self.poller.run_cycle)
+            log.info("cycle done: %d orgs ok, %d failed, %d new", len(report.orgs_ok), len(report.orgs_failed),
+                     report.new)
+            await self.deliver()
+            if self.settings.site_dir and _found_something(report):
+                await asyncio.to_thread(self._rebuild_outputs)
+        except Exception:  # noqa: BLE001
+            log.exception("poll cycle failed")
+
+    def _rebuild_outputs(self) -> None:
+        from tracker.publish import rebuild_outputs
+
+        rebuild_outputs(self.settings, self.store.engine)
+
+    async def deliver(self) -> None:
+        """Send what is due; without Telegram, print it."""
+        try:
+            async with self._deliver_lock:
+                if self.telegram is not None:
+                    await self.telegram.run_once()
+                elif not self.settings.telegram_enabled:
+                    await asyncio.to_thread(deliver_to_console, self.store, self.settings.hf_endpoint, utcnow)
+        except Exception:  # noqa: BLE001
+            log.exception("delivery failed; pending messages stay queued")
+
+    async def start_telegram(self) -> None:
+        """Connect the bot, retrying while Telegram is unreachable; alerts wait in the store meanwhile."""
+        from telegram.error import InvalidToken, NetworkError
+
+        from tracker.bot import publish_commands
+        from tracker.telegram_app import BotContext, attach_bot, build_application
+        from tracker.telegram_deliver import TelegramDelivery
+
+        delay = 5.0
+        while not self.stop.is_set():
+            application = build_application(self.settings)
+            attach_bot(application, BotContext(self.settings, self.store, self.watchlist))
+            try:
+                await application.initialize()
+                await publish_commands(application.bot)
+                await application.start()
+                assert application.updater is not None
+                await application.updater.start_polling(allowed_updates=["message", "callback_query"],
+                                                        poll_interval=0.0, timeout=30)
+            except InvalidToken:
+                log.error("Telegram rejected TELEGRAM_BOT_TOKEN; the bot stays off (alerts are kept)")
+                return
+            except NetworkError as exc:
+                log.warning("Telegram unreachable (%s); retrying in %.0fs", exc.message, delay)
+                await _shutdown(application)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.stop.wait(), timeout=delay)
+                delay = min(delay * 2, 120.0)
+                continue
+            self.application = application
+            self.telegram = TelegramDelivery(application.bot, self.store, self.settings)
+            log.info("Telegram bot @%s connected", application.bot.username)
+            return
+
+    async def run(self) -> None:
+        """Run until SIGINT or SIGTERM."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self.stop.set)
+        telegram_task = asyncio.create_task(self.start_telegram()) if self.settings.telegram_enabled else None
+        scheduler = AsyncIOScheduler(timezone=UTC)
+        soon = datetime.now(UTC) + timedelta(milliseconds=10)
+        scheduler.add_job(self.cycle, "interval", seconds=self.settings.poll_interval, id="poll", max_instances=1,
+                          coalesce=True, next_run_time=soon, misfire_grace_time=None)
+        scheduler.add_job(self.deliver, "interval", seconds=DELIVER_EVERY, id="deliver", max_instances=1,
+                          coalesce=True, misfire_grace_time=None)
+        scheduler.start()
+        log.info("tracker running: %d labs, %d organisations, every %ss; Ctrl-C stops", len(self.watchlist.labs),
+                 len(self.watchlist.orgs), self.settings.poll_interval)
+        try:
+            await self.stop.wait()
+        finally:
+            log.info("stopping")
+            scheduler.shutdown(wait=False)
+            if telegram_task is not None:
+                telegram_task.cancel()
+            if self.application is not None:
+                await _shutdown(self.application)
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+
+
+async def _shutdown(application: Application) -> None:
+    try:
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+    except Exception:  # noqa: BLE001  (shutting down after a failure must not raise again)
+        log.debug("error while shutting the bot down", exc_info=True)
+
+
+def _found_something(report: CycleReport) -> bool:
+    return any(s.new or s.license_changes or s.removed for s in report.summaries)
 
 
 async def run_forever(settings: Settings, store: Store, watchlist: Watchlist) -> None:
-    """Poll every TRACKER_POLL_INTERVAL seconds, never two cycles at once, until SIGINT or SIGTERM."""
-    from tracker.commands import make_poller
-
-    poller = make_poller(settings, store, watchlist)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-
-    async def cycle() -> None:
-        try:
-            report = await asyncio.to_thread(poller.run_cycle)
-            delivered = await asyncio.to_thread(deliver_once, settings, store)
-            log.info("cycle done: %d orgs ok, %d failed, %d new, %d delivered", len(report.orgs_ok),
-                     len(report.orgs_failed), report.new, delivered)
-        except Exception:  # noqa: BLE001  (a failed cycle is logged; the next one runs on time)
-            log.exception("poll cycle failed")
-
-    scheduler = AsyncIOScheduler(timezone=UTC)
-    scheduler.add_job(cycle, "interval", seconds=settings.poll_interval, id="poll", max_instances=1,
-                      coalesce=True, next_run_time=datetime.now(UTC) + timedelta(milliseconds=10),
-                      misfire_grace_time=None)
-    scheduler.start()
-    log.info("tracker running: %d labs, %d organisations, every %ss; Ctrl-C stops", len(watchlist.labs),
-             len(watchlist.orgs), settings.poll_interval)
-    try:
-        await stop.wait()
-    finally:
-        log.info("stopping")
-        scheduler.shutdown(wait=False)
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
+    """`tracker run`."""
+    await Runtime(settings, store, watchlist).run()

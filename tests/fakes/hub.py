@@ -114,8 +114,10 @@ class FakeHub:
         self._seq += 1
         return hashlib.sha1(f"{repo_id}\0{self._seq}".encode()).hexdigest()
 
-    def _changed(self) -> None:
-        self._index.clear()
+    def _changed(self, model: FakeModel) -> None:
+        """Drop the sorted indexes that may include `model` (its org's and the global ones)."""
+        for key in [k for k in self._index if k[0] is None or k[0] == model.author]:
+            del self._index[key]
 
     def add_model(
         self,
@@ -189,7 +191,7 @@ class FakeHub:
             )
             self._models[repo_id] = model
             self._by_author.setdefault(model.author, []).append(model)
-            self._changed()
+            self._changed(model)
         return model
 
     def get(self, repo_id: str) -> FakeModel:
@@ -213,9 +215,7 @@ class FakeHub:
         with self._lock:
             return list(self._models)
 
-    def update(
-        self, repo_id: str, *, last_modified: datetime | str | None = None, **changes: Any
-    ) -> FakeModel:
+    def update(self, repo_id: str, *, last_modified: datetime | str | None = None, **changes: Any) -> FakeModel:
         """Change fields (add_model's names). All but downloads/likes/trending_score/private/gated/disabled
         is a commit: new sha (the old one stays resolvable) and lastModified = `last_modified` or now."""
         unknown = set(changes) - _UPDATABLE
@@ -230,7 +230,7 @@ class FakeHub:
             if set(changes) - NON_COMMIT_FIELDS or last_modified is not None:
                 self._commit(model, last_modified)
             model.invalidate()
-            self._changed()
+            self._changed(model)
         return model
 
     def _commit(self, model: FakeModel, when: datetime | str | None = None) -> None:
@@ -247,7 +247,7 @@ class FakeHub:
             if bump_last_modified:
                 model.last_modified = self.clock()
             model.invalidate()
-            self._changed()
+            self._changed(model)
         return model
 
     def make_private(self, repo_id: str) -> FakeModel:
@@ -269,14 +269,14 @@ class FakeHub:
         with self._lock:
             model = self._models[repo_id]
             model.access_tokens.add(token)
-            self._changed()
+            self._changed(model)
 
     def delete(self, repo_id: str) -> None:
         """Remove a repo."""
         with self._lock:
             model = self._models.pop(repo_id)
             self._by_author[model.author].remove(model)
-            self._changed()
+            self._changed(model)
 
     def sorted_index(self, author: str | None, sort: str) -> tuple[list[tuple[Any, str]], list[FakeModel]]:
         """(keys, models) ascending by (sort value, _id) for one author or all; cached until a change."""

@@ -30,9 +30,7 @@ def _json(relpath: str) -> dict[str, Any]:
 def hub_safetensors(repo_id: str) -> dict[str, int]:
     """Real `safetensors.parameters` from hub-api/model_info_safetensors__*.json."""
     return dict(
-        _json(f"hub-api/model_info_safetensors__{repo_id.replace('/', '__')}.json")["safetensors"][
-            "parameters"
-        ]
+        _json(f"hub-api/model_info_safetensors__{repo_id.replace('/', '__')}.json")["safetensors"]["parameters"]
     )
 
 
@@ -339,13 +337,9 @@ def populate_bulk(hub: FakeHub, orgs: int, models_per_org: int, *, seed: int = 0
                 license_name=lic_name,
                 license_link=lic_link,
                 library_name=None if gguf else "transformers",
-                base_model=f"{org}/{prefix}-{family}-{size_txt}-Base"
-                if variant not in ("", "-Base")
-                else None,
+                base_model=f"{org}/{prefix}-{family}-{size_txt}-Base" if variant not in ("", "-Base") else None,
                 safetensors=st,
-                gguf={"total": params, "architecture": family.lower(), "context_length": 32768}
-                if gguf
-                else None,
+                gguf={"total": params, "architecture": family.lower(), "context_length": 32768} if gguf else None,
                 weight_files={f"{name}-Q4_K_M.gguf": params * 9 // 16} if gguf else None,
                 downloads=int(rng.paretovariate(1.2) * 50),
                 likes=int(rng.paretovariate(1.5) * 2),

@@ -82,8 +82,7 @@ def compile_match(match: Match) -> Callable[[RequestInfo], bool]:
     if spec.startswith("repo="):
         repo = spec.split("=", 1)[1]
         return lambda r: (
-            r.path == f"/api/models/{repo}"
-            or r.path.startswith((f"/api/models/{repo}/", f"/{repo}/resolve/"))
+            r.path == f"/api/models/{repo}" or r.path.startswith((f"/api/models/{repo}/", f"/{repo}/resolve/"))
         )
     if spec.startswith("/"):
         return lambda r: r.path.startswith(spec)

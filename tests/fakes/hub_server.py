@@ -46,9 +46,7 @@ def json_response(status: int, obj: Any, headers: dict[str, str] | None = None) 
     return Response(status, json.dumps(obj).encode(), hdrs)
 
 
-def hub_error(
-    status: int, message: str, code: str | None = None, extra: dict[str, str] | None = None
-) -> Response:
+def hub_error(status: int, message: str, code: str | None = None, extra: dict[str, str] | None = None) -> Response:
     """Error like the Hub's: `{"error": msg}` plus X-Error-Message (and X-Error-Code when it has one)."""
     headers = {"X-Error-Message": message, **(extra or {})}
     if code:
@@ -100,13 +98,12 @@ class HubApi:
         bad = [f for f in fields if f not in EXPAND_MODEL_FIELDS]
         if bad:
             allowed = ", ".join(sorted(EXPAND_MODEL_FIELDS))
-            return fields, hub_error(
-                400, f'"expand" contains invalid value {bad[0]!r}; must be one of: {allowed}'
-            )
+            return fields, hub_error(400, f'"expand" contains invalid value {bad[0]!r}; must be one of: {allowed}')
         return list(dict.fromkeys(fields)), None
 
     # ---- GET /api/models ------------------------------------------------------------------------
     def list_models(self, info: RequestInfo) -> Response:
+        """`GET /api/models`: filters, sort (descending), expand/full/cardData/config, keyset pagination."""
         q = info.query
         expand, err = self._expand(q)
         if err:
@@ -135,8 +132,9 @@ class HubApi:
         with self.hub.lock:  # a consistent snapshot even while a test thread mutates models
             return self._list_page(info, sort, page_size, keys, token)
 
-    def _list_page(self, info: RequestInfo, sort: str, page_size: int, keys: tuple[str, ...],
-                   token: str | None) -> Response:  # fmt: skip
+    def _list_page(
+        self, info: RequestInfo, sort: str, page_size: int, keys: tuple[str, ...], token: str | None
+    ) -> Response:
         q = info.query
         author, search = info.param("author"), (info.param("search") or "").lower()
         tag_filters = q.get("filter", [])
@@ -175,6 +173,7 @@ class HubApi:
 
     # ---- GET /api/models/{repo_id}[/revision/{rev}] ---------------------------------------------
     def model_info(self, info: RequestInfo, repo_id: str, revision: str | None) -> Response:
+        """`GET /api/models/{repo_id}[/revision/{rev}]` (all fields, or `id`/`_id` + expand)."""
         expand, err = self._expand(info.query)
         if err:
             return err
@@ -195,6 +194,7 @@ class HubApi:
 
     # ---- HEAD/GET /{repo_id}/resolve/{revision}/{path} ------------------------------------------
     def resolve(self, info: RequestInfo, repo_id: str, revision: str, filename: str) -> Response:
+        """`HEAD`/`GET /{repo_id}/resolve/{revision}/{filename}` with X-Repo-Commit and ETag."""
         model = self.hub.lookup(repo_id)
         token = _token(info.headers)
         if (resp := self._repo_error(model, repo_id, token)) is not None:
@@ -218,9 +218,7 @@ class HubApi:
         data = model.served_files().get(filename)
         if data is None:
             return hub_error(404, "Entry not found", "EntryNotFound", {"X-Repo-Commit": commit})
-        ctype = (
-            "application/json; charset=utf-8" if filename.endswith(".json") else "text/plain; charset=utf-8"
-        )
+        ctype = "application/json; charset=utf-8" if filename.endswith(".json") else "text/plain; charset=utf-8"
         headers = {
             "Content-Type": ctype,
             "ETag": f'"{git_blob_sha(data)}"',

@@ -1,0 +1,82 @@
+"""Subscription filters: which releases a subscriber wants. Pure functions over plain values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+LICENSE_CLASSES = ("permissive", "open-restricted", "non-commercial", "unknown")
+QUANTIZED_VARIANTS = ("quantized",)
+MAX_KEYWORDS = 10
+MAX_KEYWORD_LENGTH = 40
+
+
+class ModelLike(Protocol):
+    repo_id: str
+    lab: str
+    params_total: int | None
+    license_class: str | None
+    variant: str | None
+    quant_format: str | None
+
+
+@dataclass(frozen=True)
+class SubscriptionFilter:
+    """What a subscriber asked for; empty tuples and None mean "any"."""
+
+    labs: tuple[str, ...] = ()
+    min_params: int | None = None
+    max_params: int | None = None
+    license_classes: tuple[str, ...] = ()
+    include_quantized: bool = True
+    keywords: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, subscriber: Any) -> SubscriptionFilter:
+        """The filter stored on a Subscriber row (or anything with the same attributes)."""
+        return cls(
+            labs=tuple(subscriber.labs or ()),
+            min_params=subscriber.min_params,
+            max_params=subscriber.max_params,
+            license_classes=tuple(subscriber.license_classes or ()),
+            include_quantized=bool(subscriber.include_quantized),
+            keywords=tuple(subscriber.keywords or ()),
+        )
+
+    @property
+    def is_everything(self) -> bool:
+        return self == SubscriptionFilter()
+
+
+def is_quantized(model: ModelLike) -> bool:
+    """Quantized or GGUF re-packs of a model (FP8 originals from the lab count as quantized too)."""
+    return (model.variant in QUANTIZED_VARIANTS) or bool(model.quant_format)
+
+
+def matches(f: SubscriptionFilter, model: ModelLike) -> bool:
+    """True when the subscriber wants this model. A size filter never matches a model of unknown size."""
+    if f.labs and model.lab not in f.labs:
+        return False
+    if f.min_params is not None and (model.params_total is None or model.params_total < f.min_params):
+        return False
+    if f.max_params is not None and (model.params_total is None or model.params_total > f.max_params):
+        return False
+    if f.license_classes and (model.license_class or "unknown") not in f.license_classes:
+        return False
+    if not f.include_quantized and is_quantized(model):
+        return False
+    if f.keywords:
+        name = model.repo_id.lower()
+        if not any(k.lower() in name for k in f.keywords):
+            return False
+    return True
+
+
+def clean_keywords(words: list[str]) -> list[str]:
+    """Keywords as people typed them, trimmed, de-duplicated and bounded (plain substrings, no patterns)."""
+    seen: dict[str, str] = {}
+    for word in words:
+        w = "".join(ch for ch in word.strip() if ch.isprintable())[:MAX_KEYWORD_LENGTH]
+        if w and w.lower() not in seen:
+            seen[w.lower()] = w
+    return list(seen.values())[:MAX_KEYWORDS]

@@ -1,0 +1,81 @@
+"""Telegram's flood limits as sliding windows, so that bursts queue instead of failing with 429.
+
+Limits (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this): about 30
+messages per second overall, 20 per minute to one group or channel, about one per second to one private
+chat. A sliding window (rather than a refilling bucket, as PTB's AIORateLimiter uses) never lets more than
+N messages fall into any window, which is what Telegram counts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Messages per window; `margin` pads each window against network jitter."""
+
+    overall_per_second: int = 30
+    group_per_minute: int = 20
+    private_per_second: int = 1
+    margin: float = 0.03
+
+    def windows(self, chat_key: str, private: bool) -> list[tuple[str, int, float]]:
+        chat_window = (f"chat:{chat_key}", self.private_per_second, 1.0) if private else (
+            f"chat:{chat_key}", self.group_per_minute, 60.0)
+        return [("overall", self.overall_per_second, 1.0), chat_window]
+
+
+class SlidingWindowLimiter:
+    """Grants send slots in order; `acquire` waits until every window the send falls into has room."""
+
+    def __init__(self, limits: Limits | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limits = limits or Limits()
+        self._clock = clock
+        self._sent: dict[str, deque[float]] = {}
+        self._lock = asyncio.Lock()
+        self._paused_until = 0.0
+
+    def pause(self, seconds: float) -> None:
+        """Hold every send for `seconds` (after Telegram answered 429 with retry_after)."""
+        self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+    def earliest(self, chat_key: str, private: bool) -> float:
+        """The earliest time a message to this chat may go, given what was already granted."""
+        now = self._clock()
+        at = max(now, self._paused_until)
+        for key, count, span in self.limits.windows(chat_key, private):
+            sent = self._sent.get(key)
+            if sent is None:
+                continue
+            while sent and sent[0] <= now - span - self.limits.margin:
+                sent.popleft()
+            if len(sent) >= count:
+                at = max(at, sent[-count] + span + self.limits.margin)
+        return at
+
+    def _record(self, chat_key: str, private: bool, at: float) -> None:
+        for key, _count, _span in self.limits.windows(chat_key, private):
+            self._sent.setdefault(key, deque()).append(at)
+
+    async def acquire(self, chat_key: str, private: bool) -> None:
+        """Wait for a slot for one message to `chat_key` and take it.
+
+        Only sends happening now are recorded (never future reservations), so every window holds
+        real send times in order; a waiting sender sleeps until its windows free, then checks again.
+        """
+        while True:
+            async with self._lock:
+                at = self.earliest(chat_key, private)
+                if at <= self._clock():
+                    self._record(chat_key, private, self._clock())
+                    return
+            await asyncio.sleep(at - self._clock())
+
+    def would_wait(self, chat_key: str, private: bool) -> float:
+        """Seconds a message to this chat would wait now (0 when it could go at once)."""
+        return max(0.0, self.earliest(chat_key, private) - self._clock())
