@@ -91,7 +91,7 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
 
     engine = open_engine(settings.database_url)
     rows = queries.history(engine, history_filter(args, settings, args.limit))
-    records = [record(row, settings.hf_endpoint) for row in rows]
+    records = [record(row, settings.hub_web_url) for row in rows]
     if args.format == "json":
         output.write_json(records, sys.stdout)
     elif args.format == "csv":
@@ -126,10 +126,10 @@ def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
     watchlist = load_watchlist(settings.watchlist)
     row = row_from_hub(model, facts_for(model, config, problem), watchlist.lab_for_org(model.org))
     if args.format == "json":
-        data: dict[str, Any] = record(row, settings.hf_endpoint)
+        data: dict[str, Any] = record(row, settings.hub_web_url)
         print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        print(render("inspect.txt", **card(row, settings.hf_endpoint)))
+        print(render("inspect.txt", **card(row, settings.hub_web_url)))
     return 0
 
 

@@ -22,6 +22,7 @@ class Settings(BaseSettings):
 
     hf_endpoint: str = Field("https://huggingface.co", validation_alias="HF_ENDPOINT")
     hf_token: SecretStr | None = Field(None, validation_alias="HF_TOKEN")
+    hub_web_url_setting: str | None = Field(None, validation_alias="TRACKER_HUB_WEB_URL")
     database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias="TRACKER_DATABASE_URL")
     poll_interval: float = Field(300, validation_alias="TRACKER_POLL_INTERVAL")
     watchlist: Path | None = Field(None, validation_alias="TRACKER_WATCHLIST")
@@ -52,6 +53,13 @@ class Settings(BaseSettings):
             raise ValueError("must be between 1 and 32")
         return value
 
+    @field_validator("hub_web_url_setting")
+    @classmethod
+    def _optional_http_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        return cls._http_url(value)
+
     @field_validator("hf_endpoint", "telegram_api_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
@@ -81,6 +89,11 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
+
+    @property
+    def hub_web_url(self) -> str:
+        """Where links in messages, feeds and pages point: TRACKER_HUB_WEB_URL, else HF_ENDPOINT."""
+        return self.hub_web_url_setting or self.hf_endpoint
 
     @property
     def telegram_enabled(self) -> bool:

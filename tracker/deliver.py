@@ -38,5 +38,5 @@ def deliver_to_console(store: Store, hub_url: str, now: Callable[[], datetime],
             out.write(console_text(item, hub_url) + "\n\n")
             out.flush()
             assert item.delivery.id is not None
-            outbox.mark_sent(store, item.delivery.id, now())
+            outbox.mark_sent(store, [item.delivery.id], now())
             printed += 1

@@ -8,11 +8,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
-from sqlmodel import select
+from sqlalchemy import insert, update
+from sqlmodel import Session, col, select
 
 from tracker.models import Alert, Delivery, Event, TrackedModel
 from tracker.store import Store
+
+T = TypeVar("T")
 
 # Backoff between attempts of one delivery: 5 s, 10 s, 20 s ... capped at 15 minutes.
 BASE_RETRY = timedelta(seconds=5)
@@ -31,37 +35,49 @@ class DeliveryItem:
 
 def fan_out(store: Store, targets_for: Callable[[Alert, TrackedModel], Sequence[str]], now: datetime) -> int:
     """Create the deliveries of every new alert, atomically; returns how many were created."""
-    created = 0
+    rows: list[dict[str, object]] = []
     with store.session() as session, session.begin():
-        rows = session.exec(
+        alerts = session.exec(
             select(Alert, TrackedModel).join(TrackedModel, TrackedModel.id == Alert.model_id)
             .where(Alert.status == "new").order_by(Alert.id)
         ).all()
-        for alert, model in rows:
+        for alert, model in alerts:
             for target in dict.fromkeys(targets_for(alert, model)):
-                session.add(Delivery(alert_id=alert.id, target=target, created_at=now, next_attempt_at=now))
-                created += 1
+                rows.append({"alert_id": alert.id, "target": target, "status": "pending", "attempts": 0,
+                             "created_at": now, "next_attempt_at": now})
             alert.status = "queued"
             session.add(alert)
-    return created
+        if rows:
+            session.execute(insert(Delivery), rows)
+    return len(rows)
 
 
 def due(store: Store, now: datetime, limit: int = 500, target_prefix: str | None = None) -> list[DeliveryItem]:
-    """Pending deliveries whose time has come, oldest first."""
+    """Pending deliveries whose time has come, a target's together (so they can share one message)."""
     with store.session() as session:
         query = (
-            select(Delivery, Alert, TrackedModel, Event)
-            .join(Alert, Alert.id == Delivery.alert_id)
-            .join(TrackedModel, TrackedModel.id == Alert.model_id)
-            .join(Event, Event.id == Alert.event_id)
+            select(Delivery)
             .where(Delivery.status == "pending")
             .where((Delivery.next_attempt_at == None) | (Delivery.next_attempt_at <= now))  # noqa: E711
-            .order_by(Delivery.id)
+            .order_by(Delivery.target, Delivery.id)
             .limit(limit)
         )
         if target_prefix:
             query = query.where(Delivery.target.startswith(target_prefix))  # type: ignore[attr-defined]
-        return [DeliveryItem(d, a, m, e) for d, a, m, e in session.exec(query).all()]
+        deliveries = session.exec(query).all()
+        alert_ids = {d.alert_id for d in deliveries}
+        alerts = {a.id: a for a in _by_ids(session, Alert, alert_ids)}
+        models = {m.id: m for m in _by_ids(session, TrackedModel, {a.model_id for a in alerts.values()})}
+        events = {e.id: e for e in _by_ids(session, Event, {a.event_id for a in alerts.values()})}
+    items = [DeliveryItem(d, alerts[d.alert_id], models[alerts[d.alert_id].model_id],
+                          events[alerts[d.alert_id].event_id]) for d in deliveries]
+    return sorted(items, key=lambda i: i.delivery.id or 0)
+
+
+def _by_ids(session: Session, table: type[T], ids: set[int]) -> Sequence[T]:
+    if not ids:
+        return []
+    return session.exec(select(table).where(col(table.id).in_(ids))).all()  # type: ignore[attr-defined]
 
 
 def pending_count(store: Store) -> int:
@@ -72,29 +88,45 @@ def pending_count(store: Store) -> int:
         return session.exec(select(func.count()).select_from(Delivery).where(Delivery.status == "pending")).one()
 
 
-def _update(store: Store, delivery_id: int, **values: object) -> None:
+def seconds_until_next(store: Store, now: datetime) -> float | None:
+    """Seconds until the next pending delivery comes due (0 when one is due), None when nothing waits."""
+    from sqlalchemy import func
+
+    with store.session() as session:
+        nearest = session.exec(
+            select(func.min(Delivery.next_attempt_at)).where(Delivery.status == "pending",
+                                                             Delivery.target != "console")
+        ).one()
+    if nearest is None:
+        return None
+    if isinstance(nearest, str):
+        nearest = datetime.fromisoformat(nearest.replace("Z", "+00:00"))
+    return max(0.0, (nearest - now).total_seconds())
+
+
+def mark_sent(store: Store, delivery_ids: Sequence[int], now: datetime) -> None:
+    """The target accepted the message carrying these deliveries (one transaction)."""
+    if not delivery_ids:
+        return
     with store.session() as session, session.begin():
-        row = session.get(Delivery, delivery_id)
-        if row is None:
-            return
-        for key, value in values.items():
-            setattr(row, key, value)
-        session.add(row)
+        session.execute(update(Delivery).where(col(Delivery.id).in_(list(delivery_ids)))
+                        .values(status="sent", sent_at=now, last_error=None))
 
 
-def mark_sent(store: Store, delivery_id: int, now: datetime) -> None:
-    """The target accepted the message."""
-    _update(store, delivery_id, status="sent", sent_at=now, last_error=None)
+def mark_retry(store: Store, items: Sequence[DeliveryItem], error: str, now: datetime,
+               wait: timedelta | None = None, cap: timedelta = MAX_RETRY) -> None:
+    """A temporary failure: try again after `wait`, or after an exponential backoff up to `cap`."""
+    with store.session() as session, session.begin():
+        for item in items:
+            attempts = item.delivery.attempts + 1
+            delay = wait if wait is not None else min(cap, BASE_RETRY * (2 ** (attempts - 1)))
+            session.execute(update(Delivery).where(col(Delivery.id) == item.delivery.id)
+                            .values(attempts=attempts, last_error=error[:500], next_attempt_at=now + delay))
 
 
-def mark_retry(store: Store, item: DeliveryItem, error: str, now: datetime, wait: timedelta | None = None) -> None:
-    """A temporary failure: try again after `wait`, or after an exponential backoff."""
-    attempts = item.delivery.attempts + 1
-    delay = wait if wait is not None else min(MAX_RETRY, BASE_RETRY * (2 ** (attempts - 1)))
-    _update(store, item.delivery.id or 0, attempts=attempts, last_error=error[:500], next_attempt_at=now + delay)
-
-
-def mark_failed(store: Store, item: DeliveryItem, error: str, status: str = "failed") -> None:
+def mark_failed(store: Store, items: Sequence[DeliveryItem], error: str, status: str = "failed") -> None:
     """A permanent failure (`failed`), or a target that is gone (`dropped`): never retried."""
-    _update(store, item.delivery.id or 0, status=status, attempts=item.delivery.attempts + 1,
-            last_error=error[:500])
+    with store.session() as session, session.begin():
+        for item in items:
+            session.execute(update(Delivery).where(col(Delivery.id) == item.delivery.id)
+                            .values(status=status, attempts=item.delivery.attempts + 1, last_error=error[:500]))

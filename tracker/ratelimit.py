@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 
@@ -22,7 +23,7 @@ class Limits:
     overall_per_second: int = 30
     group_per_minute: int = 20
     private_per_second: int = 1
-    margin: float = 0.03
+    margin: float = 0.01
 
     def windows(self, chat_key: str, private: bool) -> list[tuple[str, int, float]]:
         chat_window = (f"chat:{chat_key}", self.private_per_second, 1.0) if private else (
@@ -31,12 +32,17 @@ class Limits:
 
 
 class SlidingWindowLimiter:
-    """Grants send slots in order; `acquire` waits until every window the send falls into has room."""
+    """Grants send slots; `acquire` waits until every window the send falls into has room.
+
+    A send occupies its windows from when it starts until it is answered (`release`), and a new send
+    may start only a full window after the send it displaces was answered: Telegram counts a message
+    when it arrives, which is somewhere in between, so this never lets N+1 arrive in one window.
+    """
 
     def __init__(self, limits: Limits | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         self.limits = limits or Limits()
         self._clock = clock
-        self._sent: dict[str, deque[float]] = {}
+        self._sent: dict[str, deque[list[float]]] = {}
         self._lock = asyncio.Lock()
         self._paused_until = 0.0
 
@@ -45,36 +51,50 @@ class SlidingWindowLimiter:
         self._paused_until = max(self._paused_until, self._clock() + seconds)
 
     def earliest(self, chat_key: str, private: bool) -> float:
-        """The earliest time a message to this chat may go, given what was already granted."""
+        """The earliest time a message to this chat may start, given the sends so far."""
         now = self._clock()
         at = max(now, self._paused_until)
         for key, count, span in self.limits.windows(chat_key, private):
             sent = self._sent.get(key)
-            if sent is None:
+            if not sent:
                 continue
-            while sent and sent[0] <= now - span - self.limits.margin:
+            # entry = [time, answered]: a send still in flight may arrive any moment, so it counts as now.
+            while sent and sent[0][1] and sent[0][0] <= now - span - self.limits.margin:
                 sent.popleft()
             if len(sent) >= count:
-                at = max(at, sent[-count] + span + self.limits.margin)
+                latest = sorted(entry[0] if entry[1] else now for entry in sent)
+                at = max(at, latest[-count] + span + self.limits.margin)
         return at
 
-    def _record(self, chat_key: str, private: bool, at: float) -> None:
-        for key, _count, _span in self.limits.windows(chat_key, private):
-            self._sent.setdefault(key, deque()).append(at)
-
-    async def acquire(self, chat_key: str, private: bool) -> None:
-        """Wait for a slot for one message to `chat_key` and take it.
-
-        Only sends happening now are recorded (never future reservations), so every window holds
-        real send times in order; a waiting sender sleeps until its windows free, then checks again.
-        """
+    async def acquire(self, chat_key: str, private: bool) -> list[list[float]]:
+        """Wait for a slot for one message to `chat_key` and take it; pass the result to `release`."""
         while True:
             async with self._lock:
                 at = self.earliest(chat_key, private)
                 if at <= self._clock():
-                    self._record(chat_key, private, self._clock())
-                    return
+                    now = self._clock()
+                    entries = []
+                    for key, _count, _span in self.limits.windows(chat_key, private):
+                        entry = [now, 0.0]
+                        self._sent.setdefault(key, deque()).append(entry)
+                        entries.append(entry)
+                    return entries
             await asyncio.sleep(at - self._clock())
+
+    def release(self, entries: list[list[float]]) -> None:
+        """The send was answered (or failed): its slot counts from now."""
+        now = self._clock()
+        for entry in entries:
+            entry[0], entry[1] = now, 1.0
+
+    @asynccontextmanager
+    async def slot(self, chat_key: str, private: bool) -> AsyncIterator[None]:
+        """`async with limiter.slot(chat, private): await send(...)`."""
+        entries = await self.acquire(chat_key, private)
+        try:
+            yield
+        finally:
+            self.release(entries)
 
     def would_wait(self, chat_key: str, private: bool) -> float:
         """Seconds a message to this chat would wait now (0 when it could go at once)."""

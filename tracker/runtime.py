@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from tracker import subscriptions
+from tracker import outbox, subscriptions
 from tracker.config import Settings
 from tracker.deliver import deliver_to_console
 from tracker.models import utcnow
@@ -31,12 +31,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 DELIVER_EVERY = 2.0
+ONE_SHOT_ROUNDS = 10
+ONE_SHOT_MAX_WAIT = 60.0
 
 
 def deliver_once(settings: Settings, store: Store) -> int:
     """Deliver what is pending now: to Telegram when configured, else to the terminal."""
     if not settings.telegram_enabled:
-        return deliver_to_console(store, settings.hf_endpoint, utcnow)
+        return deliver_to_console(store, settings.hub_web_url, utcnow)
     return asyncio.run(_deliver_telegram_once(settings, store))
 
 
@@ -45,9 +47,18 @@ async def _deliver_telegram_once(settings: Settings, store: Store) -> int:
     from tracker.telegram_deliver import TelegramDelivery
 
     application = build_application(settings)
+    delivered = 0
     async with application:
-        report = await TelegramDelivery(application.bot, store, settings).run_once()
-    return report.sent + report.edited
+        delivery = TelegramDelivery(application.bot, store, settings)
+        # One-shot: also wait out short retries (429 retry_after, brief network errors), up to a minute.
+        for _ in range(ONE_SHOT_ROUNDS):
+            report = await delivery.run_once()
+            delivered += report.sent + report.edited
+            wait = await asyncio.to_thread(outbox.seconds_until_next, store, utcnow())
+            if wait is None or wait > ONE_SHOT_MAX_WAIT:
+                break
+            await asyncio.sleep(wait)
+    return delivered
 
 
 class Runtime:
@@ -92,7 +103,7 @@ class Runtime:
                 if self.telegram is not None:
                     await self.telegram.run_once()
                 elif not self.settings.telegram_enabled:
-                    await asyncio.to_thread(deliver_to_console, self.store, self.settings.hf_endpoint, utcnow)
+                    await asyncio.to_thread(deliver_to_console, self.store, self.settings.hub_web_url, utcnow)
         except Exception:  # noqa: BLE001
             log.exception("delivery failed; pending messages stay queued")
 
@@ -110,7 +121,7 @@ class Runtime:
             attach_bot(application, BotContext(self.settings, self.store, self.watchlist))
             try:
                 await application.initialize()
-                await publish_commands(application.bot)
+                await publish_commands(application.bot, self.settings.admins)
                 await application.start()
                 assert application.updater is not None
                 await application.updater.start_polling(allowed_updates=["message", "callback_query"],

@@ -148,8 +148,7 @@ class TelegramDelivery:
     async def _deliver_group(self, group: _Group, chats: dict[str, _Chat | None], report: DeliveryReport) -> None:
         chat = await asyncio.to_thread(self._chat, group.target, chats)
         if chat is None:
-            for item in group.items:
-                outbox.mark_failed(self.store, item, "target no longer subscribed", status="dropped")
+            outbox.mark_failed(self.store, group.items, "target no longer subscribed", status="dropped")
             report.dropped += len(group.items)
             return
         try:
@@ -168,35 +167,25 @@ class TelegramDelivery:
                 self._drop(group, chat, f"400: {exc.message}", report)
             else:
                 log.error("Telegram refused a message to %s: %s", group.target, exc.message)
-                for item in group.items:
-                    outbox.mark_failed(self.store, item, f"400: {exc.message}")
+                outbox.mark_failed(self.store, group.items, f"400: {exc.message}")
                 report.failed += len(group.items)
         except (TimedOut, NetworkError) as exc:
             self._retry(group, f"network: {exc.message}", None, report)
         except TelegramError as exc:
             self._retry(group, f"telegram: {exc.message}", None, report)
         else:
-            now = self.clock()
-            for item in group.items:
-                assert item.delivery.id is not None
-                outbox.mark_sent(self.store, item.delivery.id, now)
+            outbox.mark_sent(self.store, [i.delivery.id for i in group.items if i.delivery.id], self.clock())
             if edited:
                 report.edited += 1
             else:
                 report.sent += 1
 
     def _retry(self, group: _Group, error: str, wait: timedelta | None, report: DeliveryReport) -> None:
-        now = self.clock()
-        for item in group.items:
-            delay = wait
-            if delay is None:
-                delay = min(NETWORK_RETRY_CAP, outbox.BASE_RETRY * (2 ** item.delivery.attempts))
-            outbox.mark_retry(self.store, item, error, now, delay)
+        outbox.mark_retry(self.store, group.items, error, self.clock(), wait, cap=NETWORK_RETRY_CAP)
         report.retried += len(group.items)
 
     def _drop(self, group: _Group, chat: _Chat, error: str, report: DeliveryReport) -> None:
-        for item in group.items:
-            outbox.mark_failed(self.store, item, error, status="dropped")
+        outbox.mark_failed(self.store, group.items, error, status="dropped")
         if chat.user_id is not None:
             subscriptions.mark_blocked(self.store, chat.user_id, self.clock())
             log.info("user %s blocked the bot or is gone; unsubscribed", chat.user_id)
@@ -208,7 +197,7 @@ class TelegramDelivery:
     async def _send(self, group: _Group, chat: _Chat) -> bool:
         """Send (or edit) the group's message; True when an existing card was edited."""
         first = group.items[0]
-        hub_url = self.settings.hf_endpoint
+        hub_url = self.settings.hub_web_url
         thread_id = await self._thread_for(chat, first.model.lab) if group.target == CHANNEL else None
         if first.alert.kind != "release":
             text = license_card(first.model, first.event.old_value or {}, first.event.new_value or {}, chat.lang,
@@ -222,9 +211,9 @@ class TelegramDelivery:
             models = await asyncio.to_thread(models_by_ids, self.store.engine, ids)
             text = release_card(models, card.lang, hub_url, _kind(group))
             try:
-                await self.limiter.acquire(str(chat.chat_id), chat.private)
-                await self.bot.edit_message_text(text, chat_id=card.chat_id, message_id=card.message_id,
-                                                 parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
+                async with self.limiter.slot(str(chat.chat_id), chat.private):
+                    await self.bot.edit_message_text(text, chat_id=card.chat_id, message_id=card.message_id,
+                                                     parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
             except BadRequest as exc:
                 if "not modified" in exc.message.lower():
                     return True
@@ -240,9 +229,9 @@ class TelegramDelivery:
         return False
 
     async def _post(self, chat: _Chat, text: str, thread_id: int | None) -> int:
-        await self.limiter.acquire(str(chat.chat_id), chat.private)
-        message = await self.bot.send_message(chat.chat_id, text, parse_mode=ParseMode.HTML,
-                                              link_preview_options=NO_PREVIEW, message_thread_id=thread_id)
+        async with self.limiter.slot(str(chat.chat_id), chat.private):
+            message = await self.bot.send_message(chat.chat_id, text, parse_mode=ParseMode.HTML,
+                                                  link_preview_options=NO_PREVIEW, message_thread_id=thread_id)
         return message.message_id
 
     async def _thread_for(self, chat: _Chat, lab: str) -> int | None:
@@ -254,8 +243,8 @@ class TelegramDelivery:
             known = session.get(ForumTopic, (key, lab))
             if known is not None:
                 return known.thread_id
-        await self.limiter.acquire(key, chat.private)
-        topic = await self.bot.create_forum_topic(chat.chat_id, name=lab[:128])
+        async with self.limiter.slot(key, chat.private):
+            topic = await self.bot.create_forum_topic(chat.chat_id, name=lab[:128])
         with self.store.session() as session, session.begin():
             session.merge(ForumTopic(chat_id=key, lab=lab, thread_id=topic.message_thread_id,
                                      created_at=self.clock()))

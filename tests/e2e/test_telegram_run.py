@@ -1,0 +1,176 @@
+"""End to end: `tracker run` against the fake Hub and the fake Telegram Bot API."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.conftest import Tracker
+from tests.fakes import hub_catalog
+from tests.fakes.hub import FakeHub
+from tests.fakes.telegram_api import FakeTelegram
+
+CHANNEL = "@releases"
+
+
+def ago(**delta: float) -> datetime:
+    return datetime.now(UTC) - timedelta(**delta)
+
+
+@pytest.fixture
+def telegram() -> Iterator[FakeTelegram]:
+    with FakeTelegram(token="4242:TEST-token") as fake:
+        yield fake
+
+
+@pytest.fixture
+def bot_tracker(tracker: Tracker, telegram: FakeTelegram) -> Tracker:
+    tracker.env.update({
+        "TELEGRAM_BOT_TOKEN": telegram.token,
+        "TELEGRAM_API_URL": telegram.url,
+        "TELEGRAM_CHANNEL": CHANNEL,
+        "TRACKER_POLL_INTERVAL": "1",
+        "TRACKER_ADMINS": "999",
+        "TRACKER_HUB_WEB_URL": "https://huggingface.co",
+    })
+    return tracker
+
+
+class Running:
+    """A `tracker run` process, stopped with SIGINT (Ctrl-C) at the end."""
+
+    def __init__(self, tracker: Tracker, telegram: FakeTelegram) -> None:
+        self.proc: subprocess.Popen[str] = tracker.popen("run")
+        self.telegram = telegram
+
+    def wait_polls(self, hub: FakeHub, cycles: int = 1, timeout: float = 20) -> None:
+        """Wait until the tracker has listed the Hub `cycles` more times."""
+        target = hub.count(kind="list") + cycles * 1
+        deadline = time.time() + timeout
+        while hub.count(kind="list") < target:
+            assert self.proc.poll() is None, self.stop()
+            assert time.time() < deadline, "tracker did not poll in time"
+            time.sleep(0.05)
+
+    def stop(self) -> str:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+        try:
+            _out, err = self.proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            _out, err = self.proc.communicate()
+        return err
+
+
+@pytest.fixture
+def start(bot_tracker: Tracker, telegram: FakeTelegram) -> Iterator:
+    procs: list[Running] = []
+
+    def _start() -> Running:
+        running = Running(bot_tracker, telegram)
+        procs.append(running)
+        return running
+
+    yield _start
+    for running in procs:
+        running.stop()
+
+
+def channel_texts(telegram: FakeTelegram) -> list[str]:
+    return [m.text for m in telegram.messages(CHANNEL)]
+
+
+def test_a_new_model_reaches_the_channel_as_one_card(start, fake_hub: FakeHub, telegram: FakeTelegram) -> None:
+    hub_catalog.qwen3_8b(fake_hub)
+    running = start()
+    running.wait_polls(fake_hub)
+    hub_catalog.deepseek_v3(fake_hub, created_at=ago(minutes=2))
+
+    telegram.wait_for_messages(CHANNEL, 1, timeout=20)
+    running.wait_polls(fake_hub, cycles=2)
+    err = running.stop()
+
+    texts = channel_texts(telegram)
+    assert len(texts) == 1, texts
+    card = texts[0]
+    assert "DeepSeek-V3" in card and "DeepSeek" in card
+    assert "671B" in card  # the lab's headline, not the 684.5B stored
+    assert "active" in card
+    message = telegram.messages(CHANNEL)[0]
+    assert message.parse_mode == "HTML"
+    assert any(e.get("type") == "text_link" for e in message.entities)
+    assert {c["command"] for c in telegram.commands} >= {"start", "help", "recent", "subscribe", "settings"}
+    assert running.proc.returncode == 0, err
+    assert telegram.token not in err
+
+
+def test_a_wave_of_one_family_becomes_one_edited_card(start, fake_hub: FakeHub, telegram: FakeTelegram) -> None:
+    hub_catalog.qwen3_8b(fake_hub)
+    running = start()
+    running.wait_polls(fake_hub)
+    fake_hub.add_model("Qwen/Qwen3-0.6B", created_at=ago(minutes=1), safetensors={"BF16": 596_049_920})
+    fake_hub.add_model("Qwen/Qwen3-1.7B", created_at=ago(minutes=1), safetensors={"BF16": 1_720_574_976})
+    telegram.wait_for_messages(CHANNEL, 1, timeout=20)
+    fake_hub.add_model("Qwen/Qwen3-4B", created_at=ago(seconds=30), safetensors={"BF16": 4_022_468_096})
+    telegram.wait_for(lambda: "Qwen3-4B" in telegram.messages(CHANNEL)[0].text, timeout=20)
+    running.wait_polls(fake_hub, cycles=2)
+    running.stop()
+
+    messages = telegram.messages(CHANNEL)
+    assert len(messages) == 1
+    card = messages[0].text
+    assert all(name in card for name in ("Qwen3-0.6B", "Qwen3-1.7B", "Qwen3-4B"))
+    assert "3" in card.splitlines()[0]
+    assert telegram.requests("editMessageText")
+
+
+def test_restart_neither_loses_nor_repeats_alerts(start, fake_hub: FakeHub, telegram: FakeTelegram) -> None:
+    hub_catalog.qwen3_8b(fake_hub)
+    first = start()
+    first.wait_polls(fake_hub)
+    hub_catalog.gpt_oss_120b(fake_hub, created_at=ago(minutes=1))
+    telegram.wait_for_messages(CHANNEL, 1, timeout=20)
+    first.stop()
+
+    second = start()
+    second.wait_polls(fake_hub, cycles=3)
+    second.stop()
+
+    assert len(telegram.messages(CHANNEL)) == 1
+
+
+def test_a_telegram_outage_loses_nothing(start, fake_hub: FakeHub, telegram: FakeTelegram) -> None:
+    hub_catalog.qwen3_8b(fake_hub)
+    running = start()
+    running.wait_polls(fake_hub)
+    telegram.set_down(True, mode="502")
+    hub_catalog.glm_4_5_air(fake_hub, created_at=ago(minutes=1))
+    running.wait_polls(fake_hub, cycles=2)
+    assert telegram.messages(CHANNEL) == []
+
+    telegram.set_down(False)
+    telegram.wait_for_messages(CHANNEL, 1, timeout=30)
+    running.stop()
+
+    assert len(telegram.messages(CHANNEL)) == 1
+    assert "GLM-4.5-Air" in telegram.messages(CHANNEL)[0].text
+
+
+def test_license_change_gets_its_own_short_card(start, fake_hub: FakeHub, telegram: FakeTelegram) -> None:
+    hub_catalog.qwen3_8b(fake_hub)
+    running = start()
+    running.wait_polls(fake_hub)
+    fake_hub.set_license("Qwen/Qwen3-8B", "other", license_name="qwen-research <beta> & co")
+
+    telegram.wait_for_messages(CHANNEL, 1, timeout=20)
+    running.stop()
+
+    card = telegram.messages(CHANNEL)[0].text
+    assert "License change" in card and "Qwen3-8B" in card
+    assert "qwen-research <beta> & co" in card  # escaped on the way in, shown verbatim
