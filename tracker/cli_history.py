@@ -3,7 +3,109 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
+
+from tracker.config import Settings
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register the history-review subcommands on the `tracker` parser."""
+    from tracker.cli import _positive_int, add_filter_arguments
+    from tracker.stats import GROUPINGS
+
+    export = sub.add_parser("export", help="every stored release (or the event log) as CSV or JSON")
+    add_filter_arguments(export)
+    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.add_argument("--events", action="store_true",
+                        help="the event log (new, published, license changed, removed...) instead of releases")
+    export.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
+    export.set_defaults(handler=cmd_export)
+
+    feed = sub.add_parser("feed", help="an Atom feed of releases (one entry per release or family wave)")
+    add_filter_arguments(feed)
+    feed.add_argument("--limit", type=_positive_int, default=50, help="how many entries (default 50)")
+    feed.add_argument("--base-url", metavar="URL", help="where the site and feed are published (adds self links)")
+    feed.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
+    feed.set_defaults(handler=cmd_feed)
+
+    site = sub.add_parser("site", help="build the static website (pages, charts, search table, feed) in OUTDIR")
+    site.add_argument("outdir", type=Path, metavar="OUTDIR")
+    site.add_argument("--base-url", metavar="URL", help="where the site will be published (for the feed's links)")
+    site.set_defaults(handler=cmd_site)
+
+    stats = sub.add_parser("stats", help="counts, median sizes, biggest release, share of permissive licenses")
+    add_filter_arguments(stats)
+    stats.add_argument("--by", choices=GROUPINGS, default="lab", help="group by (default lab)")
+    stats.add_argument("--format", choices=("table", "json"), default="table")
+    stats.set_defaults(handler=cmd_stats)
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from tracker.commands import history_filter
+    from tracker.db import open_engine
+    from tracker.export import export
+
+    engine = open_engine(settings.database_url)
+    n = export(engine, history_filter(args, settings, None), settings.hub_web_url, fmt=args.format,
+               events=args.events, path=args.output)
+    if args.output:
+        print(f"wrote {n} {'events' if args.events else 'releases'} to {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_feed(args: argparse.Namespace, settings: Settings) -> int:
+    from tracker.commands import history_filter
+    from tracker.db import open_engine
+    from tracker.export import destination
+    from tracker.feed import build_feed
+    from tracker.models import utcnow
+    from tracker.publish import feed_options
+
+    engine = open_engine(settings.database_url)
+    text = build_feed(engine, history_filter(args, settings, None), feed_options(settings, args.base_url, args.limit),
+                      utcnow())
+    with destination(args.output) as out:
+        out.write(text)
+    return 0
+
+
+def cmd_site(args: argparse.Namespace, settings: Settings) -> int:
+    import time
+
+    from tracker.db import open_engine
+    from tracker.publish import publish
+
+    started = time.perf_counter()
+    report = publish(settings, open_engine(settings.database_url), args.outdir, base_url=args.base_url)
+    print(f"site built in {args.outdir}: {report.releases} releases, {report.files} files, "
+          f"{report.table_pages} table page(s), {time.perf_counter() - started:.1f} s; open "
+          f"{args.outdir / 'index.html'}", file=sys.stderr)
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    from tracker import output, queries, stats
+    from tracker.commands import history_filter
+    from tracker.db import open_engine
+    from tracker.facts import format_params
+    from tracker.render import render
+
+    rows = queries.history(open_engine(settings.database_url), history_filter(args, settings, None))
+    overall = stats.summarize(rows)
+    groups = stats.grouped(rows, args.by)
+    if args.format == "json":
+        output.write_json([{"by": "all", **overall.as_dict()}, *({"by": args.by, **g.as_dict()} for g in groups)],
+                          sys.stdout)
+        return 0
+    if not rows:
+        print("No releases stored yet match. Run `tracker poll` to fetch them.", file=sys.stderr)
+        return 0
+    print(render("stats.txt", s=overall, since=args.since))
+    print()
+    table = [[g.key, str(g.count), format_params(g.median_total), format_params(g.median_active),
+              f"{g.biggest_repo or ''} ({format_params(g.biggest_params)})" if g.biggest_repo else "",
+              f"{g.permissive_share:.0%}"] for g in groups]
+    output.write_table(table, (args.by, "releases", "median total", "median active", "biggest", "permissive"),
+                       sys.stdout)
+    return 0
