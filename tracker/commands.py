@@ -89,8 +89,9 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
     from tracker.db import open_engine
     from tracker.views import RECORD_FIELDS, record
 
+    wanted = history_filter(args, settings, args.limit)
     engine = open_engine(settings.database_url)
-    rows = queries.history(engine, history_filter(args, settings, args.limit))
+    rows = queries.history(engine, wanted)
     records = [record(row, settings.hub_web_url) for row in rows]
     if args.format == "json":
         output.write_json(records, sys.stdout)

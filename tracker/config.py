@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     state_dir: Path = Field(Path("state"), validation_alias="TRACKER_STATE_DIR")
     hub_timeout: float = Field(30, validation_alias="TRACKER_HUB_TIMEOUT")
     hub_workers: int = Field(6, validation_alias="TRACKER_HUB_WORKERS")
+    enrich_per_org: int = Field(10, ge=0, le=1000, validation_alias="TRACKER_ENRICH_PER_ORG")
     site_dir: Path | None = Field(None, validation_alias="TRACKER_SITE_DIR")
 
     telegram_bot_token: SecretStr | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")

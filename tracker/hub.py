@@ -54,6 +54,10 @@ LIST_EXPAND = (
 )
 
 
+_CARD_KEYS_FOR_FACTS = ("license", "license_name", "license_link", "base_model", "base_model_relation", "tags",
+                        "pipeline_tag", "library_name")
+
+
 class HubError(Exception):
     """The Hub could not answer; `kind` says why in one word a person understands."""
 
@@ -86,6 +90,12 @@ class HubModel:
     @property
     def org(self) -> str:
         return self.repo_id.split("/", 1)[0]
+
+    def fact_meta(self) -> dict[str, Any]:
+        """The metadata the facts are computed from, small enough to keep with each stored model."""
+        card = {k: v for k, v in self.card_data.items() if k in _CARD_KEYS_FOR_FACTS}
+        return {"card_data": card, "safetensors": self.safetensors, "gguf": self.gguf,
+                "config_subset": self.config_subset}
 
     @property
     def name(self) -> str:

@@ -102,6 +102,10 @@ class TrackedModel(SQLModel, table=True):
     modality: str | None = None
     distilled_from: str | None = None
     problems: list[str] | None = _json()
+    # The Hub metadata the facts are computed from (card license fields, safetensors, gguf, config subset),
+    # kept so facts can be recomputed later, e.g. when a backfilled model's config.json is read.
+    hub_meta: dict[str, Any] | None = _json()
+    config_checked_at: datetime | None = _time()
 
 
 class Event(SQLModel, table=True):

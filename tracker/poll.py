@@ -15,6 +15,7 @@ from datetime import datetime
 from tracker.detect import Change, detect_changes
 from tracker.facts import FactInputs, ModelFacts, compute_facts
 from tracker.hub import HubClient, HubError, HubModel
+from tracker.models import TrackedModel
 from tracker.store import OrgPollSummary, Store
 from tracker.watchlist import Lab, Watchlist
 
@@ -61,6 +62,17 @@ def facts_for(model: HubModel, config: dict | None, config_problem: str | None) 
         notes = (*facts.params_notes, config_problem)
         facts = _with_notes(facts, notes)
     return facts
+
+
+def stored_hub_model(row: TrackedModel) -> HubModel:
+    """A HubModel rebuilt from a stored row and the Hub metadata kept with it."""
+    meta = row.hub_meta or {}
+    return HubModel(
+        repo_id=row.repo_id, author=row.org, created_at=row.created_at, last_modified=row.last_modified,
+        private=False, gated=row.gated, disabled=False, sha=row.sha, pipeline_tag=row.pipeline_tag,
+        library_name=row.library_name, tags=tuple(row.tags or ()), card_data=meta.get("card_data") or {},
+        safetensors=meta.get("safetensors"), config_subset=meta.get("config_subset"), gguf=meta.get("gguf"),
+    )
 
 
 def _with_notes(facts: ModelFacts, notes: tuple[str, ...]) -> ModelFacts:
@@ -123,11 +135,26 @@ class Poller:
             now=now,
         )
         facts = self._facts(changes)
-        summary = self.store.apply_org_poll(org, lab, changes, facts, now=now, model_count=len(listing.models))
+        checked = {c.repo_id for c in changes if c.model is not None and c.kind != "backfill"}
+        summary = self.store.apply_org_poll(org, lab, changes, facts, now=now, model_count=len(listing.models),
+                                            config_checked=checked)
         if summary.new or summary.license_changes or summary.removed:
             log.info("%s: %d new, %d license changes, %d removed", org, summary.new, summary.license_changes,
                      summary.removed)
         return summary
+
+    def enrich(self, per_org: int) -> int:
+        """Read config.json of up to `per_org` backfilled models per organisation (newest first) and
+        recompute their facts: exact active counts and MTP-free totals arrive without a burst of requests
+        at start-up. Returns how many models were enriched."""
+        done = 0
+        for org, _lab in self.watchlist.orgs:
+            for row in self.store.needing_config(org, per_org):
+                model = stored_hub_model(row)
+                config, problem = self.hub.config(model.repo_id, model.sha)
+                self.store.update_facts(model.repo_id, facts_for(model, config, problem), self.clock())
+                done += 1
+        return done
 
     def _facts(self, changes: list[Change]) -> dict[str, ModelFacts]:
         """Facts for every changed model; config.json is read for all but backfill, which skips it on

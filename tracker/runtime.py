@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 DELIVER_EVERY = 2.0
 ONE_SHOT_ROUNDS = 10
 ONE_SHOT_MAX_WAIT = 60.0
+STOP_GRACE = 25.0
 
 
 def deliver_once(settings: Settings, store: Store) -> int:
@@ -75,6 +77,22 @@ class Runtime:
         self.telegram: TelegramDelivery | None = None
         self.stop = asyncio.Event()
         self._deliver_lock = asyncio.Lock()
+        self._hub_lock = asyncio.Lock()  # a poll cycle and enrichment never write the same models at once
+        self._jobs: set[asyncio.Task] = set()
+
+    def _job(self, func: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        """A scheduler job that a clean stop waits for (instead of cancelling it mid-write)."""
+
+        async def run() -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            self._jobs.add(task)
+            try:
+                await func()
+            finally:
+                self._jobs.discard(task)
+
+        return run
 
     async def cycle(self) -> None:
         """One poll cycle, then delivery and (when configured) the site; a failure is logged, never fatal."""
@@ -82,7 +100,8 @@ class Runtime:
             if await asyncio.to_thread(subscriptions.is_paused, self.store):
                 log.info("paused by an admin: skipping this poll")
                 return
-            report = await asyncio.to_thread(self.poller.run_cycle)
+            async with self._hub_lock:
+                report = await asyncio.to_thread(self.poller.run_cycle)
             log.info("cycle done: %d orgs ok, %d failed, %d new", len(report.orgs_ok), len(report.orgs_failed),
                      report.new)
             await self.deliver()
@@ -90,6 +109,20 @@ class Runtime:
                 await asyncio.to_thread(self._rebuild_outputs)
         except Exception:  # noqa: BLE001
             log.exception("poll cycle failed")
+
+    async def enrich(self) -> None:
+        """Read config.json of a few backfilled models per organisation (a gentle, bounded trickle)."""
+        if self.settings.enrich_per_org == 0:
+            return
+        try:
+            if await asyncio.to_thread(subscriptions.is_paused, self.store):
+                return
+            async with self._hub_lock:
+                done = await asyncio.to_thread(self.poller.enrich, self.settings.enrich_per_org)
+            if done:
+                log.info("read config.json of %d backfilled models", done)
+        except Exception:  # noqa: BLE001
+            log.exception("enrichment failed; it is tried again later")
 
     def _rebuild_outputs(self) -> None:
         from tracker.publish import rebuild_outputs
@@ -149,9 +182,12 @@ class Runtime:
         telegram_task = asyncio.create_task(self.start_telegram()) if self.settings.telegram_enabled else None
         scheduler = AsyncIOScheduler(timezone=UTC)
         soon = datetime.now(UTC) + timedelta(milliseconds=10)
-        scheduler.add_job(self.cycle, "interval", seconds=self.settings.poll_interval, id="poll", max_instances=1,
+        every = self.settings.poll_interval
+        scheduler.add_job(self._job(self.cycle), "interval", seconds=every, id="poll", max_instances=1,
                           coalesce=True, next_run_time=soon, misfire_grace_time=None)
-        scheduler.add_job(self.deliver, "interval", seconds=DELIVER_EVERY, id="deliver", max_instances=1,
+        scheduler.add_job(self._job(self.enrich), "interval", seconds=every, id="enrich", max_instances=1,
+                          coalesce=True, next_run_time=soon + timedelta(seconds=every / 2), misfire_grace_time=None)
+        scheduler.add_job(self._job(self.deliver), "interval", seconds=DELIVER_EVERY, id="deliver", max_instances=1,
                           coalesce=True, misfire_grace_time=None)
         scheduler.start()
         log.info("tracker running: %d labs, %d organisations, every %ss; Ctrl-C stops", len(self.watchlist.labs),
@@ -160,6 +196,10 @@ class Runtime:
             await self.stop.wait()
         finally:
             log.info("stopping")
+            scheduler.pause()  # no new runs; shutdown() would cancel the running ones mid-write
+            if self._jobs:
+                log.info("waiting for %d running job(s) to finish", len(self._jobs))
+                await asyncio.wait(set(self._jobs), timeout=STOP_GRACE)
             scheduler.shutdown(wait=False)
             if telegram_task is not None:
                 telegram_task.cancel()

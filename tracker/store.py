@@ -6,13 +6,13 @@ lost and nothing is alerted twice, across restarts too.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.db import open_engine
 from tracker.detect import Change, Known, LicenseKey, license_of
@@ -75,13 +75,16 @@ class Store:
         *,
         now: datetime,
         model_count: int,
+        config_checked: Set[str] = frozenset(),
     ) -> OrgPollSummary:
         """Write one organisation's changes, their events and alerts, and its poll state, atomically."""
         summary = OrgPollSummary(org=org)
         with self.session() as session, session.begin():
             state = session.get(OrgState, org) or OrgState(org=org, lab=lab.name)
             for change in changes:
-                self._apply_change(session, change, lab, facts.get(change.repo_id), now, summary)
+                row = self._apply_change(session, change, lab, facts.get(change.repo_id), now, summary)
+                if row is not None and change.repo_id in config_checked:
+                    row.config_checked_at = now
             state.lab = lab.name
             state.first_polled_at = state.first_polled_at or now
             state.last_attempt_at = now
@@ -110,11 +113,11 @@ class Store:
         facts: ModelFacts | None,
         now: datetime,
         summary: OrgPollSummary,
-    ) -> None:
+    ) -> TrackedModel | None:
         row = session.exec(select(TrackedModel).where(TrackedModel.repo_id == change.repo_id)).first()
         if row is None:
             if change.model is None:
-                return
+                return None
             row = TrackedModel(repo_id=change.repo_id, lab=lab.name, org=change.model.org, region=lab.region,
                                first_seen_at=now, backfill=change.kind == "backfill")
             row.released_at = (change.model.created_at or now) if row.backfill else now
@@ -131,7 +134,7 @@ class Store:
             row.removed_at = None
         session.add(row)
         if change.kind == "updated":
-            return
+            return row
         session.flush()
         assert row.id is not None
         event = Event(model_id=row.id, repo_id=row.repo_id, kind=change.kind, at=now,
@@ -149,6 +152,26 @@ class Store:
             kind = "license_changed" if change.kind == "license_changed" else "release"
             session.add(Alert(event_id=event.id, model_id=row.id, kind=kind, created_at=now))
             summary.alerts += 1
+        return row
+
+    def needing_config(self, org: str, limit: int) -> list[TrackedModel]:
+        """Public models of `org` whose config.json was never read (backfill), newest first."""
+        with self.session() as session:
+            return list(session.exec(
+                select(TrackedModel)
+                .where(TrackedModel.org == org, TrackedModel.status == "public",
+                       col(TrackedModel.config_checked_at).is_(None))
+                .order_by(col(TrackedModel.released_at).desc()).limit(limit)
+            ).all())
+
+    def update_facts(self, repo_id: str, facts: ModelFacts, now: datetime) -> None:
+        """Store recomputed facts of a known model (after reading its config.json)."""
+        with self.session() as session, session.begin():
+            row = session.exec(select(TrackedModel).where(TrackedModel.repo_id == repo_id)).first()
+            if row is not None:
+                _copy_facts(row, facts)
+                row.config_checked_at = now
+                session.add(row)
 
 
 def row_from_hub(model: HubModel, facts: ModelFacts, lab: Lab | None) -> TrackedModel:
@@ -171,6 +194,7 @@ def _copy_hub_fields(row: TrackedModel, model: HubModel) -> None:
     row.gated = model.gated
     row.license, row.license_name, row.license_link = lic.license, lic.name, lic.link
     row.problems = list(model.problems) or None
+    row.hub_meta = model.fact_meta()
 
 
 def _copy_facts(row: TrackedModel, facts: ModelFacts) -> None:

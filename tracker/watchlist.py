@@ -108,9 +108,11 @@ def parse_watchlist(text: str, source: str) -> Watchlist:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
+        # Python 3.11's TOMLDecodeError has no lineno attribute; the position is in the message.
+        found = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        line = getattr(exc, "lineno", None) or (int(found.group(1)) if found else None)
         where = f"{source}:{line}" if line else source
-        msg = getattr(exc, "msg", str(exc))
+        msg = getattr(exc, "msg", None) or re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         raise WatchlistError(f"{where}: not valid TOML: {msg}") from None
     header_lines = [i + 1 for i, row in enumerate(text.splitlines()) if _LAB_HEADER.match(row)]
     unknown = set(data) - {"lab", "extends_default"}
