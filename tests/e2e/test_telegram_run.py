@@ -174,3 +174,136 @@ def test_license_change_gets_its_own_short_card(start, fake_hub: FakeHub, telegr
     card = telegram.messages(CHANNEL)[0].text
     assert "License change" in card and "Qwen3-8B" in card
     assert "qwen-research <beta> & co" in card  # escaped on the way in, shown verbatim
+
+
+def say(telegram: FakeTelegram, user_id: int, text: str, timeout: float = 10) -> str:
+    """A user sends a message in their private chat; returns the bot's reply."""
+    try:
+        telegram.chat(user_id)
+    except Exception:  # noqa: BLE001  (first contact: the user opens the chat with the bot)
+        telegram.add_private(user_id)
+    before = len(telegram.messages(user_id))
+    telegram.user_sends(user_id, text)
+    replies = telegram.wait_for_messages(user_id, before + 1, timeout=timeout)
+    return replies[-1].text
+
+
+def wait_bot(telegram: FakeTelegram) -> None:
+    """Until the bot is connected (PTB deletes any webhook right before it starts polling)."""
+    telegram.wait_for(lambda: telegram.requests("deleteWebhook"), timeout=20)
+
+
+def test_subscribers_get_exactly_the_alerts_their_filters_match(start, fake_hub: FakeHub,
+                                                                telegram: FakeTelegram) -> None:
+    everything, big_only, deepseek_only, unsubscribed = 101, 102, 103, 104
+    hub_catalog.qwen2_5_7b(fake_hub)
+    running = start()
+    running.wait_polls(fake_hub)
+    wait_bot(telegram)
+    say(telegram, everything, "/subscribe")
+    say(telegram, big_only, "/subscribe")
+    say(telegram, big_only, "/settings min 100B")
+    say(telegram, deepseek_only, "/subscribe deepseek")
+    say(telegram, unsubscribed, "/start")
+    before = {uid: len(telegram.messages(uid)) for uid in (everything, big_only, deepseek_only, unsubscribed)}
+
+    hub_catalog.deepseek_v3(fake_hub, created_at=ago(minutes=1))
+    hub_catalog.qwen3_8b(fake_hub, created_at=ago(minutes=1))
+    hub_catalog.glm_4_5_air(fake_hub, created_at=ago(minutes=1))
+    telegram.wait_for_messages(everything, before[everything] + 3, timeout=30)
+    running.wait_polls(fake_hub, cycles=2)
+    running.stop()
+
+    def alerts(uid: int) -> list[str]:
+        return [m.text for m in telegram.messages(uid)[before[uid]:]]
+
+    assert sorted(a.split("\n")[0] for a in alerts(everything)) == sorted(
+        a.split("\n")[0] for a in channel_texts(telegram))
+    assert len(alerts(everything)) == 3
+    assert [("DeepSeek-V3" in a, "GLM-4.5-Air" in a) for a in alerts(big_only)] in (
+        [(True, False), (False, True)], [(False, True), (True, False)])
+    assert len(alerts(deepseek_only)) == 1 and "DeepSeek-V3" in alerts(deepseek_only)[0]
+    assert alerts(unsubscribed) == []
+
+
+def test_a_user_who_blocked_the_bot_is_dropped(start, fake_hub: FakeHub, telegram: FakeTelegram) -> None:
+    user = 201
+    hub_catalog.qwen2_5_7b(fake_hub)
+    running = start()
+    running.wait_polls(fake_hub)
+    wait_bot(telegram)
+    say(telegram, user, "/subscribe")
+    telegram.block_user(user)
+
+    hub_catalog.qwen3_8b(fake_hub, created_at=ago(minutes=1))
+    telegram.wait_for_messages(CHANNEL, 1, timeout=20)
+    hub_catalog.deepseek_v3(fake_hub, created_at=ago(minutes=1))
+    telegram.wait_for_messages(CHANNEL, 2, timeout=20)
+    running.wait_polls(fake_hub, cycles=2)
+    running.stop()
+
+    to_user = [r for r in telegram.requests("sendMessage") if str(r.params.get("chat_id")) == str(user)]
+    refused = [r for r in to_user if r.status == 403]
+    assert len(refused) == 1  # tried once, then unsubscribed: never retried, no later alerts
+    assert to_user[-1].status == 403
+
+
+def test_429_waits_retry_after_and_400_is_not_retried(start, fake_hub: FakeHub, telegram: FakeTelegram) -> None:
+    hub_catalog.qwen2_5_7b(fake_hub)
+    running = start()
+    running.wait_polls(fake_hub)
+    telegram.fail_next("sendMessage", 429, retry_after=1, chat_id=CHANNEL)
+    hub_catalog.qwen3_8b(fake_hub, created_at=ago(minutes=1))
+    telegram.wait_for_messages(CHANNEL, 1, timeout=20)
+
+    telegram.fail_next("sendMessage", 400, "Bad Request: can't parse entities: test", chat_id=CHANNEL)
+    hub_catalog.deepseek_v3(fake_hub, created_at=ago(minutes=1))
+    running.wait_polls(fake_hub, cycles=4)
+    hub_catalog.gpt_oss_120b(fake_hub, created_at=ago(minutes=1))
+    telegram.wait_for_messages(CHANNEL, 2, timeout=20)
+    running.wait_polls(fake_hub, cycles=2)
+    running.stop()
+
+    texts = channel_texts(telegram)
+    assert len(texts) == 2 and "Qwen3-8B" in texts[0] and "gpt-oss-120b" in texts[1]
+    to_channel = [r for r in telegram.requests("sendMessage") if r.params.get("chat_id") == CHANNEL]
+    assert [r.status for r in to_channel] == [429, 200, 400, 200]
+
+
+def test_forum_topics_per_lab_are_created_once_and_reused(bot_tracker: Tracker, fake_hub: FakeHub,
+                                                          telegram: FakeTelegram) -> None:
+    forum = telegram.add_forum(-100777, title="Releases")
+    bot_tracker.env.update({"TELEGRAM_CHANNEL": str(forum.id), "TELEGRAM_TOPICS": "1"})
+    hub_catalog.qwen2_5_7b(fake_hub)
+    running = Running(bot_tracker, telegram)
+    try:
+        running.wait_polls(fake_hub)
+        hub_catalog.qwen3_8b(fake_hub, created_at=ago(minutes=1))
+        hub_catalog.deepseek_v3(fake_hub, created_at=ago(minutes=1))
+        telegram.wait_for_messages(forum.id, 2, timeout=20)
+        hub_catalog.gpt_oss_120b(fake_hub, created_at=ago(minutes=1))
+        fake_hub.set_license("Qwen/Qwen3-8B", "mit")
+        telegram.wait_for_messages(forum.id, 4, timeout=20)
+    finally:
+        running.stop()
+
+    created = [r.params["name"] for r in telegram.requests("createForumTopic")]
+    assert sorted(created) == ["DeepSeek", "OpenAI", "Qwen (Alibaba)"]
+    threads = {m.text.split("\n")[0]: m.message_thread_id for m in telegram.messages(forum.id)}
+    assert all(thread is not None for thread in threads.values())
+    qwen_threads = {t for text, t in threads.items() if "Qwen" in text}
+    assert len(qwen_threads) == 1  # the release and its license change share the lab's topic
+
+
+def test_the_channel_can_speak_italian(bot_tracker: Tracker, fake_hub: FakeHub, telegram: FakeTelegram) -> None:
+    bot_tracker.env["TELEGRAM_CHANNEL_LANG"] = "it"
+    hub_catalog.qwen2_5_7b(fake_hub)
+    running = Running(bot_tracker, telegram)
+    try:
+        running.wait_polls(fake_hub)
+        hub_catalog.qwen3_30b_a3b(fake_hub, created_at=ago(minutes=1))
+        telegram.wait_for_messages(CHANNEL, 1, timeout=20)
+    finally:
+        running.stop()
+    card = channel_texts(telegram)[0]
+    assert "ha rilasciato" in card and "attivi" in card and "Pubblico dal" in card
