@@ -63,10 +63,20 @@ def test_qwen3_moe_safetensors_total_and_config_active():
         None,
     )
     assert facts.params_active == pytest.approx(3.3e9, rel=0.03)
-    # the name rounds 3.35B down to A3B: 11.8 % off, over the 10 % threshold, so it is flagged (config kept)
-    assert any(
-        note.startswith("Name says A3B but config estimates 3.4B active") for note in facts.params_notes
+    # the name rounds 3.35B down to "A3B" (2.5B to 3.5B as written): no disagreement worth flagging
+    assert not any(note.startswith("Name says") for note in facts.params_notes)
+
+
+def test_a_name_far_from_the_config_is_flagged_and_the_config_kept():
+    facts = compute_facts(
+        FactInputs(
+            "Qwen/Qwen3-30B-A9B",
+            safetensors=safetensors("Qwen__Qwen3-30B-A3B"),
+            config=config("Qwen__Qwen3-30B-A3B"),
+        )
     )
+    assert facts.params_active == pytest.approx(3.3e9, rel=0.03)
+    assert any(note.startswith("Name says A9B but config estimates 3.4B active") for note in facts.params_notes)
 
 
 def test_mixtral_instruct_safetensors_with_base_config():

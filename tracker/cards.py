@@ -6,23 +6,14 @@ characters by dropping whole lines of a wave and saying how many more there are.
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from telegram.constants import MessageLimit
 
+from tracker.bot.text import visible_length
 from tracker.render import render
 from tracker.views import model_url
-
-_TAG = re.compile(r"<[^>]+>")
-
-
-def visible_length(markup: str) -> int:
-    """Characters Telegram counts for a message in HTML mode: tags removed, entities decoded, UTF-16 units."""
-    plain = html.unescape(_TAG.sub("", markup)).strip()
-    return len(plain.encode("utf-16-le")) // 2
 
 
 def wave_key(model: Any) -> str:

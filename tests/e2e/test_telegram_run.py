@@ -307,3 +307,39 @@ def test_the_channel_can_speak_italian(bot_tracker: Tracker, fake_hub: FakeHub, 
         running.stop()
     card = channel_texts(telegram)[0]
     assert "ha rilasciato" in card and "attivi" in card and "Pubblico dal" in card
+
+
+def test_killed_mid_send_it_resumes_and_loses_nothing(bot_tracker: Tracker, fake_hub: FakeHub,
+                                                       telegram: FakeTelegram) -> None:
+    import sqlite3
+
+    users = list(range(5000, 5150))
+    hub_catalog.qwen2_5_7b(fake_hub)
+    first = Running(bot_tracker, telegram)
+    try:
+        first.wait_polls(fake_hub)
+        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        for uid in users:
+            telegram.add_private(uid)
+        with sqlite3.connect(bot_tracker.db_path) as db:
+            db.executemany("INSERT INTO subscribers (user_id, chat_id, lang, active, include_quantized, created_at,"
+                           " updated_at) VALUES (?, ?, 'en', 1, 1, ?, ?)", [(u, u, stamp, stamp) for u in users])
+        hub_catalog.qwen3_8b(fake_hub, created_at=ago(minutes=1))
+        telegram.wait_for(lambda: sum(1 for u in users if telegram.messages(u)) >= 40, timeout=30)
+    finally:
+        first.proc.kill()  # SIGKILL: no clean shutdown, sends in flight
+        first.proc.communicate()
+    reached_before_restart = sum(1 for u in users if telegram.messages(u))
+    assert reached_before_restart < len(users)
+
+    second = Running(bot_tracker, telegram)
+    try:
+        telegram.wait_for(lambda: all(telegram.messages(u) for u in users), timeout=40)
+        second.wait_polls(fake_hub, cycles=2)
+    finally:
+        second.stop()
+
+    copies = [len(telegram.messages(u)) for u in users]
+    assert min(copies) == 1
+    assert sum(c - 1 for c in copies) <= 16  # only sends in flight at the kill can repeat
+    assert len(telegram.messages(CHANNEL)) in (1, 2)

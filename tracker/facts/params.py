@@ -15,6 +15,7 @@ Name hints are only cross-checks while a config is readable; disagreements over 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,8 +87,25 @@ def memory_gb(params: int | None) -> tuple[float | None, float | None, float | N
     return _gb(params, 2), _gb(params, 1), _gb(params, 0.5)
 
 
-def _off(a: int, b: int) -> bool:
-    return abs(a - b) > _DISAGREE * max(b, 1)
+def _off(a: int, b: int, written: str = "") -> bool:
+    """True when `a` is more than 10 % outside what `b` could mean. A name rounds ("A3B" is 2.5B to 3.5B),
+    so the 10 % is counted from the edges of the rounding interval of the number as written."""
+    half = _rounding_half(written)
+    low, high = max(b - half, 0), b + half
+    return a < low - _DISAGREE * low or a > high + _DISAGREE * high
+
+
+_WRITTEN_NUMBER = re.compile(r"(\d+)(?:\.(\d+))?\s*([KMBT])", re.IGNORECASE)
+_UNIT = {"K": 10**3, "M": 10**6, "B": 10**9, "T": 10**12}
+
+
+def _rounding_half(written: str) -> float:
+    """Half the last written digit's value: "A3B" -> 0.5B, "3.3B" -> 0.05B, "" -> 0."""
+    found = _WRITTEN_NUMBER.search(written or "")
+    if not found:
+        return 0.0
+    decimals = len(found.group(2) or "")
+    return 0.5 * _UNIT[found.group(3).upper()] / (10**decimals)
 
 
 class _Resolver:
@@ -176,11 +194,11 @@ class _Resolver:
         est, hint = self.estimate, self.hint
         if not hint:
             return
-        if hint.active and est and est.is_moe and active and _off(active, hint.active):
+        if hint.active and est and est.is_moe and active and _off(active, hint.active, hint.active_text):
             self.notes.append(
                 f"Name says {hint.active_text} but config estimates {format_params(active)} active"
             )
-        if hint.total and total and est and _off(total, hint.total):
+        if hint.total and total and est and _off(total, hint.total, hint.text):
             self.notes.append(f"Name says {hint.text} but the {source} count is {format_params(total)}")
         if hint.experts and est and est.experts and hint.experts != est.experts:
             self.notes.append(f"Name says {hint.experts} experts but config has {est.experts}")

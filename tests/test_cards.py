@@ -1,0 +1,57 @@
+"""Telegram cards: a huge wave still fits in one message, and Hub text is escaped."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from tests.fakes.telegram_html import parse_html
+from tracker.bot.text import visible_length
+from tracker.cards import license_card, release_card, wave_key
+from tracker.queries import ModelRow
+
+NOW = datetime(2025, 7, 28, 10, 21, tzinfo=UTC)
+
+
+def model(i: int, **extra: object) -> ModelRow:
+    data = {
+        "id": i, "repo_id": f"Qwen/Qwen3-Variant-Number-{i}-Instruct-2507-FP8", "lab": "Qwen (Alibaba)",
+        "org": "Qwen", "family": "Qwen3", "variant": "quantized", "quant_format": "FP8", "modality": "text",
+        "pipeline_tag": "text-generation", "params_total": (i + 1) * 10**9, "params_active": None,
+        "params_total_source": "safetensors", "params_active_source": None, "params_stored": None,
+        "memory_bf16_gb": 2.0 * (i + 1),
+        "memory_fp8_gb": 1.0 * (i + 1), "memory_4bit_gb": 0.5 * (i + 1), "license": "apache-2.0",
+        "license_id": "apache-2.0", "license_class": "permissive", "license_reason": "Apache-2.0",
+        "gated": "no", "first_seen_at": NOW, "is_moe": False,
+    }
+    data.update(extra)
+    return ModelRow(data)
+
+
+def test_a_wave_of_300_models_is_cut_to_fit_with_a_more_link() -> None:
+    wave = [model(i) for i in range(300)]
+    text = release_card(wave, "en", "https://huggingface.co")
+    parsed = parse_html(text)
+    assert visible_length(text) <= 4096
+    assert "300 Qwen3 models" in parsed.text
+    assert "more on the Hub" in parsed.text
+    assert "Qwen3-Variant-Number-299" in parsed.text  # the biggest come first
+
+
+def test_one_model_gets_the_full_card_and_hostile_text_is_escaped() -> None:
+    hostile = model(1, license_reason="<script>alert(1)</script> & co", family="Fam<b>")
+    text = release_card([hostile], "en", "https://huggingface.co")
+    parsed = parse_html(text)  # raises on broken markup, as Telegram would
+    assert "<script>alert(1)</script> & co" in parsed.text and "Fam<b>" in parsed.text
+    assert any(e["type"] == "text_link" for e in parsed.entities)
+
+
+def test_license_card_in_italian() -> None:
+    text = license_card(model(1), {"license": "apache-2.0"}, {"license": "mit", "license_name": "x<y"}, "it",
+                        "https://huggingface.co")
+    parsed = parse_html(text)
+    assert "Cambio di licenza" in parsed.text and "x<y" in parsed.text
+
+
+def test_models_of_one_lab_and_family_share_a_wave() -> None:
+    assert wave_key(model(1)) == wave_key(model(2)) == "Qwen (Alibaba)|Qwen3"
+    assert wave_key(model(3, family=None)) == "Qwen (Alibaba)|" + model(3).repo_id
