@@ -116,8 +116,12 @@ class Poller:
         except Exception as exc:  # noqa: BLE001  (one organisation must never stop the cycle)
             log.exception("unexpected error while polling %s", org)
             message = f"{org}: unexpected error: {type(exc).__name__}"
-        log.warning("poll of %s failed: %s (will retry next cycle)", org, message)
-        self.store.record_org_failure(org, lab, message, self.clock())
+        previous = self.store.org_state(org)
+        state = self.store.record_org_failure(org, lab, message, self.clock())
+        # Log a failure once, not every cycle: again only when the error changes.
+        if previous is None or previous.error_count == 0 or previous.last_error != state.last_error:
+            log.warning("poll of %s failed: %s (retried every cycle; logged again only if it changes)", org,
+                        message)
         return message
 
     def poll_org(self, org: str, lab: Lab) -> OrgPollSummary:
@@ -127,6 +131,8 @@ class Poller:
             log.warning("%s: skipped a model with malformed metadata: %s", org, skipped)
         now = self.clock()
         state, known = self.store.org_snapshot(org)
+        if state is not None and state.error_count:
+            log.info("%s reachable again after %d failed poll(s)", org, state.error_count)
         changes = detect_changes(
             listing.models,
             known,

@@ -52,6 +52,11 @@ class Store:
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
 
+    def org_state(self, org: str) -> OrgState | None:
+        """The organisation's polling state (None before its first poll)."""
+        with self.session() as session:
+            return session.get(OrgState, org)
+
     def org_snapshot(self, org: str) -> tuple[OrgState | None, dict[str, Known]]:
         """The organisation's polling state and every model we know of it."""
         with self.session() as session:

@@ -136,9 +136,14 @@ def test_failing_org_does_not_block_the_others(tracker: Tracker, fake_hub: FakeH
         ).fetchone()
     assert error_count == 1 and "malformed" in last_error
 
+    again = tracker.run("poll")
+    assert again.returncode == 0 and "poll of deepseek-ai failed" not in again.stderr  # logged once
+    assert "1 failed (deepseek-ai)" in again.stderr
+
     fake_hub.clear_faults()
     recovered = tracker.run("poll", check=True)
     assert "deepseek-ai/DeepSeek-V3.2" in recovered.stdout
+    assert "deepseek-ai reachable again after 2 failed poll(s)" in recovered.stderr
 
 
 def test_transient_hub_errors_are_retried_within_the_cycle(tracker: Tracker, fake_hub: FakeHub) -> None:
