@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=commands.cmd_run)
 
     poll = sub.add_parser("poll", help="one poll cycle now, then deliver its alerts")
+    poll.add_argument("--enrich", type=_non_negative_int, default=0, metavar="N",
+                      help="also read config.json of up to N backfilled models per organisation (exact "
+                      "active counts for old models; `tracker run` does this gradually by itself)")
     poll.set_defaults(handler=commands.cmd_poll)
 
     hist = sub.add_parser("history", help="stored releases, newest first", description=ACTIVE_HELP)
@@ -88,6 +91,16 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
     return value
 
 

@@ -42,13 +42,16 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
 
     watchlist = load_watchlist(settings.watchlist)
     store = open_store(settings)
-    report = make_poller(settings, store, watchlist).run_cycle()
+    poller = make_poller(settings, store, watchlist)
+    report = poller.run_cycle()
+    enriched = poller.enrich(args.enrich) if args.enrich else 0
     delivered = deliver_once(settings, store)
     failed = len(report.orgs_failed)
     print(
         f"polled {len(report.orgs_ok)} of {len(report.orgs_ok) + failed} organisations: "
         f"{report.new} new releases, {report.alerts} alerts, {delivered} delivered"
-        + (f", {failed} failed ({', '.join(sorted(report.orgs_failed))})" if failed else ""),
+        + (f", {failed} failed ({', '.join(sorted(report.orgs_failed))})" if failed else "")
+        + (f"; read config.json of {enriched} backfilled models" if enriched else ""),
         file=sys.stderr,
     )
     return 1 if report.all_failed else 0

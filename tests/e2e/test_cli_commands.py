@@ -205,6 +205,18 @@ def test_run_reads_configs_of_backfilled_models_for_exact_facts(tracker: Tracker
     assert after["params_active_source"] == "config"
 
 
+def test_poll_enrich_reads_configs_of_backfilled_models_now(tracker: Tracker, fake_hub: FakeHub) -> None:
+    hub_catalog.gpt_oss_120b(fake_hub)
+    hub_catalog.qwen3_8b(fake_hub)
+    first = tracker.run("poll", "--enrich", "1", check=True)
+    assert "read config.json of 2 backfilled models" in first.stderr  # one per organisation
+    records = {r["repo_id"]: r for r in json.loads(tracker.run("history", "--format", "json", check=True).stdout)}
+    assert records["openai/gpt-oss-120b"]["params_active_source"] == "config"
+    assert records["Qwen/Qwen3-8B"]["params_active_source"] == "dense"
+    again = tracker.run("poll", "--enrich", "5", check=True)
+    assert "read config.json" not in again.stderr
+
+
 def test_every_command_is_documented_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text()
     parser = build_parser()
