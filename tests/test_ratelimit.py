@@ -33,12 +33,13 @@ def test_a_send_in_flight_keeps_its_slot_until_answered() -> None:
     limiter = SlidingWindowLimiter(Limits(margin=0.0), clock=clock)
 
     async def scenario() -> None:
-        first = await limiter.acquire("chat", private=True)
-        clock.now += 5  # still unanswered after five seconds
-        assert limiter.earliest("chat", private=True) == clock.now + 1.0
-        limiter.release(first)
-        assert limiter.earliest("chat", private=True) == clock.now + 1.0
-        clock.now += 1.0
+        held = [await limiter.acquire("chat", private=True) for _ in range(3)]
+        clock.now += 5  # still unanswered after five seconds: they may arrive any moment
+        assert limiter.earliest("chat", private=True) == clock.now + 3.0
+        for entries in held:
+            limiter.release(entries)
+        assert limiter.earliest("chat", private=True) == clock.now + 3.0
+        clock.now += 3.0
         assert limiter.would_wait("chat", private=True) == 0.0
 
     asyncio.run(scenario())

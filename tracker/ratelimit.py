@@ -22,11 +22,14 @@ class Limits:
 
     overall_per_second: int = 30
     group_per_minute: int = 20
-    private_per_second: int = 1
+    # About one per second in a private chat, with the short bursts Telegram tolerates (a reply and a
+    # follow-up, button edits): at most 3 in any 3 seconds.
+    private_burst: int = 3
+    private_window: float = 3.0
     margin: float = 0.01
 
     def windows(self, chat_key: str, private: bool) -> list[tuple[str, int, float]]:
-        chat_window = (f"chat:{chat_key}", self.private_per_second, 1.0) if private else (
+        chat_window = (f"chat:{chat_key}", self.private_burst, self.private_window) if private else (
             f"chat:{chat_key}", self.group_per_minute, 60.0)
         return [("overall", self.overall_per_second, 1.0), chat_window]
 

@@ -6,12 +6,16 @@ Bot API reference: https://core.telegram.org/bots/api
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine
-from telegram.ext import Application, ApplicationBuilder
+from telegram.error import RetryAfter
+from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter
 
 from tracker.config import Settings
+from tracker.ratelimit import SlidingWindowLimiter
 from tracker.store import Store
 from tracker.watchlist import Watchlist
 
@@ -31,6 +35,54 @@ class BotContext:
         return self.store.engine
 
 
+# Methods that put a message into a chat count against Telegram's flood limits; others (getUpdates,
+# answerCallbackQuery, setMyCommands ...) are not throttled.
+_COUNTED_PREFIXES = ("send", "editmessage", "copymessage", "forwardmessage", "createforumtopic")
+_RETRY_AT_ONCE = 5.0
+
+
+class FloodLimiter(BaseRateLimiter[None]):
+    """PTB's hook into every Bot API request: the bot's replies and the channel/subscriber delivery
+    share one sliding-window limiter, so together they stay within Telegram's limits."""
+
+    def __init__(self, limiter: SlidingWindowLimiter | None = None) -> None:
+        self.limiter = limiter or SlidingWindowLimiter()
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        if not endpoint.lower().startswith(_COUNTED_PREFIXES) or "chat_id" not in data:
+            return await callback(*args, **kwargs)
+        chat = str(data["chat_id"])
+        private = chat.isdigit()  # users have positive ids; groups and channels negative ids or @names
+        if private and endpoint.lower().startswith("editmessage"):
+            chat += ":edits"  # a person pressing buttons: edits have their own per-chat budget
+        for attempt in (1, 2):
+            try:
+                async with self.limiter.slot(chat, private):
+                    return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                wait = exc.retry_after if isinstance(exc.retry_after, int | float) else \
+                    exc.retry_after.total_seconds()
+                self.limiter.pause(wait)
+                if attempt == 2 or wait > _RETRY_AT_ONCE:
+                    raise
+                log.warning("Telegram asked to wait %ss (429); retrying once", wait)
+        raise AssertionError("unreachable")
+
+
 def build_application(settings: Settings) -> Application:
     """An Application that talks to TELEGRAM_API_URL (`{url}/bot{token}/{method}`); no JobQueue, since
     APScheduler in tracker.runtime is the one scheduler."""
@@ -48,6 +100,7 @@ def build_application(settings: Settings) -> Application:
         .pool_timeout(10)
         .connection_pool_size(16)
         .get_updates_read_timeout(40)
+        .rate_limiter(FloodLimiter())
         .build()
     )
 

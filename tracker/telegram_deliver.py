@@ -1,8 +1,9 @@
 """Delivery to Telegram: drains the outbox into the channel and the subscribers whose filters match.
 
 A wave of one family's models becomes one card per chat, edited as more variants arrive within the wave
-window. Sends go through a sliding-window rate limiter; 429 waits `retry_after`, network errors and 5xx
-back off, a user who blocked the bot is unsubscribed, a bad request is recorded and not retried.
+window. Sends are throttled by the Application's FloodLimiter (tracker.telegram_app); 429 waits
+`retry_after`, network errors and 5xx back off, a user who blocked the bot is unsubscribed, a bad request
+is recorded and not retried.
 Bot API: https://core.telegram.org/bots/api#sendmessage and #editmessagetext
 """
 
@@ -26,7 +27,6 @@ from tracker.config import Settings
 from tracker.filters import SubscriptionFilter, matches
 from tracker.models import Alert, Card, ForumTopic, TrackedModel
 from tracker.queries import models_by_ids
-from tracker.ratelimit import SlidingWindowLimiter
 from tracker.store import Store
 
 log = logging.getLogger(__name__)
@@ -63,16 +63,15 @@ class _Chat:
 
 
 class TelegramDelivery:
-    """Sends pending deliveries with one Bot, one store and one rate limiter; one run at a time."""
+    """Sends pending deliveries with one Bot (throttled by its rate limiter) and one store; one run at a time."""
 
-    def __init__(self, bot: Bot, store: Store, settings: Settings, limiter: SlidingWindowLimiter | None = None,
-                 clock: Callable[[], datetime] | None = None, concurrency: int = 16) -> None:
+    def __init__(self, bot: Bot, store: Store, settings: Settings, clock: Callable[[], datetime] | None = None,
+                 concurrency: int = 16) -> None:
         from tracker.models import utcnow
 
         self.bot = bot
         self.store = store
         self.settings = settings
-        self.limiter = limiter or SlidingWindowLimiter()
         self.clock = clock or utcnow
         self.concurrency = concurrency
         self._run_lock = asyncio.Lock()
@@ -110,7 +109,7 @@ class TelegramDelivery:
                 async with semaphore:
                     await self._deliver_group(group, chats, report)
 
-            # Groups of one chat run in order; different chats run concurrently under the limiter.
+            # Groups of one chat run in order; different chats run concurrently under the bot's limiter.
             by_target: dict[str, list[_Group]] = {}
             for group in groups:
                 by_target.setdefault(group.target, []).append(group)
@@ -155,7 +154,6 @@ class TelegramDelivery:
             edited = await self._send(group, chat)
         except RetryAfter as exc:
             wait = _seconds(exc.retry_after)
-            self.limiter.pause(wait)
             self._retry(group, f"429: retry after {wait:.0f}s", timedelta(seconds=wait), report)
         except Forbidden as exc:
             self._drop(group, chat, f"403: {exc.message}", report)
@@ -211,9 +209,8 @@ class TelegramDelivery:
             models = await asyncio.to_thread(models_by_ids, self.store.engine, ids)
             text = release_card(models, card.lang, hub_url, _kind(group))
             try:
-                async with self.limiter.slot(str(chat.chat_id), chat.private):
-                    await self.bot.edit_message_text(text, chat_id=card.chat_id, message_id=card.message_id,
-                                                     parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
+                await self.bot.edit_message_text(text, chat_id=card.chat_id, message_id=card.message_id,
+                                                 parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
             except BadRequest as exc:
                 if "not modified" in exc.message.lower():
                     return True
@@ -229,9 +226,8 @@ class TelegramDelivery:
         return False
 
     async def _post(self, chat: _Chat, text: str, thread_id: int | None) -> int:
-        async with self.limiter.slot(str(chat.chat_id), chat.private):
-            message = await self.bot.send_message(chat.chat_id, text, parse_mode=ParseMode.HTML,
-                                                  link_preview_options=NO_PREVIEW, message_thread_id=thread_id)
+        message = await self.bot.send_message(chat.chat_id, text, parse_mode=ParseMode.HTML,
+                                              link_preview_options=NO_PREVIEW, message_thread_id=thread_id)
         return message.message_id
 
     async def _thread_for(self, chat: _Chat, lab: str) -> int | None:
@@ -243,8 +239,7 @@ class TelegramDelivery:
             known = session.get(ForumTopic, (key, lab))
             if known is not None:
                 return known.thread_id
-        async with self.limiter.slot(key, chat.private):
-            topic = await self.bot.create_forum_topic(chat.chat_id, name=lab[:128])
+        topic = await self.bot.create_forum_topic(chat.chat_id, name=lab[:128])
         with self.store.session() as session, session.begin():
             session.merge(ForumTopic(chat_id=key, lab=lab, thread_id=topic.message_thread_id,
                                      created_at=self.clock()))
