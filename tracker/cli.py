@@ -153,6 +153,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace, Settings], int] = args.handler
     try:
         settings = load_settings()
+        from tracker import logsafe
+
+        logsafe.install(s.get_secret_value() for s in (settings.hf_token, settings.telegram_bot_token) if s)
         return handler(args, settings)
     except (ConfigError, WatchlistError, StoreError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -167,9 +170,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except Exception as exc:  # noqa: BLE001  (a person gets one line; -v shows the details)
         logging.getLogger("tracker").debug("unexpected error", exc_info=True)
-        print(f"error: unexpected {type(exc).__name__}: {str(exc)[:200]} (run with -v for details)",
+        print(f"error: unexpected {type(exc).__name__}: {_scrub(str(exc))[:200]} (run with -v for details)",
               file=sys.stderr)
         return 1
+
+
+def _scrub(text: str) -> str:
+    """Mask secrets from the environment in a message shown to a person."""
+    import os
+
+    from tracker.logsafe import SecretFilter
+
+    return SecretFilter(os.environ.get(k, "") for k in ("TELEGRAM_BOT_TOKEN", "HF_TOKEN")).scrub(text)
 
 
 if __name__ == "__main__":

@@ -41,7 +41,15 @@ def deliver_once(settings: Settings, store: Store) -> int:
     """Deliver what is pending now: to Telegram when configured, else to the terminal."""
     if not settings.telegram_enabled:
         return deliver_to_console(store, settings.hub_web_url, utcnow)
-    return asyncio.run(_deliver_telegram_once(settings, store))
+    from telegram.error import InvalidToken, NetworkError
+
+    try:
+        return asyncio.run(_deliver_telegram_once(settings, store))
+    except InvalidToken:
+        log.error("Telegram rejected TELEGRAM_BOT_TOKEN; alerts stay queued in the store")
+    except NetworkError as exc:
+        log.warning("Telegram unreachable (%s); alerts stay queued and go out on the next run", exc.message)
+    return 0
 
 
 async def _deliver_telegram_once(settings: Settings, store: Store) -> int:

@@ -343,3 +343,21 @@ def test_killed_mid_send_it_resumes_and_loses_nothing(bot_tracker: Tracker, fake
     assert min(copies) == 1
     assert sum(c - 1 for c in copies) <= 16  # only sends in flight at the kill can repeat
     assert len(telegram.messages(CHANNEL)) in (1, 2)
+
+
+def test_poll_with_telegram_down_keeps_alerts_queued_and_no_secret_leaks(bot_tracker: Tracker, fake_hub: FakeHub,
+                                                                         telegram: FakeTelegram) -> None:
+    hub_catalog.qwen2_5_7b(fake_hub)
+    bot_tracker.run("poll", check=True)
+    telegram.set_down(True, mode="refuse")
+    hub_catalog.qwen3_8b(fake_hub, created_at=ago(minutes=1))
+
+    down = bot_tracker.run("-v", "poll")
+    assert down.returncode == 0, down.stderr
+    assert "Telegram unreachable" in down.stderr and "Traceback" not in down.stderr
+    assert telegram.token not in down.stderr and telegram.token.split(":")[1] not in down.stderr
+
+    telegram.set_down(False)
+    up = bot_tracker.run("poll", check=True)
+    assert telegram.token not in up.stderr
+    assert len(telegram.messages(CHANNEL)) == 1 and "Qwen3-8B" in telegram.messages(CHANNEL)[0].text
