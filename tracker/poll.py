@@ -9,18 +9,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from tracker.detect import Change, detect_changes
 from tracker.facts import FactInputs, ModelFacts, compute_facts
 from tracker.hub import HubClient, HubError, HubModel
-from tracker.models import TrackedModel
+from tracker.models import TrackedModel, utcnow
 from tracker.store import OrgPollSummary, Store
 from tracker.watchlist import Lab, Watchlist
 
 log = logging.getLogger(__name__)
-
 
 
 @dataclass
@@ -59,8 +58,7 @@ def facts_for(model: HubModel, config: dict | None, config_problem: str | None) 
     )
     facts = compute_facts(inputs)
     if config_problem and config is None:
-        notes = (*facts.params_notes, config_problem)
-        facts = _with_notes(facts, notes)
+        facts = replace(facts, params_notes=(*facts.params_notes, config_problem))
     return facts
 
 
@@ -75,19 +73,11 @@ def stored_hub_model(row: TrackedModel) -> HubModel:
     )
 
 
-def _with_notes(facts: ModelFacts, notes: tuple[str, ...]) -> ModelFacts:
-    from dataclasses import replace
-
-    return replace(facts, params_notes=notes)
-
-
 class Poller:
     """Runs poll cycles over a watchlist with one Hub client and one store."""
 
     def __init__(self, hub: HubClient, store: Store, watchlist: Watchlist, workers: int = 6,
                  clock: Callable[[], datetime] | None = None) -> None:
-        from tracker.models import utcnow
-
         self.hub = hub
         self.store = store
         self.watchlist = watchlist
