@@ -51,3 +51,29 @@ def test_upgrading_an_old_store_keeps_its_history(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "old.sqlite") as db:
         row = db.execute("SELECT repo_id, params_total, url FROM releases").fetchone()
     assert row == ("deepseek-ai/DeepSeek-V3", 671000000000, "https://huggingface.co/deepseek-ai/DeepSeek-V3")
+
+
+def test_prune_forgets_old_finished_deliveries_but_keeps_pending_ones(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from tracker import outbox
+    from tracker.models import Alert, Delivery, Event, TrackedModel
+
+    store = Store.open(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    old = datetime(2025, 1, 1, tzinfo=UTC)
+    with store.session() as session, session.begin():
+        model = TrackedModel(repo_id="a/b", lab="A", org="a")
+        session.add(model)
+        session.flush()
+        event = Event(model_id=model.id, repo_id="a/b", kind="new", at=old)
+        session.add(event)
+        session.flush()
+        alert = Alert(event_id=event.id, model_id=model.id, kind="release", created_at=old)
+        session.add(alert)
+        session.flush()
+        for target, status in (("console", "sent"), ("channel", "pending"), ("user:1", "dropped")):
+            session.add(Delivery(alert_id=alert.id, target=target, status=status, created_at=old))
+
+    assert outbox.prune(store, old + timedelta(days=31)) == 2
+    assert outbox.pending_count(store) == 1
+    assert outbox.prune(store, old + timedelta(days=31)) == 0

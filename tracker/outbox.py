@@ -88,6 +88,18 @@ def pending_count(store: Store) -> int:
         return session.exec(select(func.count()).select_from(Delivery).where(Delivery.status == "pending")).one()
 
 
+def prune(store: Store, now: datetime, keep: timedelta = timedelta(days=30)) -> int:
+    """Forget finished deliveries older than `keep` (the alerts and events stay); returns how many."""
+    from sqlalchemy import delete
+
+    cutoff = now - keep
+    with store.session() as session, session.begin():
+        result = session.execute(
+            delete(Delivery).where(col(Delivery.status) != "pending", col(Delivery.created_at) < cutoff)
+        )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def seconds_until_next(store: Store, now: datetime) -> float | None:
     """Seconds until the next pending delivery comes due (0 when one is due), None when nothing waits."""
     from sqlalchemy import func

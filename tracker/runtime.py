@@ -132,6 +132,15 @@ class Runtime:
         except Exception:  # noqa: BLE001
             log.exception("enrichment failed; it is tried again later")
 
+    async def housekeeping(self) -> None:
+        """Forget finished deliveries older than 30 days, so the outbox does not grow forever."""
+        try:
+            pruned = await asyncio.to_thread(outbox.prune, self.store, utcnow())
+            if pruned:
+                log.info("pruned %d finished deliveries older than 30 days", pruned)
+        except Exception:  # noqa: BLE001
+            log.exception("housekeeping failed; it is tried again later")
+
     def _rebuild_outputs(self) -> None:
         from tracker.publish import rebuild_outputs
 
@@ -195,6 +204,8 @@ class Runtime:
                           coalesce=True, next_run_time=soon, misfire_grace_time=None)
         scheduler.add_job(self._job(self.enrich), "interval", seconds=every, id="enrich", max_instances=1,
                           coalesce=True, next_run_time=soon + timedelta(seconds=every / 2), misfire_grace_time=None)
+        scheduler.add_job(self._job(self.housekeeping), "interval", hours=6, id="housekeeping", max_instances=1,
+                          coalesce=True, next_run_time=soon + timedelta(minutes=1), misfire_grace_time=None)
         scheduler.add_job(self._job(self.deliver), "interval", seconds=DELIVER_EVERY, id="deliver", max_instances=1,
                           coalesce=True, misfire_grace_time=None)
         scheduler.start()

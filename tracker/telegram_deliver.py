@@ -79,10 +79,14 @@ class TelegramDelivery:
 
     # ---- fan-out -----------------------------------------------------------------------------
     def targets_for(self) -> Callable[[Alert, TrackedModel], list[str]]:
-        """Who gets an alert: the channel (when set) and every active subscriber whose filter matches."""
-        people = [(s.user_id, SubscriptionFilter.of(s)) for s in subscriptions.active(self.store)]
+        """Who gets an alert: the channel (when set) and every active subscriber whose filter matches.
+        Subscribers are read once per fan-out, and only when there is an alert to fan out."""
+        people: list[tuple[int, SubscriptionFilter]] | None = None
 
         def targets(_alert: Alert, model: TrackedModel) -> list[str]:
+            nonlocal people
+            if people is None:
+                people = [(s.user_id, SubscriptionFilter.of(s)) for s in subscriptions.active(self.store)]
             chosen = [CHANNEL] if self.settings.telegram_channel else []
             chosen += [f"user:{uid}" for uid, f in people if matches(f, model)]
             return chosen
