@@ -48,7 +48,7 @@ class Running:
         self.proc: subprocess.Popen[str] = tracker.popen("run")
         self.telegram = telegram
 
-    def wait_polls(self, hub: FakeHub, cycles: int = 1, timeout: float = 20) -> None:
+    def wait_polls(self, hub: FakeHub, cycles: int = 1, timeout: float = 45) -> None:
         """Wait until the tracker has listed the Hub `cycles` more times."""
         target = hub.count(kind="list") + cycles * 1
         deadline = time.time() + timeout
@@ -61,7 +61,7 @@ class Running:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
         try:
-            _out, err = self.proc.communicate(timeout=30)
+            _out, err = self.proc.communicate(timeout=45)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             _out, err = self.proc.communicate()
@@ -92,7 +92,7 @@ def test_a_new_model_reaches_the_channel_as_one_card(start, fake_hub: FakeHub, t
     running.wait_polls(fake_hub)
     hub_catalog.deepseek_v3(fake_hub, created_at=ago(minutes=2))
 
-    telegram.wait_for_messages(CHANNEL, 1, timeout=20)
+    telegram.wait_for_messages(CHANNEL, 1, timeout=45)
     running.wait_polls(fake_hub, cycles=2)
     err = running.stop()
 
@@ -116,9 +116,9 @@ def test_a_wave_of_one_family_becomes_one_edited_card(start, fake_hub: FakeHub, 
     running.wait_polls(fake_hub)
     fake_hub.add_model("Qwen/Qwen3-0.6B", created_at=ago(minutes=1), safetensors={"BF16": 596_049_920})
     fake_hub.add_model("Qwen/Qwen3-1.7B", created_at=ago(minutes=1), safetensors={"BF16": 1_720_574_976})
-    telegram.wait_for_messages(CHANNEL, 1, timeout=20)
+    telegram.wait_for_messages(CHANNEL, 1, timeout=45)
     fake_hub.add_model("Qwen/Qwen3-4B", created_at=ago(seconds=30), safetensors={"BF16": 4_022_468_096})
-    telegram.wait_for(lambda: "Qwen3-4B" in telegram.messages(CHANNEL)[0].text, timeout=20)
+    telegram.wait_for(lambda: "Qwen3-4B" in telegram.messages(CHANNEL)[0].text, timeout=45)
     running.wait_polls(fake_hub, cycles=2)
     running.stop()
 
@@ -135,7 +135,7 @@ def test_restart_neither_loses_nor_repeats_alerts(start, fake_hub: FakeHub, tele
     first = start()
     first.wait_polls(fake_hub)
     hub_catalog.gpt_oss_120b(fake_hub, created_at=ago(minutes=1))
-    telegram.wait_for_messages(CHANNEL, 1, timeout=20)
+    telegram.wait_for_messages(CHANNEL, 1, timeout=45)
     first.stop()
 
     second = start()
@@ -155,7 +155,7 @@ def test_a_telegram_outage_loses_nothing(start, fake_hub: FakeHub, telegram: Fak
     assert telegram.messages(CHANNEL) == []
 
     telegram.set_down(False)
-    telegram.wait_for_messages(CHANNEL, 1, timeout=30)
+    telegram.wait_for_messages(CHANNEL, 1, timeout=45)
     running.stop()
 
     assert len(telegram.messages(CHANNEL)) == 1
@@ -168,7 +168,7 @@ def test_license_change_gets_its_own_short_card(start, fake_hub: FakeHub, telegr
     running.wait_polls(fake_hub)
     fake_hub.set_license("Qwen/Qwen3-8B", "other", license_name="qwen-research <beta> & co")
 
-    telegram.wait_for_messages(CHANNEL, 1, timeout=20)
+    telegram.wait_for_messages(CHANNEL, 1, timeout=45)
     running.stop()
 
     card = telegram.messages(CHANNEL)[0].text
@@ -190,7 +190,7 @@ def say(telegram: FakeTelegram, user_id: int, text: str, timeout: float = 10) ->
 
 def wait_bot(telegram: FakeTelegram) -> None:
     """Until the bot is connected (PTB deletes any webhook right before it starts polling)."""
-    telegram.wait_for(lambda: telegram.requests("deleteWebhook"), timeout=20)
+    telegram.wait_for(lambda: telegram.requests("deleteWebhook"), timeout=45)
 
 
 def test_subscribers_get_exactly_the_alerts_their_filters_match(start, fake_hub: FakeHub,
@@ -210,7 +210,7 @@ def test_subscribers_get_exactly_the_alerts_their_filters_match(start, fake_hub:
     hub_catalog.deepseek_v3(fake_hub, created_at=ago(minutes=1))
     hub_catalog.qwen3_8b(fake_hub, created_at=ago(minutes=1))
     hub_catalog.glm_4_5_air(fake_hub, created_at=ago(minutes=1))
-    telegram.wait_for_messages(everything, before[everything] + 3, timeout=30)
+    telegram.wait_for_messages(everything, before[everything] + 3, timeout=45)
     running.wait_polls(fake_hub, cycles=2)
     running.stop()
 
@@ -236,9 +236,9 @@ def test_a_user_who_blocked_the_bot_is_dropped(start, fake_hub: FakeHub, telegra
     telegram.block_user(user)
 
     hub_catalog.qwen3_8b(fake_hub, created_at=ago(minutes=1))
-    telegram.wait_for_messages(CHANNEL, 1, timeout=20)
+    telegram.wait_for_messages(CHANNEL, 1, timeout=45)
     hub_catalog.deepseek_v3(fake_hub, created_at=ago(minutes=1))
-    telegram.wait_for_messages(CHANNEL, 2, timeout=20)
+    telegram.wait_for_messages(CHANNEL, 2, timeout=45)
     running.wait_polls(fake_hub, cycles=2)
     running.stop()
 
@@ -254,13 +254,13 @@ def test_429_waits_retry_after_and_400_is_not_retried(start, fake_hub: FakeHub, 
     running.wait_polls(fake_hub)
     telegram.fail_next("sendMessage", 429, retry_after=1, chat_id=CHANNEL)
     hub_catalog.qwen3_8b(fake_hub, created_at=ago(minutes=1))
-    telegram.wait_for_messages(CHANNEL, 1, timeout=20)
+    telegram.wait_for_messages(CHANNEL, 1, timeout=45)
 
     telegram.fail_next("sendMessage", 400, "Bad Request: can't parse entities: test", chat_id=CHANNEL)
     hub_catalog.deepseek_v3(fake_hub, created_at=ago(minutes=1))
     running.wait_polls(fake_hub, cycles=4)
     hub_catalog.gpt_oss_120b(fake_hub, created_at=ago(minutes=1))
-    telegram.wait_for_messages(CHANNEL, 2, timeout=20)
+    telegram.wait_for_messages(CHANNEL, 2, timeout=45)
     running.wait_polls(fake_hub, cycles=2)
     running.stop()
 
@@ -280,10 +280,10 @@ def test_forum_topics_per_lab_are_created_once_and_reused(bot_tracker: Tracker, 
         running.wait_polls(fake_hub)
         hub_catalog.qwen3_8b(fake_hub, created_at=ago(minutes=1))
         hub_catalog.deepseek_v3(fake_hub, created_at=ago(minutes=1))
-        telegram.wait_for_messages(forum.id, 2, timeout=20)
+        telegram.wait_for_messages(forum.id, 2, timeout=45)
         hub_catalog.gpt_oss_120b(fake_hub, created_at=ago(minutes=1))
         fake_hub.set_license("Qwen/Qwen3-8B", "mit")
-        telegram.wait_for_messages(forum.id, 4, timeout=20)
+        telegram.wait_for_messages(forum.id, 4, timeout=45)
     finally:
         running.stop()
 
@@ -302,7 +302,7 @@ def test_the_channel_can_speak_italian(bot_tracker: Tracker, fake_hub: FakeHub, 
     try:
         running.wait_polls(fake_hub)
         hub_catalog.qwen3_30b_a3b(fake_hub, created_at=ago(minutes=1))
-        telegram.wait_for_messages(CHANNEL, 1, timeout=20)
+        telegram.wait_for_messages(CHANNEL, 1, timeout=45)
     finally:
         running.stop()
     card = channel_texts(telegram)[0]
@@ -325,7 +325,7 @@ def test_killed_mid_send_it_resumes_and_loses_nothing(bot_tracker: Tracker, fake
             db.executemany("INSERT INTO subscribers (user_id, chat_id, lang, active, include_quantized, created_at,"
                            " updated_at) VALUES (?, ?, 'en', 1, 1, ?, ?)", [(u, u, stamp, stamp) for u in users])
         hub_catalog.qwen3_8b(fake_hub, created_at=ago(minutes=1))
-        telegram.wait_for(lambda: sum(1 for u in users if telegram.messages(u)) >= 40, timeout=30)
+        telegram.wait_for(lambda: sum(1 for u in users if telegram.messages(u)) >= 40, timeout=45)
     finally:
         first.proc.kill()  # SIGKILL: no clean shutdown, sends in flight
         first.proc.communicate()
