@@ -361,3 +361,25 @@ def test_poll_with_telegram_down_keeps_alerts_queued_and_no_secret_leaks(bot_tra
     up = bot_tracker.run("poll", check=True)
     assert telegram.token not in up.stderr
     assert len(telegram.messages(CHANNEL)) == 1 and "Qwen3-8B" in telegram.messages(CHANNEL)[0].text
+
+
+def test_every_command_answers_under_tracker_run(start, fake_hub: FakeHub, telegram: FakeTelegram) -> None:
+    hub_catalog.qwen3_30b_a3b(fake_hub)
+    hub_catalog.deepseek_v3(fake_hub)
+    running = start()
+    running.wait_polls(fake_hub)
+    wait_bot(telegram)
+    user, admin = 301, 999
+    expectations = {
+        "/start": "subscribe", "/help": "/recent", "/recent 2": "DeepSeek-V3", "/lab qwen": "Qwen",
+        "/model Qwen3-30B": "30.5B", "/labs": "DeepSeek", "/subscribe": "", "/settings": "",
+        "/stats": "", "/unsubscribe": "", "/lang it": "", "/nonsense": "/help", "hello there": "/help",
+    }
+    for command, fragment in expectations.items():
+        reply = say(telegram, user, command)
+        assert reply.strip(), command
+        assert fragment in reply, (command, reply)
+    for command in ("/status", "/pause", "/resume"):
+        assert say(telegram, admin, command).strip()
+    assert "Non conosco /status" in say(telegram, user, "/status")  # not an admin: unknown command (now in Italian)
+    running.stop()
