@@ -155,7 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         from tracker import logsafe
 
-        logsafe.install(s.get_secret_value() for s in (settings.hf_token, settings.telegram_bot_token) if s)
+        secrets = (settings.hf_token, settings.telegram_bot_token, settings.hub_webhook_secret)
+        logsafe.install(s.get_secret_value() for s in secrets if s)
         return handler(args, settings)
     except (ConfigError, WatchlistError, StoreError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -181,7 +182,8 @@ def _scrub(text: str) -> str:
 
     from tracker.logsafe import SecretFilter
 
-    return SecretFilter(os.environ.get(k, "") for k in ("TELEGRAM_BOT_TOKEN", "HF_TOKEN")).scrub(text)
+    names = ("TELEGRAM_BOT_TOKEN", "HF_TOKEN", "TRACKER_HUB_WEBHOOK_SECRET")
+    return SecretFilter(os.environ.get(k, "") for k in names).scrub(text)
 
 
 if __name__ == "__main__":

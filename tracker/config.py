@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     hub_workers: int = Field(6, validation_alias="TRACKER_HUB_WORKERS")
     enrich_per_org: int = Field(10, ge=0, le=1000, validation_alias="TRACKER_ENRICH_PER_ORG")
     site_dir: Path | None = Field(None, validation_alias="TRACKER_SITE_DIR")
+    hub_webhook_secret: SecretStr | None = Field(None, validation_alias="TRACKER_HUB_WEBHOOK_SECRET")
+    hub_webhook_host: str = Field("127.0.0.1", validation_alias="TRACKER_HUB_WEBHOOK_HOST")
+    hub_webhook_port: int = Field(8787, ge=0, le=65535, validation_alias="TRACKER_HUB_WEBHOOK_PORT")
 
     telegram_bot_token: SecretStr | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_channel: str | None = Field(None, validation_alias="TELEGRAM_CHANNEL")
@@ -86,7 +89,7 @@ class Settings(BaseSettings):
                 raise ValueError("must be Telegram user ids separated by commas") from None
         return value
 
-    @field_validator("hf_token", "telegram_bot_token", mode="before")
+    @field_validator("hf_token", "telegram_bot_token", "hub_webhook_secret", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value

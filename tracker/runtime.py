@@ -29,12 +29,14 @@ if TYPE_CHECKING:
 
     from tracker.poll import CycleReport
     from tracker.telegram_deliver import TelegramDelivery
+    from tracker.webhook import WebhookServer
 
 log = logging.getLogger(__name__)
 DELIVER_EVERY = 2.0
 ONE_SHOT_ROUNDS = 10
 ONE_SHOT_MAX_WAIT = 60.0
 STOP_GRACE = 25.0
+WEBHOOK_DEBOUNCE = 1.0
 
 
 def deliver_once(settings: Settings, store: Store) -> int:
@@ -87,6 +89,8 @@ class Runtime:
         self._deliver_lock = asyncio.Lock()
         self._hub_lock = asyncio.Lock()  # a poll cycle and enrichment never write the same models at once
         self._jobs: set[asyncio.Task] = set()
+        self._webhook_orgs: set[str] = set()
+        self._webhook_task: asyncio.Task | None = None
 
     def _job(self, func: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
         """A scheduler job that a clean stop waits for (instead of cancelling it mid-write)."""
@@ -117,6 +121,35 @@ class Runtime:
                 await asyncio.to_thread(self._rebuild_outputs)
         except Exception:  # noqa: BLE001
             log.exception("poll cycle failed")
+
+    def queue_org(self, org: str) -> None:
+        """A Hub webhook named a watched organisation: poll it within a second (events are coalesced)."""
+        self._webhook_orgs.add(org)
+        if self._webhook_task is None or self._webhook_task.done():
+            self._webhook_task = asyncio.create_task(self._job(self._poll_queued)())
+
+    async def _poll_queued(self) -> None:
+        while self._webhook_orgs:  # events arriving during a poll are handled by the next round
+            await asyncio.sleep(WEBHOOK_DEBOUNCE)  # a release is often several events (create, commit, publish)
+            orgs, self._webhook_orgs = set(self._webhook_orgs), set()
+            try:
+                async with self._hub_lock:
+                    report = await asyncio.to_thread(self.poller.run_cycle, orgs)
+                log.info("webhook poll of %s: %d new", ", ".join(sorted(orgs)), report.new)
+                await self.deliver()
+            except Exception:  # noqa: BLE001
+                log.exception("webhook-triggered poll failed; the regular poll picks it up")
+
+    def _start_webhook(self, loop: asyncio.AbstractEventLoop) -> WebhookServer | None:
+        if self.settings.hub_webhook_secret is None:
+            return None
+        from tracker.webhook import WebhookServer
+
+        server = WebhookServer(self.settings.hub_webhook_host, self.settings.hub_webhook_port,
+                               self.settings.hub_webhook_secret.get_secret_value(), self.watchlist,
+                               lambda org: loop.call_soon_threadsafe(self.queue_org, org))
+        server.start()
+        return server
 
     async def enrich(self) -> None:
         """Read config.json of a few backfilled models per organisation (a gentle, bounded trickle)."""
@@ -197,6 +230,7 @@ class Runtime:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self.stop.set)
         telegram_task = asyncio.create_task(self.start_telegram()) if self.settings.telegram_enabled else None
+        webhook = self._start_webhook(loop)
         scheduler = AsyncIOScheduler(timezone=UTC)
         soon = datetime.now(UTC) + timedelta(milliseconds=10)
         every = self.settings.poll_interval
@@ -215,6 +249,8 @@ class Runtime:
             await self.stop.wait()
         finally:
             log.info("stopping")
+            if webhook is not None:
+                webhook.stop()
             scheduler.pause()  # no new runs; shutdown() would cancel the running ones mid-write
             if self._jobs:
                 log.info("waiting for %d running job(s) to finish", len(self._jobs))
