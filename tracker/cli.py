@@ -44,14 +44,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=commands.cmd_run)
 
     poll = sub.add_parser("poll", help="one poll cycle now, then deliver its alerts")
-    poll.add_argument("--enrich", type=_non_negative_int, default=0, metavar="N",
+    poll.add_argument("--enrich", type=_int_at_least(0), default=0, metavar="N",
                       help="also read config.json of up to N backfilled models per organisation (exact "
                       "active counts for old models; `tracker run` does this gradually by itself)")
     poll.set_defaults(handler=commands.cmd_poll)
 
     hist = sub.add_parser("history", help="stored releases, newest first", description=ACTIVE_HELP)
     add_filter_arguments(hist)
-    hist.add_argument("--limit", type=_positive_int, default=20, help="how many (default 20)")
+    hist.add_argument("--limit", type=_int_at_least(1), default=20, help="how many (default 20)")
     hist.add_argument("--format", choices=("table", "json", "csv"), default="table")
     hist.set_defaults(handler=commands.cmd_history)
 
@@ -84,24 +84,19 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--license", action="append", default=[], metavar="ID", help="license id (repeatable)")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
+def _int_at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least `minimum`."""
 
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}")
+        return value
 
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return value
+    return parse
 
 
 def _params_arg(text: str) -> int:

@@ -11,7 +11,7 @@ from tracker.config import Settings
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register the history-review subcommands on the `tracker` parser."""
-    from tracker.cli import _positive_int, add_filter_arguments
+    from tracker.cli import _int_at_least, add_filter_arguments
     from tracker.stats import GROUPINGS
 
     export = sub.add_parser("export", help="every stored release (or the event log) as CSV or JSON")
@@ -24,7 +24,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 
     feed = sub.add_parser("feed", help="an Atom feed of releases (one entry per release or family wave)")
     add_filter_arguments(feed)
-    feed.add_argument("--limit", type=_positive_int, default=50, help="how many entries (default 50)")
+    feed.add_argument("--limit", type=_int_at_least(1), default=50, help="how many entries (default 50)")
     feed.add_argument("--base-url", metavar="URL", help="where the site and feed are published (adds self links)")
     feed.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
     feed.set_defaults(handler=cmd_feed)

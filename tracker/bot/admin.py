@@ -5,6 +5,8 @@ For anyone else they answer exactly like an unknown command, so they do not reve
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +20,21 @@ from tracker.telegram_app import BotContext
 from tracker.views import iso
 
 PAUSED = "paused"
+Handler = Callable[[Update, Context], Awaitable[None]]
+
+
+def admin_only(handler: Handler) -> Handler:
+    """Run `handler` for admins; anyone else gets the unknown-command answer."""
+
+    @functools.wraps(handler)
+    async def guarded(update: Update, context: Context) -> None:
+        user = update.effective_user
+        if user is None or not is_admin(context, user.id):
+            await unknown_command(update, context)
+            return
+        await handler(update, context)
+
+    return guarded
 
 
 def _time(value: Any) -> datetime | None:
@@ -47,23 +64,19 @@ def _status(ctx: BotContext) -> dict[str, Any]:
     }
 
 
+@admin_only
 async def status(update: Update, context: Context) -> None:
     """Last poll per organisation (failing first), queue depth, paused flag, subscriber counts."""
-    user = update.effective_user
-    if not is_admin(context, user.id if user else None):
-        await unknown_command(update, context)
-        return
     sub = await person(update, context)
     view = await db(_status, bot_ctx(context))
     await reply(update, page("status", sub.lang, **view), more=notice("cut", sub.lang, hint=None))
 
 
+@admin_only
 async def pause(update: Update, context: Context) -> None:
     """Set the `paused` flag (polling and delivery check it), noting who and when."""
     user = update.effective_user
-    if user is None or not is_admin(context, user.id):
-        await unknown_command(update, context)
-        return
+    assert user is not None
     ctx = bot_ctx(context)
     sub = await person(update, context)
     current = await db(subscriptions.get_flag, ctx.store, PAUSED)
@@ -75,11 +88,9 @@ async def pause(update: Update, context: Context) -> None:
     await reply(update, notice("paused", sub.lang, value=value))
 
 
+@admin_only
 async def resume(update: Update, context: Context) -> None:
-    user = update.effective_user
-    if user is None or not is_admin(context, user.id):
-        await unknown_command(update, context)
-        return
+    """Clear the `paused` flag."""
     ctx = bot_ctx(context)
     sub = await person(update, context)
     if not await db(subscriptions.is_paused, ctx.store):
