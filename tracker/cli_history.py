@@ -63,8 +63,8 @@ def cmd_feed(args: argparse.Namespace, settings: Settings) -> int:
     from tracker.publish import feed_options
 
     engine = open_engine(settings.database_url)
-    text = build_feed(engine, history_filter(args, settings, None), feed_options(settings, args.base_url, args.limit),
-                      utcnow())
+    options = feed_options(settings, args.base_url or settings.site_url, args.limit)
+    text = build_feed(engine, history_filter(args, settings, None), options, utcnow())
     with destination(args.output) as out:
         out.write(text)
     return 0
@@ -77,7 +77,8 @@ def cmd_site(args: argparse.Namespace, settings: Settings) -> int:
     from tracker.publish import publish
 
     started = time.perf_counter()
-    report = publish(settings, open_engine(settings.database_url), args.outdir, base_url=args.base_url)
+    base_url = args.base_url or settings.site_url
+    report = publish(settings, open_engine(settings.database_url), args.outdir, base_url=base_url)
     print(f"site built in {args.outdir}: {report.releases} releases, {report.files} files, "
           f"{report.table_pages} table page(s), {time.perf_counter() - started:.1f} s; open "
           f"{args.outdir / 'index.html'}", file=sys.stderr)

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     hub_workers: int = Field(6, validation_alias="TRACKER_HUB_WORKERS")
     enrich_per_org: int = Field(10, ge=0, le=1000, validation_alias="TRACKER_ENRICH_PER_ORG")
     site_dir: Path | None = Field(None, validation_alias="TRACKER_SITE_DIR")
+    site_url: str | None = Field(None, validation_alias="TRACKER_SITE_URL")
     hub_webhook_secret: SecretStr | None = Field(None, validation_alias="TRACKER_HUB_WEBHOOK_SECRET")
     hub_webhook_host: str = Field("127.0.0.1", validation_alias="TRACKER_HUB_WEBHOOK_HOST")
     hub_webhook_port: int = Field(8787, ge=0, le=65535, validation_alias="TRACKER_HUB_WEBHOOK_PORT")
@@ -57,7 +58,7 @@ class Settings(BaseSettings):
             raise ValueError("must be between 1 and 32")
         return value
 
-    @field_validator("hub_web_url_setting")
+    @field_validator("hub_web_url_setting", "site_url")
     @classmethod
     def _optional_http_url(cls, value: str | None) -> str | None:
         if value in (None, ""):

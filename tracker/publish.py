@@ -43,5 +43,5 @@ def rebuild_outputs(settings: Settings, engine: Engine) -> None:
     """
     if settings.site_dir is None:
         return
-    report = publish(settings, engine, settings.site_dir)
+    report = publish(settings, engine, settings.site_dir, base_url=settings.site_url)
     log.info("site and feed rebuilt in %s: %d releases, %d files", report.outdir, report.releases, report.files)

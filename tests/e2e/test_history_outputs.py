@@ -84,6 +84,9 @@ def test_feed_is_atom_with_stable_ids(tracker: Tracker, fake_hub: FakeHub) -> No
     assert ids == [e.findtext(f"{ATOM}id") for e in again.findall(f"{ATOM}entry")]
     assert root.findtext(f"{ATOM}id") == again.findtext(f"{ATOM}id")
     assert again.find(f"{ATOM}link[@rel='self']").get("href") == "https://example.org/tracker/feed.xml"
+    tracker.env["TRACKER_SITE_URL"] = "https://releases.example.net/"
+    from_setting = ET.fromstring(tracker.run("feed", check=True).stdout)
+    assert from_setting.find(f"{ATOM}link[@rel='self']").get("href") == "https://releases.example.net/feed.xml"
     # Hub text is escaped twice: once as HTML inside the content, once as XML around it.
     odd = next(e for e in entries if "GLM-Odd-9B" in e.findtext(f"{ATOM}title"))
     html = odd.findtext(f"{ATOM}content")
