@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
@@ -133,8 +134,12 @@ def _setup_logging(verbose: bool) -> None:
         stream=sys.stderr,
     )
     # Library loggers print request URLs at INFO; a token is never in a URL, but keep them quiet.
-    for noisy in ("httpx", "httpx2", "huggingface_hub", "apscheduler", "telegram", "alembic"):
+    for noisy in ("httpx", "httpx2", "apscheduler", "telegram", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # huggingface_hub warns on every retry, through a handler of its own too; our poll logs each
+    # organisation's failure once, so only its errors are worth showing. It reads the level when it is
+    # imported (later, lazily), hence the environment variable.
+    os.environ.setdefault("HF_HUB_VERBOSITY", "debug" if verbose else "error")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
