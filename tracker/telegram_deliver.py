@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "channel"
 NETWORK_RETRY_CAP = timedelta(minutes=2)
+CHANNEL_RETRY_CAP = timedelta(minutes=5)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
@@ -187,12 +188,18 @@ class TelegramDelivery:
         report.retried += len(group.items)
 
     def _drop(self, group: _Group, chat: _Chat, error: str, report: DeliveryReport) -> None:
+        if chat.user_id is None:
+            # The channel itself refused (bot not an admin, wrong @name): a setup problem an admin can fix,
+            # so its cards wait, retried every few minutes, instead of being lost.
+            if all(i.delivery.attempts == 0 for i in group.items):
+                log.error("cannot post to the channel %s: %s; check TELEGRAM_CHANNEL and the bot's admin rights "
+                          "(cards wait and are retried)", chat.chat_id, error)
+            outbox.mark_retry(self.store, group.items, error, self.clock(), cap=CHANNEL_RETRY_CAP)
+            report.retried += len(group.items)
+            return
         outbox.mark_failed(self.store, group.items, error, status="dropped")
-        if chat.user_id is not None:
-            subscriptions.mark_blocked(self.store, chat.user_id, self.clock())
-            log.info("user %s blocked the bot or is gone; unsubscribed", chat.user_id)
-        else:
-            log.error("cannot post to %s: %s", group.target, error)
+        subscriptions.mark_blocked(self.store, chat.user_id, self.clock())
+        log.info("user %s blocked the bot or is gone; unsubscribed", chat.user_id)
         report.dropped += len(group.items)
 
     # ---- sending -----------------------------------------------------------------------------

@@ -383,3 +383,20 @@ def test_every_command_answers_under_tracker_run(start, fake_hub: FakeHub, teleg
         assert say(telegram, admin, command).strip()
     assert "Non conosco /status" in say(telegram, user, "/status")  # not an admin: unknown command (now in Italian)
     running.stop()
+
+
+def test_a_misconfigured_channel_keeps_its_cards_until_fixed(bot_tracker: Tracker, fake_hub: FakeHub,
+                                                             telegram: FakeTelegram) -> None:
+    bot_tracker.env["TELEGRAM_CHANNEL"] = "@not_yet_created"
+    hub_catalog.qwen2_5_7b(fake_hub)
+    running = Running(bot_tracker, telegram)
+    try:
+        running.wait_polls(fake_hub)
+        hub_catalog.qwen3_8b(fake_hub, created_at=ago(minutes=1))
+        telegram.wait_for(lambda: any(r.status == 400 for r in telegram.requests("sendMessage")), timeout=45)
+        telegram.add_channel("@not_yet_created", chat_id=-100555)
+        telegram.wait_for_messages("@not_yet_created", 1, timeout=45)  # the retry after the first backoff
+    finally:
+        err = running.stop()
+    assert "check TELEGRAM_CHANNEL" in err
+    assert "Qwen3-8B" in telegram.messages("@not_yet_created")[0].text
