@@ -53,11 +53,15 @@ def postgres_url() -> Iterator[str]:
             shutil.chown(path, "postgres")
         as_user = ["runuser", "-u", "postgres", "--"]
     port = _free_port()
-    subprocess.run([*as_user, initdb, "-D", str(data), "-A", "trust", "-U", "postgres"], check=True,
-                   capture_output=True)
     options = f"-p {port} -k {tmp_path} -c listen_addresses=127.0.0.1 -c fsync=off"
-    subprocess.run([*as_user, pg_ctl, "-D", str(data), "-o", options, "-l", str(tmp_path / "pg.log"), "-w",
-                    "start"], check=True, capture_output=True)
+    try:
+        subprocess.run([*as_user, initdb, "-D", str(data), "-A", "trust", "-U", "postgres"], check=True,
+                       capture_output=True, timeout=120)
+        subprocess.run([*as_user, pg_ctl, "-D", str(data), "-o", options, "-l", str(tmp_path / "pg.log"), "-w",
+                        "start"], check=True, capture_output=True, timeout=120)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
+        shutil.rmtree(tmp_path, ignore_errors=True)
+        pytest.skip(f"could not start a throwaway PostgreSQL server here: {exc}")
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     finally:
