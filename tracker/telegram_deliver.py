@@ -250,7 +250,11 @@ class TelegramDelivery:
             known = session.get(ForumTopic, (key, lab))
             if known is not None:
                 return known.thread_id
-        topic = await self.bot.create_forum_topic(chat.chat_id, name=lab[:128])
+        try:
+            topic = await self.bot.create_forum_topic(chat.chat_id, name=lab[:128])
+        except BadRequest as exc:  # not a forum, or no right to manage topics: post to the general topic
+            log.warning("cannot create a forum topic for %s (%s); posting without topics", lab, exc.message)
+            return None
         with self.store.session() as session, session.begin():
             session.merge(ForumTopic(chat_id=key, lab=lab, thread_id=topic.message_thread_id,
                                      created_at=self.clock()))

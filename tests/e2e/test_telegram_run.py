@@ -400,3 +400,18 @@ def test_a_misconfigured_channel_keeps_its_cards_until_fixed(bot_tracker: Tracke
         err = running.stop()
     assert "check TELEGRAM_CHANNEL" in err
     assert "Qwen3-8B" in telegram.messages("@not_yet_created")[0].text
+
+
+def test_topics_on_a_chat_that_is_not_a_forum_still_post(bot_tracker: Tracker, fake_hub: FakeHub,
+                                                          telegram: FakeTelegram) -> None:
+    bot_tracker.env["TELEGRAM_TOPICS"] = "1"  # but @releases is a channel, not a forum
+    hub_catalog.qwen2_5_7b(fake_hub)
+    running = Running(bot_tracker, telegram)
+    try:
+        running.wait_polls(fake_hub)
+        hub_catalog.qwen3_8b(fake_hub, created_at=ago(minutes=1))
+        telegram.wait_for_messages(CHANNEL, 1, timeout=45)
+    finally:
+        err = running.stop()
+    assert "posting without topics" in err
+    assert telegram.messages(CHANNEL)[0].message_thread_id is None
