@@ -20,6 +20,7 @@ from tracker.store import OrgPollSummary, Store
 from tracker.watchlist import Lab, Watchlist
 
 log = logging.getLogger(__name__)
+EMPTY_LISTING_GUARD = 5
 
 
 @dataclass
@@ -121,6 +122,11 @@ class Poller:
             log.warning("%s: skipped a model with malformed metadata: %s", org, skipped)
         now = self.clock()
         state, known = self.store.org_snapshot(org)
+        public_known = sum(1 for k in known.values() if k.status == "public")
+        if not listing.models and public_known >= EMPTY_LISTING_GUARD:
+            # A glitch answering [] must not turn a lab's whole catalogue into removals.
+            raise HubError("suspicious", f"listing {org}: the Hub listed no models where we know {public_known}; "
+                                         "not treating them as removed")
         if state is not None and state.error_count:
             log.info("%s reachable again after %d failed poll(s)", org, state.error_count)
         changes = detect_changes(

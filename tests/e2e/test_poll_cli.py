@@ -173,3 +173,15 @@ def test_a_malformed_model_is_skipped_not_fatal(tracker: Tracker, fake_hub: Fake
     result = tracker.run("poll", check=True)
 
     assert "Qwen/Qwen3-Weird" in result.stdout
+
+
+def test_an_empty_listing_does_not_remove_a_whole_catalogue(tracker: Tracker, fake_hub: FakeHub) -> None:
+    for size in range(1, 7):
+        fake_hub.add_model(f"Qwen/Qwen-Tiny-{size}B", created_at=ago(days=40), safetensors={"BF16": size * 10**9})
+    tracker.run("poll", check=True)
+    fake_hub.fail("author=Qwen", 200, body="[]", headers={"Content-Type": "application/json"})
+
+    result = tracker.run("poll")
+
+    assert result.returncode == 0 and "listed no models" in result.stderr
+    assert all(r["status"] == "public" for r in history(tracker))
