@@ -10,12 +10,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.conftest import Tracker
+from tests.conftest import TEST_WATCHLIST, Tracker
 from tests.fakes import hub_catalog
 from tests.fakes.hub import FakeHub
 from tests.fakes.telegram_api import FakeTelegram
+from tracker.watchlist import parse_watchlist
 
 CHANNEL = "@releases"
+ORGS = len(parse_watchlist(TEST_WATCHLIST, "test").orgs)
 
 
 def ago(**delta: float) -> datetime:
@@ -49,8 +51,10 @@ class Running:
         self.telegram = telegram
 
     def wait_polls(self, hub: FakeHub, cycles: int = 1, timeout: float = 45) -> None:
-        """Wait until the tracker has listed the Hub `cycles` more times."""
-        target = hub.count(kind="list") + cycles * 1
+        """Wait until the tracker has listed every watched organisation `cycles` more times (a cycle lists
+        each organisation once: waiting for a whole cycle avoids racing a change against its first look)."""
+        done = hub.count(kind="list") // ORGS
+        target = (done + cycles) * ORGS
         deadline = time.time() + timeout
         while hub.count(kind="list") < target:
             assert self.proc.poll() is None, self.stop()
