@@ -21,7 +21,7 @@ def model(i: int, **extra: object) -> ModelRow:
         "memory_bf16_gb": 2.0 * (i + 1),
         "memory_fp8_gb": 1.0 * (i + 1), "memory_4bit_gb": 0.5 * (i + 1), "license": "apache-2.0",
         "license_id": "apache-2.0", "license_class": "permissive", "license_reason": "Apache-2.0",
-        "gated": "no", "first_seen_at": NOW, "is_moe": False,
+        "gated": "no", "first_seen_at": NOW, "is_moe": False, "license_link": None,
     }
     data.update(extra)
     return ModelRow(data)
@@ -55,3 +55,17 @@ def test_license_card_in_italian() -> None:
 def test_models_of_one_lab_and_family_share_a_wave() -> None:
     assert wave_key(model(1)) == wave_key(model(2)) == "Qwen (Alibaba)|Qwen3"
     assert wave_key(model(3, family=None)) == "Qwen (Alibaba)|" + model(3).repo_id
+
+
+def test_license_links_become_absolute_and_odd_ones_are_dropped() -> None:
+    from tracker.views import license_url
+
+    hub = "https://huggingface.co"
+    assert license_url(hub, model(1, license_link="LICENSE-MODEL")) == (
+        "https://huggingface.co/Qwen/Qwen3-Variant-Number-1-Instruct-2507-FP8/blob/main/LICENSE-MODEL")
+    assert license_url(hub, model(1, license_link="https://ai.meta.com/llama/license/")) == (
+        "https://ai.meta.com/llama/license/")
+    for odd in ("javascript:alert(1)", "/etc/passwd", "../x", "a b", None):
+        assert license_url(hub, model(1, license_link=odd)) is None
+    card = release_card([model(1, license_link="LICENSE")], "en", hub)
+    assert any(e.get("url", "").endswith("/blob/main/LICENSE") for e in parse_html(card).entities)

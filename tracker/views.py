@@ -30,6 +30,18 @@ def model_url(hub_url: str, repo_id: str) -> str:
     return f"{hub_url.rstrip('/')}/{repo_id}"
 
 
+def license_url(hub_url: str, row: Any) -> str | None:
+    """The license text's address: the card's link as given, or a file in the repo made absolute."""
+    link = getattr(row, "license_link", None)
+    if not link or not isinstance(link, str):
+        return None
+    if link.startswith(("https://", "http://")):
+        return link
+    if ":" in link or link.startswith(("/", "..")) or any(ch.isspace() for ch in link):
+        return None
+    return f"{model_url(hub_url, row.repo_id)}/blob/main/{link}"
+
+
 def record(row: TrackedModel | ModelRow, hub_url: str) -> dict[str, Any]:
     """A JSON-ready record of one model: plain integers for counts, ISO 8601 UTC for times."""
     data: dict[str, Any] = {}
@@ -54,5 +66,6 @@ def card(row: TrackedModel | ModelRow, hub_url: str, event_kind: str = "new", **
         "name": row.repo_id.split("/", 1)[-1],
         "kind": event_kind,
         "active_differs": row.params_active is not None and row.params_active != row.params_total,
+        "license_url": license_url(hub_url, row),
         **extra,
     }
