@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -39,6 +40,12 @@ class BotContext:
 # answerCallbackQuery, setMyCommands ...) are not throttled.
 _COUNTED_PREFIXES = ("send", "editmessage", "copymessage", "forwardmessage", "createforumtopic")
 _RETRY_AT_ONCE = 5.0
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    """Seconds Telegram asked us to wait (PTB gives an int or a timedelta)."""
+    value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 class FloodLimiter(BaseRateLimiter[None]):
@@ -74,8 +81,7 @@ class FloodLimiter(BaseRateLimiter[None]):
                 async with self.limiter.slot(chat, private):
                     return await callback(*args, **kwargs)
             except RetryAfter as exc:
-                wait = exc.retry_after if isinstance(exc.retry_after, int | float) else \
-                    exc.retry_after.total_seconds()
+                wait = retry_after_seconds(exc)
                 self.limiter.pause(wait)
                 if attempt == 2 or wait > _RETRY_AT_ONCE:
                     raise

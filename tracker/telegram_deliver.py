@@ -14,7 +14,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlmodel import col, select
 from telegram import Bot, LinkPreviewOptions
@@ -28,6 +27,7 @@ from tracker.filters import SubscriptionFilter, matches
 from tracker.models import Alert, Card, ForumTopic, TrackedModel
 from tracker.queries import models_by_ids
 from tracker.store import Store
+from tracker.telegram_app import retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +158,7 @@ class TelegramDelivery:
         try:
             edited = await self._send(group, chat)
         except RetryAfter as exc:
-            wait = _seconds(exc.retry_after)
+            wait = retry_after_seconds(exc)
             self._retry(group, f"429: retry after {wait:.0f}s", timedelta(seconds=wait), report)
         except Forbidden as exc:
             self._drop(group, chat, f"403: {exc.message}", report)
@@ -287,7 +287,3 @@ class TelegramDelivery:
 def _kind(group: _Group) -> str:
     kinds = {i.event.kind for i in group.items}
     return "published" if kinds == {"published"} else "new"
-
-
-def _seconds(value: Any) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
