@@ -38,14 +38,17 @@ def make_poller(settings: Settings, store: Store, watchlist: Watchlist):  # noqa
 
 def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
     """One poll cycle, then the alerts it produced (and any left from before) are delivered."""
+    from tracker.leader import Leadership
     from tracker.runtime import deliver_once
 
     watchlist = load_watchlist(settings.watchlist)
     store = open_store(settings)
     poller = make_poller(settings, store, watchlist)
-    report = poller.run_cycle()
-    enriched = poller.enrich(args.enrich) if args.enrich else 0
-    delivered = deliver_once(settings, store)
+    # Never alongside a running `tracker run`: it holds the leadership, and this refuses (tracker.leader).
+    with Leadership.for_database(settings.database_url, store.engine, settings.leader_lease).one_shot():
+        report = poller.run_cycle()
+        enriched = poller.enrich(args.enrich) if args.enrich else 0
+        delivered = deliver_once(settings, store)
     failed = len(report.orgs_failed)
     print(
         f"polled {len(report.orgs_ok)} of {len(report.orgs_ok) + failed} organisations: "

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     wave_window_minutes: float = Field(30, validation_alias="TRACKER_WAVE_WINDOW")
     admins: Annotated[list[int], NoDecode] = Field(default_factory=list, validation_alias="TRACKER_ADMINS")
 
+    # Replicas (tracker.leader): seconds a leader's lease lasts without renewal (PostgreSQL).
+    leader_lease: float = Field(15, ge=3, le=300, validation_alias="TRACKER_LEADER_LEASE")
+
     @field_validator("poll_interval")
     @classmethod
     def _interval_positive(cls, value: float) -> float:

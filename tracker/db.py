@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+
+from tracker.filelock import lock_beside, sqlite_path
 
 log = logging.getLogger(__name__)
 
 # The newest migration's revision id; kept here so that opening an up-to-date store costs one query
 # instead of importing Alembic. tests/test_store.py checks it equals Alembic's head.
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0005"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+MIGRATION_LOCK_KEY = 0x7472_6B72_6D69_6772  # pg_advisory_xact_lock key ("trkrmigr"), ours alone
+MIGRATION_WAIT = 120.0
 
 
 class StoreError(Exception):
@@ -49,9 +55,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def current_revision(engine: Engine) -> str | None:
     """The schema revision the database is at, or None for an empty database."""
     with engine.connect() as conn:
-        if not inspect(conn).has_table("alembic_version"):
-            return None
-        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        return _revision(conn)
+
+
+def _revision(conn: Connection) -> str | None:
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def migrate(engine: Engine) -> None:
@@ -66,10 +76,33 @@ def migrate(engine: Engine) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.begin() as connection:
+    with _migration_lock(engine), engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            # Instances starting together: one migrates, the others wait here, then find the schema done.
+            connection.execute(text(f"SET LOCAL lock_timeout = '{int(MIGRATION_WAIT)}s'"))
+            try:
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            except Exception as exc:  # noqa: BLE001
+                raise StoreError(f"another instance is migrating the database and did not finish within "
+                                 f"{MIGRATION_WAIT:.0f}s: {_short(exc)}") from None
+        if _revision(connection) == SCHEMA_HEAD:
+            return  # another instance migrated it while we waited
         config.attributes["connection"] = connection
         log.info("upgrading the database schema to %s", SCHEMA_HEAD)
         command.upgrade(config, "head")
+
+
+@contextlib.contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """SQLite: a lock file beside the database, so that one process migrates while the others wait."""
+    path = sqlite_path(engine.url.render_as_string(hide_password=True))
+    if path is None:
+        yield
+        return
+    with lock_beside(path, "migrate").held_for(MIGRATION_WAIT) as got:
+        if not got:
+            raise StoreError(f"another process is migrating {path} and did not finish within {MIGRATION_WAIT:.0f}s")
+        yield
 
 
 def open_engine(url: str) -> Engine:

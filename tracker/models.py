@@ -227,3 +227,18 @@ class RuntimeFlag(SQLModel, table=True):
     key: str = Field(primary_key=True)
     value: str
     updated_at: datetime = _time(nullable=False)
+
+
+class LeaderLease(SQLModel, table=True):
+    """Who may act (poll, deliver, run the bot) among replicas on one PostgreSQL (tracker.leader).
+
+    `expires_at` is in seconds since the epoch on the database server's clock, so replicas' clocks never
+    matter; `term` grows with each change of holder."""
+
+    __tablename__ = "leader_lease"
+
+    name: str = Field(primary_key=True)
+    holder: str
+    term: int = Field(sa_column=Column(BigInteger, nullable=False))
+    expires_at: float
+    acquired_at: datetime = _time(nullable=False)

@@ -20,6 +20,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from tracker import outbox, subscriptions
 from tracker.config import Settings
 from tracker.deliver import deliver_to_console
+from tracker.leader import Leadership, LeadershipLost
 from tracker.models import utcnow
 from tracker.store import Store
 from tracker.watchlist import Watchlist
@@ -36,6 +37,7 @@ DELIVER_EVERY = 2.0
 ONE_SHOT_ROUNDS = 10
 ONE_SHOT_MAX_WAIT = 60.0
 STOP_GRACE = 25.0
+LOST_GRACE = 1.0
 WEBHOOK_DEBOUNCE = 1.0
 
 
@@ -91,6 +93,12 @@ class Runtime:
         self._jobs: set[asyncio.Task] = set()
         self._webhook_orgs: set[str] = set()
         self._webhook_task: asyncio.Task | None = None
+        self.leadership = Leadership.for_database(settings.database_url, store.engine, settings.leader_lease)
+
+    @property
+    def role(self) -> str:
+        """"leader" or "standby": only the leader polls, delivers and runs the bot (tracker.leader)."""
+        return self.leadership.role
 
     def _job(self, func: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
         """A scheduler job that a clean stop waits for (instead of cancelling it mid-write)."""
@@ -109,6 +117,8 @@ class Runtime:
     async def cycle(self) -> None:
         """One poll cycle, then delivery and (when configured) the site; a failure is logged, never fatal."""
         try:
+            if not self.leadership.is_leader:
+                return
             if await asyncio.to_thread(subscriptions.is_paused, self.store):
                 log.info("paused by an admin: skipping this poll")
                 return
@@ -124,6 +134,8 @@ class Runtime:
 
     def queue_org(self, org: str) -> None:
         """A Hub webhook named a watched organisation: poll it within a second (events are coalesced)."""
+        if not self.leadership.is_leader:
+            return  # a standby: the leader's regular poll sees the change
         self._webhook_orgs.add(org)
         if self._webhook_task is None or self._webhook_task.done():
             self._webhook_task = asyncio.create_task(self._job(self._poll_queued)())
@@ -183,6 +195,8 @@ class Runtime:
         """Send what is due; without Telegram, print it."""
         try:
             async with self._deliver_lock:
+                if not self.leadership.is_leader:
+                    return
                 if self.telegram is not None:
                     await self.telegram.run_once()
                 elif not self.settings.telegram_enabled:
@@ -225,12 +239,28 @@ class Runtime:
             return
 
     async def run(self) -> None:
-        """Run until SIGINT or SIGTERM."""
+        """Run until SIGINT or SIGTERM: as the leader, or as a standby until the leader goes."""
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self.stop.set)
+        webhook = self._start_webhook(loop)  # served by a standby too
+        try:
+            if await self.leadership.acquire(self.stop):
+                await self._lead()
+        finally:
+            if webhook is not None:
+                webhook.stop()
+            await self.leadership.release()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+        if self.leadership.lost.is_set():
+            raise LeadershipLost("stopped acting: the leader lease could not be renewed (is the database "
+                                 "reachable?); exiting, so that a restart rejoins as a standby")
+
+    async def _lead(self) -> None:
+        """Poll, deliver and run the bot until stopped or the leadership is lost."""
+        keeper = asyncio.create_task(self.leadership.keep(self.stop))
         telegram_task = asyncio.create_task(self.start_telegram()) if self.settings.telegram_enabled else None
-        webhook = self._start_webhook(loop)
         scheduler = AsyncIOScheduler(timezone=UTC)
         soon = datetime.now(UTC) + timedelta(milliseconds=10)
         every = self.settings.poll_interval
@@ -246,22 +276,23 @@ class Runtime:
         log.info("tracker running: %d labs, %d organisations, every %ss; Ctrl-C stops", len(self.watchlist.labs),
                  len(self.watchlist.orgs), self.settings.poll_interval)
         try:
-            await self.stop.wait()
+            await keeper  # returns on stop, or at once when the lease is lost
         finally:
+            lost = self.leadership.lost.is_set()
             log.info("stopping")
-            if webhook is not None:
-                webhook.stop()
             scheduler.pause()  # no new runs; shutdown() would cancel the running ones mid-write
             if self._jobs:
                 log.info("waiting for %d running job(s) to finish", len(self._jobs))
-                await asyncio.wait(set(self._jobs), timeout=STOP_GRACE)
+                await asyncio.wait(set(self._jobs), timeout=LOST_GRACE if lost else STOP_GRACE)
+                if lost:  # the standby may take over soon: stop sending now
+                    for job in self._jobs:
+                        job.cancel()
             scheduler.shutdown(wait=False)
+            keeper.cancel()
             if telegram_task is not None:
                 telegram_task.cancel()
             if self.application is not None:
                 await _shutdown(self.application)
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.remove_signal_handler(sig)
 
 
 async def _shutdown(application: Application) -> None:

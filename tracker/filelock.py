@@ -1,0 +1,93 @@
+"""Advisory file locks (`fcntl.flock`): held while the process lives, released by the kernel when it dies.
+
+Used beside a SQLite file, where every instance runs on the same machine: a killed holder frees its lock
+at once, so a waiting instance never has to guess whether the holder is still alive.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+
+class FileLock:
+    """An exclusive lock on `path` (created 0600); the holder's pid is written into it for messages."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def try_acquire(self) -> bool:
+        """Take the lock if it is free; True when this process holds it (also when it already did)."""
+        if self._fd is not None:
+            return True
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
+        return True
+
+    def acquire(self, timeout: float, poll: float = 0.1) -> bool:
+        """Wait up to `timeout` seconds for the lock; True when taken."""
+        deadline = time.monotonic() + timeout
+        while not self.try_acquire():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(poll)
+        return True
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+    def holder_pid(self) -> int | None:
+        """The pid the current holder wrote (best effort; None when unknown)."""
+        try:
+            text = self.path.read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            return None
+        return int(text) if text.isdigit() else None
+
+    @contextlib.contextmanager
+    def held_for(self, timeout: float) -> Iterator[bool]:
+        """`with lock.held_for(60) as got:` holds the lock for the block (`got` False on timeout)."""
+        got = self.acquire(timeout)
+        try:
+            yield got
+        finally:
+            if got:
+                self.release()
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file a SQLite URL points at; None for other databases and for in-memory SQLite."""
+    if not url.startswith("sqlite"):
+        return None
+    path = url.split("///", 1)[-1] if "///" in url else ""
+    path = path.split("?", 1)[0]
+    if not path or path == ":memory:":
+        return None
+    return Path(path)
+
+
+def lock_beside(database: Path, purpose: str) -> FileLock:
+    """The lock file `<database>.<purpose>.lock`."""
+    return FileLock(database.with_name(f"{database.name}.{purpose}.lock"))
