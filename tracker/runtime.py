@@ -109,6 +109,10 @@ class Runtime:
             self._jobs.add(task)
             try:
                 await func()
+            except asyncio.CancelledError:
+                if not self.leadership.lost.is_set():
+                    raise
+                log.info("stopped a running job: this instance is no longer the leader")
             finally:
                 self._jobs.discard(task)
 

@@ -15,11 +15,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from tests.conftest import TEST_WATCHLIST, TRACKER, Tracker
 from tests.fakes import hub_catalog
 from tests.fakes.hub import FakeHub
+from tests.fakes.tcp_proxy import TcpProxy
 from tests.fakes.telegram_api import FakeTelegram
 from tracker.watchlist import parse_watchlist
 
@@ -36,11 +37,11 @@ def ago(**delta: float) -> datetime:
 class Replica:
     """A `tracker run` process whose log goes to a file, readable while it runs."""
 
-    def __init__(self, tracker: Tracker, name: str) -> None:
+    def __init__(self, tracker: Tracker, name: str, **env: str) -> None:
         self.log_path = tracker.cwd / f"{name}.log"
         self._log = self.log_path.open("w")
-        self.proc = subprocess.Popen([TRACKER, "run"], cwd=tracker.cwd, env=tracker.env, stdout=subprocess.DEVNULL,
-                                     stderr=self._log, text=True)
+        self.proc = subprocess.Popen([TRACKER, "run"], cwd=tracker.cwd, env={**tracker.env, **env},
+                                     stdout=subprocess.DEVNULL, stderr=self._log, text=True)
 
     @property
     def log(self) -> str:
@@ -90,8 +91,8 @@ def replicas(tracker: Tracker, telegram: FakeTelegram) -> Iterator:
     })
     started: list[Replica] = []
 
-    def start(name: str) -> Replica:
-        started.append(Replica(tracker, name))
+    def start(name: str, **env: str) -> Replica:
+        started.append(Replica(tracker, name, **env))
         return started[-1]
 
     yield start
@@ -155,6 +156,40 @@ def test_two_replicas_on_postgresql_survive_a_kill_mid_wave(replicas, tracker: T
     repeats = sum(n - 1 for chat in [*SUBSCRIBERS, CHANNEL] for n in cards(telegram, chat).values())
     assert repeats <= IN_FLIGHT  # only sends in flight at the kill can repeat
     assert all(len(cards(telegram, u)) == 4 for u in SUBSCRIBERS)
+
+
+def test_a_leader_that_loses_the_database_stops_before_the_standby_takes_over(
+        replicas, tracker: Tracker, fake_hub: FakeHub, telegram: FakeTelegram, postgres_url: str) -> None:
+    port = make_url(postgres_url).port
+    tracker.env["TRACKER_DATABASE_URL"] = postgres_url
+    hub_catalog.qwen2_5_7b(fake_hub)
+    with TcpProxy("127.0.0.1", port) as link:
+        first = replicas("first", TRACKER_DATABASE_URL=postgres_url.replace(f":{port}/", f":{link.port}/"))
+        first.wait_log("this instance is the leader")
+        second = replicas("second")
+        second.wait_log("standby:")
+        wait_polls(fake_hub)
+
+        link.cut()  # the first's network to the database is gone: no error, no answer
+        exited_at = took_over_at = None
+        deadline = time.monotonic() + 60
+        while (exited_at is None or took_over_at is None) and time.monotonic() < deadline:
+            if exited_at is None and first.proc.poll() is not None:
+                exited_at = time.monotonic()
+            if took_over_at is None and "this instance is the leader" in second.log:
+                took_over_at = time.monotonic()
+            time.sleep(0.02)
+        assert exited_at is not None, first.log
+        assert took_over_at is not None, second.log
+        assert exited_at < took_over_at  # never two leaders, even for a moment
+        assert first.proc.returncode == 1
+        assert "lost the leadership" in first.log and "Traceback" not in first.log
+
+    hub_catalog.deepseek_v3(fake_hub, created_at=ago(minutes=1))
+    telegram.wait_for_messages(CHANNEL, 1, timeout=45)
+    wait_polls(fake_hub, cycles=2)
+    assert second.stop() == 0
+    assert len(telegram.messages(CHANNEL)) == 1
 
 
 def test_two_runs_on_one_sqlite_file_never_send_twice(replicas, tracker: Tracker, fake_hub: FakeHub,
