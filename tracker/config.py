@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     admins: Annotated[list[int], NoDecode] = Field(default_factory=list, validation_alias="TRACKER_ADMINS")
 
     # Replicas (tracker.leader): seconds a leader's lease lasts without renewal (PostgreSQL).
-    leader_lease: float = Field(15, ge=3, le=300, validation_alias="TRACKER_LEADER_LEASE")
+    leader_lease: float = Field(15, ge=5, le=300, validation_alias="TRACKER_LEADER_LEASE")
 
     @field_validator("poll_interval")
     @classmethod

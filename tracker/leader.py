@@ -4,8 +4,8 @@ The leader polls, delivers and runs the bot; the others wait as hot standbys (th
 with `role` "standby") and take over when the leader goes.
 
 - PostgreSQL: a lease row (`leader_lease`), renewed every `ttl / 5` seconds, expiring `ttl` seconds after
-  its last renewal on the database server's clock. A leader that cannot renew stops acting `ttl * 2/3`
-  seconds after the start of its last successful renewal, and exits within `STEP_DOWN` seconds more: always
+  its last renewal on the database server's clock. A leader that cannot renew stops acting `ttl / 2`
+  seconds after the start of its last successful renewal, and exits within `STEP_DOWN` (at most `ttl / 5`) seconds more: always
   before the lease can expire, so a standby never acts alongside it (a lost network included). Unlike a
   session advisory lock, nothing lingers on a dead TCP connection: the lease simply expires.
 - SQLite: a lock file beside the database (`tracker.db.leader.lock`), freed by the kernel when its holder
@@ -191,7 +191,7 @@ class Leadership:
         self.claim = claim
         self.ttl = ttl
         self.renew_every = ttl / 5
-        self.give_up_after = ttl * 2 / 3
+        self.give_up_after = ttl / 2
         self.check_every = min(2.0, max(0.5, ttl / 15))
         self.lost = threading.Event()
         self._leader = False
@@ -272,7 +272,7 @@ class Leadership:
         log.error("lost the leadership: %s; stopping at once so that a standby can take over", why)
         self.lost.set()
         # Whatever still runs (a thread stuck on the network) must not outlive the lease.
-        timer = threading.Timer(STEP_DOWN, _exit_now)
+        timer = threading.Timer(min(STEP_DOWN, self.ttl / 5), _exit_now)
         timer.daemon = True
         timer.start()
 

@@ -207,6 +207,13 @@ class _Server(ThreadingHTTPServer):
         self.connections.discard(request)
         super().shutdown_request(request)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # a client that went away (killed mid-request): the real server says nothing either
+        super().handle_error(request, client_address)
+
 
 class FakeHttpServer:
     """Owns the listening socket (which can be closed and re-opened on the same port)."""
