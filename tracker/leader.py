@@ -5,9 +5,9 @@ with `role` "standby") and take over when the leader goes.
 
 - PostgreSQL: a lease row (`leader_lease`), renewed every `ttl / 5` seconds, expiring `ttl` seconds after
   its last renewal on the database server's clock. A leader that cannot renew stops acting `ttl / 2`
-  seconds after the start of its last successful renewal, and exits within `STEP_DOWN` (at most `ttl / 5`) seconds more: always
-  before the lease can expire, so a standby never acts alongside it (a lost network included). Unlike a
-  session advisory lock, nothing lingers on a dead TCP connection: the lease simply expires.
+  seconds after the start of its last successful renewal, and exits within `STEP_DOWN` (at most `ttl / 5`)
+  seconds more: always before the lease can expire, so a standby never acts alongside it (a lost network
+  included). Unlike a session advisory lock, nothing lingers on a dead TCP connection: the lease expires.
 - SQLite: a lock file beside the database (`tracker.db.leader.lock`), freed by the kernel when its holder
   exits or is killed, so a standby on the same machine takes over within a second.
 - In-memory SQLite: nothing to share; the one instance leads.

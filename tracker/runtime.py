@@ -263,7 +263,8 @@ class Runtime:
 
     async def _lead(self) -> None:
         """Poll, deliver and run the bot until stopped or the leadership is lost."""
-        keeper = asyncio.create_task(self.leadership.keep(self.stop))
+        done = asyncio.Event()  # the lease is renewed until the clean stop below has finished
+        keeper = asyncio.create_task(self.leadership.keep(done))
         telegram_task = asyncio.create_task(self.start_telegram()) if self.settings.telegram_enabled else None
         scheduler = AsyncIOScheduler(timezone=UTC)
         soon = datetime.now(UTC) + timedelta(milliseconds=10)
@@ -279,9 +280,11 @@ class Runtime:
         scheduler.start()
         log.info("tracker running: %d labs, %d organisations, every %ss; Ctrl-C stops", len(self.watchlist.labs),
                  len(self.watchlist.orgs), self.settings.poll_interval)
-        try:
-            await keeper  # returns on stop, or at once when the lease is lost
+        stopping = asyncio.create_task(self.stop.wait())
+        try:  # until stopped, or at once when the lease is lost (the keeper returns)
+            await asyncio.wait({stopping, keeper}, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            stopping.cancel()
             lost = self.leadership.lost.is_set()
             log.info("stopping")
             scheduler.pause()  # no new runs; shutdown() would cancel the running ones mid-write
@@ -292,11 +295,12 @@ class Runtime:
                     for job in self._jobs:
                         job.cancel()
             scheduler.shutdown(wait=False)
-            keeper.cancel()
             if telegram_task is not None:
                 telegram_task.cancel()
             if self.application is not None:
                 await _shutdown(self.application)
+            done.set()
+            keeper.cancel()
 
 
 async def _shutdown(application: Application) -> None:
