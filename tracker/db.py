@@ -99,10 +99,17 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
     if path is None:
         yield
         return
-    with lock_beside(path, "migrate").held_for(MIGRATION_WAIT) as got:
-        if not got:
-            raise StoreError(f"another process is migrating {path} and did not finish within {MIGRATION_WAIT:.0f}s")
+    lock = lock_beside(path, "migrate")
+    try:
+        got = lock.acquire(MIGRATION_WAIT)
+    except OSError as exc:
+        raise StoreError(f"cannot migrate {path}: {exc.strerror}") from None
+    if not got:
+        raise StoreError(f"another process is migrating {path} and did not finish within {MIGRATION_WAIT:.0f}s")
+    try:
         yield
+    finally:
+        lock.release()
 
 
 def open_engine(url: str) -> Engine:

@@ -7,11 +7,14 @@ at once, so a waiting instance never has to guess whether the holder is still al
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # not POSIX (Windows): no locking; run one instance per database there
+    fcntl = None  # type: ignore[assignment]
 
 
 class FileLock:
@@ -32,7 +35,8 @@ class FileLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             os.close(fd)
             return False
@@ -54,8 +58,9 @@ class FileLock:
         if self._fd is None:
             return
         fd, self._fd = self._fd, None
-        with contextlib.suppress(OSError):
-            fcntl.flock(fd, fcntl.LOCK_UN)
+        if fcntl is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
 
     def holder_pid(self) -> int | None:
@@ -66,15 +71,6 @@ class FileLock:
             return None
         return int(text) if text.isdigit() else None
 
-    @contextlib.contextmanager
-    def held_for(self, timeout: float) -> Iterator[bool]:
-        """`with lock.held_for(60) as got:` holds the lock for the block (`got` False on timeout)."""
-        got = self.acquire(timeout)
-        try:
-            yield got
-        finally:
-            if got:
-                self.release()
 
 
 def sqlite_path(url: str) -> Path | None:

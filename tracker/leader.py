@@ -95,7 +95,10 @@ class FileClaim:
         self.lock = lock_beside(self.database, "leader")
 
     def try_acquire(self) -> bool:
-        return self.lock.try_acquire()
+        try:
+            return self.lock.try_acquire()
+        except OSError as exc:
+            raise StoreError(f"cannot create the lock file {self.lock.path}: {exc.strerror}") from None
 
     def renew(self) -> bool:
         return self.lock.held
@@ -222,6 +225,8 @@ class Leadership:
             started = time.monotonic()
             try:
                 won = await asyncio.wait_for(asyncio.to_thread(self.claim.try_acquire), self.give_up_after)
+            except StoreError:
+                raise  # a lock file that cannot be created: trying again would not help
             except Exception as exc:  # noqa: BLE001  (the database may be down; keep trying)
                 if not failing:
                     log.warning("cannot reach the database to elect a leader (%s); retrying", _short(exc))
@@ -287,6 +292,8 @@ class Leadership:
         """Hold the claim for a one-shot command (`tracker poll`); refuse while a `tracker run` leads."""
         try:
             won = self.claim.try_acquire()
+        except StoreError:
+            raise
         except Exception as exc:  # noqa: BLE001
             raise StoreError(f"cannot reach the database to check for a running tracker: {_short(exc)}") from None
         if not won:
