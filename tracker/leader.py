@@ -26,7 +26,7 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Protocol
 
 from sqlalchemy import URL, Engine, create_engine, text
@@ -197,6 +197,7 @@ class Leadership:
         self.give_up_after = ttl / 2
         self.check_every = min(2.0, max(0.5, ttl / 15))
         self.lost = threading.Event()
+        self.step_down: Callable[[], None] = _exit_now  # ends the process if stopping takes too long
         self._leader = False
         self._valid_until = -math.inf
 
@@ -277,7 +278,7 @@ class Leadership:
         log.error("lost the leadership: %s; stopping at once so that a standby can take over", why)
         self.lost.set()
         # Whatever still runs (a thread stuck on the network) must not outlive the lease.
-        timer = threading.Timer(min(STEP_DOWN, self.ttl / 5), _exit_now)
+        timer = threading.Timer(min(STEP_DOWN, self.ttl / 5), self.step_down)
         timer.daemon = True
         timer.start()
 

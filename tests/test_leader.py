@@ -1,0 +1,111 @@
+"""Leader election (tracker.leader): the timing rules of the lease, and the lock file beside SQLite."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tracker.leader import FileClaim, LeaderActive, Leadership
+
+
+class FlakyClaim:
+    """A lease whose renewals can be made to fail, hang or find another holder."""
+
+    expires = True
+
+    def __init__(self) -> None:
+        self.mode = "ok"
+        self.renewals = 0
+        self.released = False
+        self.unblock = threading.Event()
+
+    def try_acquire(self) -> bool:
+        return True
+
+    def renew(self) -> bool:
+        self.renewals += 1
+        if self.mode == "error":
+            raise ConnectionError("server closed the connection unexpectedly")
+        if self.mode == "hang":
+            self.unblock.wait(10)
+        return self.mode != "taken"
+
+    def release(self) -> None:
+        self.released = True
+
+    def holder(self) -> str:
+        return "host-b:42"
+
+
+def leadership(claim: FlakyClaim, ttl: float = 5.0) -> tuple[Leadership, list[float]]:
+    lead = Leadership(claim, ttl)
+    exits: list[float] = []
+    lead.step_down = lambda: exits.append(time.monotonic())
+    return lead, exits
+
+
+async def hold(lead: Leadership, claim: FlakyClaim, mode: str, after: float = 0.3) -> float:
+    """Lead, switch the claim to `mode` after a moment; returns seconds from the switch to the loss."""
+    stop = asyncio.Event()
+    assert await lead.acquire(stop)
+    keeper = asyncio.create_task(lead.keep(stop))
+    await asyncio.sleep(after)
+    assert lead.is_leader and lead.role == "leader"
+    claim.mode, switched = mode, time.monotonic()
+    await asyncio.wait_for(keeper, timeout=10)
+    claim.unblock.set()
+    return time.monotonic() - switched
+
+
+@pytest.mark.parametrize("mode", ["error", "hang"])
+def test_a_leader_that_cannot_renew_stops_within_half_the_lease(mode: str) -> None:
+    claim = FlakyClaim()
+    lead, exits = leadership(claim)
+    took = asyncio.run(hold(lead, claim, mode))
+    assert lead.lost.is_set() and not lead.is_leader and lead.role == "standby"
+    assert took <= lead.give_up_after + 0.2  # the lease itself lasts `ttl`: stopped with time to spare
+    time.sleep(min(3.0, lead.ttl / 5) + 0.3)
+    assert len(exits) == 1  # and the process is ended soon after, whatever still runs in it
+
+
+def test_a_leader_whose_lease_was_taken_stops_at_once() -> None:
+    claim = FlakyClaim()
+    lead, _ = leadership(claim)
+    took = asyncio.run(hold(lead, claim, "taken", after=0.1))
+    assert lead.lost.is_set()
+    assert took <= lead.renew_every + 0.3
+
+
+def test_renewals_keep_a_healthy_leader_leading() -> None:
+    claim = FlakyClaim()
+    lead, exits = leadership(claim, ttl=5.0)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        assert await lead.acquire(stop)
+        keeper = asyncio.create_task(lead.keep(stop))
+        await asyncio.sleep(lead.give_up_after + 1.0)
+        assert lead.is_leader
+        stop.set()
+        await keeper
+        await lead.release()
+
+    asyncio.run(main())
+    assert claim.renewals >= 3 and claim.released and not lead.lost.is_set() and exits == []
+
+
+def test_the_lock_file_beside_sqlite_admits_one_holder(tmp_path: Path) -> None:
+    db = tmp_path / "state" / "tracker.db"
+    first, second = Leadership(FileClaim(db)), Leadership(FileClaim(db))
+    with first.one_shot():
+        assert first.is_leader
+        with pytest.raises(LeaderActive, match="a `tracker run` is active on this database"), second.one_shot():
+            pass
+    assert not first.is_leader
+    with second.one_shot():
+        assert second.is_leader
+    assert (db.parent / "tracker.db.leader.lock").stat().st_mode & 0o777 == 0o600
