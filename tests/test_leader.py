@@ -109,3 +109,26 @@ def test_the_lock_file_beside_sqlite_admits_one_holder(tmp_path: Path) -> None:
     with second.one_shot():
         assert second.is_leader
     assert (db.parent / "tracker.db.leader.lock").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_standby_stops_at_once_even_when_the_database_does_not_answer() -> None:
+    claim = FlakyClaim()
+    claim.try_acquire = lambda: claim.unblock.wait(10) and False  # type: ignore[method-assign]
+    lead, _ = leadership(claim)
+
+    async def main() -> float:
+        stop = asyncio.Event()
+        waiting = asyncio.create_task(lead.acquire(stop))
+        await asyncio.sleep(0.3)
+        stop.set()
+        asked = time.monotonic()
+        assert await asyncio.wait_for(waiting, timeout=5) is False
+        took = time.monotonic() - asked
+        claim.unblock.set()  # (the stuck thread ends when its connection times out)
+        return took
+
+    try:
+        assert asyncio.run(main()) < 0.5
+    finally:
+        claim.unblock.set()
+    assert lead.role == "standby"

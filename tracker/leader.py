@@ -224,14 +224,26 @@ class Leadership:
         said, failing = False, False
         while not stop.is_set():
             started = time.monotonic()
+            attempt = asyncio.ensure_future(asyncio.wait_for(asyncio.to_thread(self.claim.try_acquire),
+                                                             self.give_up_after))
+            stopping = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({attempt, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if not attempt.done():  # stopped while the database is slow to answer
+                attempt.cancel()
+                break
             try:
-                won = await asyncio.wait_for(asyncio.to_thread(self.claim.try_acquire), self.give_up_after)
+                won = attempt.result()
             except StoreError:
                 raise  # a lock file that cannot be created: trying again would not help
             except Exception as exc:  # noqa: BLE001  (the database may be down; keep trying)
                 if not failing:
                     log.warning("cannot reach the database to elect a leader (%s); retrying", _short(exc))
                 failing, won = True, False
+            else:
+                if failing:
+                    log.info("the database answers again")
+                failing = False
             if won:
                 self._won(started)
                 log.info("this instance is the leader: it polls, delivers and runs the bot")
