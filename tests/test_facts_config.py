@@ -269,11 +269,18 @@ def test_generic_fallback_reads_usual_moe_keys():
     assert est.active == 168 + 2 * (192 + 2 * 48 + 48 + 32 + 16)
 
 
-def test_hybrid_linear_attention_layers_are_flagged():
-    est = estimate_from_config(
-        cfg(model_type="qwen3_next", layer_types=["linear_attention", "full_attention"])
-    )
+def test_linear_attention_layers_of_an_unknown_family_are_flagged():
+    est = estimate_from_config(cfg(model_type="llama", layer_types=["linear_attention", "full_attention"]))
     assert any("linear-attention" in note for note in est.notes)
+    odd = estimate_from_config(cfg(model_type="llama", layer_types=["mamba", "full_attention"]))
+    assert any("non-standard" in note for note in odd.notes)
+
+
+def test_a_known_linear_attention_family_without_its_sizes_is_a_clear_error():
+    with pytest.raises(ConfigError, match="missing linear_num_key_heads"):
+        estimate_from_config(cfg(model_type="qwen3_next", layer_types=["linear_attention", "full_attention"]))
+    with pytest.raises(ConfigError, match="layer_types has 1 entries for 2 layers"):
+        estimate_from_config(cfg(model_type="qwen3_next", layer_types=["full_attention"]))
 
 
 @pytest.mark.parametrize(
