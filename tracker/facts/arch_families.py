@@ -71,6 +71,7 @@ FAMILIES: dict[str, Family] = {
     "hunyuan_v1_dense": Family(),
     "ernie4_5": Family(qkv_bias=None, tied_default=True),
     "ernie4_5_moe": Family(),
+    "ernie4_5_vl_moe_text": Family(router_bias=True, tied_default=True),
     "gemma": Family(tied_default=True),
     "gemma2": Family(tied_default=True, norms_per_layer=4),
     "gemma3_text": Family(tied_default=True, norms_per_layer=4, qk_norm="head"),

@@ -13,7 +13,9 @@ from typing import Any
 
 from tracker.facts.arch_families import FAMILIES, Family, normalise
 from tracker.facts.arch_hybrid import layer_kinds, linear_attention_params
+from tracker.facts.arch_vision import vision_tower_params
 from tracker.facts.config_reader import MAX_LAYERS, ConfigError, ConfigView, text_view
+from tracker.facts.params_name import format_params
 
 _EXPERT_COUNT_KEYS = ("n_routed_experts", "num_experts", "num_local_experts", "moe_num_experts")
 _TOP_K_KEYS = (
@@ -60,6 +62,10 @@ class _Model:
         self.experts_key = next((k for k in _EXPERT_COUNT_KEYS if view.has(k)), None)
         self.kinds, self.odd_layer_types = layer_kinds(view, self.layers)
         self.norm_size = self.hidden * (2 if self.fam.norm_bias else 1)
+        self.size_key = self.fam.expert_size_key if view.has(self.fam.expert_size_key) else "intermediate_size"
+        sizes = view.raw(self.size_key)
+        # ERNIE-4.5-VL keeps one expert set per modality: sizes (and counts) given as [text, vision]
+        self.modalities = 2 if isinstance(sizes, list) and len(sizes) == 2 and self.layers != 2 else 1
 
     # -- attention ---------------------------------------------------------------------------------
     def attention(self, layer: int) -> int:
@@ -109,8 +115,10 @@ class _Model:
 
     def is_moe_layer(self, layer: int) -> bool:
         v = self.v
-        if self.experts_key is None or v.layer_int(self.experts_key, layer, self.layers, minimum=0) <= 1:
+        if self.experts_key is None or self._experts(layer, 0) <= 1:
             return False
+        if isinstance(types := v.raw("mlp_layer_types"), list) and len(types) == self.layers:
+            return types[layer] == "sparse"
         if (explicit := v.int_list("moe_layers")) is not None:
             return layer in explicit
         if layer in (v.int_list("mlp_only_layers") or []):
@@ -141,13 +149,11 @@ class _Model:
             inter = v.int(fam.dense_mlp_key) if v.has(fam.dense_mlp_key) else v.int("intermediate_size")
             ffn = self._ffn(inter)
             return ffn, ffn
-        assert self.experts_key is not None
-        experts = v.layer_int(self.experts_key, layer, n)
+        experts = self._experts(layer, 0)
         top_k = _layer_first(v, _TOP_K_KEYS, layer, n)
         if top_k > experts:
             raise ConfigError(f"{top_k} experts per token but only {experts} experts")
-        size_key = fam.expert_size_key if v.has(fam.expert_size_key) else "intermediate_size"
-        inter = v.layer_int(size_key, layer, n)
+        inter = self._modality_int(self.size_key, layer, 0)
         expert = self._ffn(inter) + (2 * inter + h if fam.expert_bias else 0)
         shared = 0
         if shared_key := next((k for k in _SHARED_SIZE_KEYS if v.has(k)), None):
@@ -159,7 +165,24 @@ class _Model:
         router = (
             h * experts + (experts if self._router_bias() else 0) + (h if fam.shared_gate and shared else 0)
         )
-        return experts * expert + shared + router, top_k * expert + shared + router
+        total, active = experts * expert + shared + router, top_k * expert + shared + router
+        for modality in range(1, self.modalities):  # the other modalities' experts: stored, not run for text
+            count, size = self._experts(layer, modality), self._modality_int(self.size_key, layer, modality)
+            total += count * self._ffn(size) + h * count + (count if self._router_bias() else 0)
+        return total, active
+
+    def _modality_int(self, key: str, layer: int, modality: int) -> int:
+        value = self.v.raw(key)
+        if self.modalities > 1 and isinstance(value, list) and len(value) == self.modalities:
+            return self.v.int_list(key)[modality]  # type: ignore[index]
+        return self.v.layer_int(key, layer, self.layers)
+
+    def _experts(self, layer: int, modality: int) -> int:
+        assert self.experts_key is not None
+        value = self.v.raw(self.experts_key)
+        if self.modalities > 1 and isinstance(value, list) and len(value) == self.modalities:
+            return self.v.int_list(self.experts_key)[modality]  # type: ignore[index]
+        return self.v.layer_int(self.experts_key, layer, self.layers, minimum=0)
 
     def _router_bias(self) -> bool:
         v = self.v
@@ -186,16 +209,25 @@ class _Model:
             total += layer_total
             active += layer_active
         is_moe = any(self.is_moe_layer(i) for i in range(self.layers))
-        experts = self.v.layer_int(self.experts_key, self.layers - 1, self.layers) if is_moe else None
+        experts = self._experts(self.layers - 1, 0) if is_moe else None
         mtp = self._mtp(embed)
-        return ConfigEstimate(total, active, is_moe, experts, mtp, self._caveats())
+        notes = list(self._caveats())
+        tower = vision_tower_params(self.v.parent, self.hidden) if self.v.parent else None
+        if tower:
+            total += tower
+            notes.append(
+                f"Total includes the {format_params(tower)} vision tower; the active count is what a text token "
+                "passes through (no vision tower" + (", no vision experts)" if self.modalities > 1 else ")")
+            )
+        elif self._has_vision():
+            notes.append("Config estimate covers the language model only (vision tower not counted)")
+        return ConfigEstimate(total, active, is_moe, experts, mtp, tuple(notes))
+
+    def _has_vision(self) -> bool:
+        return isinstance(self.v.raw("vision_config"), dict) or isinstance(self.v.parent.get("vision_config"), dict)
 
     def _caveats(self) -> tuple[str, ...]:
         notes = []
-        if isinstance(self.v.raw("vision_config"), dict) or isinstance(
-            self.v.parent.get("vision_config"), dict
-        ):
-            notes.append("Config estimate covers the language model only (vision tower not counted)")
         linear = "linear" in self.kinds
         if self.odd_layer_types or (linear and not self.fam.linear_mixer):
             notes.append(
