@@ -89,6 +89,7 @@ class TrackedModel(SQLModel, table=True):
     params_total_source: str | None = None
     params_active: int | None = _bigint()
     params_active_source: str | None = None
+    params_active_lab: int | None = _bigint()  # the active count as the lab counts it (facts/conventions.py)
     params_stored: int | None = _bigint()
     dtype_breakdown: dict[str, int] | None = _json()
     params_notes: list[str] | None = _json()

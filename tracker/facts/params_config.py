@@ -42,6 +42,9 @@ class ConfigEstimate:
     experts: int | None = None
     mtp: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    model_type: str = ""
+    embedding: int = 0  # the input embedding table
+    head: int = 0  # the output head (0 when tied to the embedding)
 
 
 class _Model:
@@ -221,7 +224,7 @@ class _Model:
             )
         elif self._has_vision():
             notes.append("Config estimate covers the language model only (vision tower not counted)")
-        return ConfigEstimate(total, active, is_moe, experts, mtp, tuple(notes))
+        return ConfigEstimate(total, active, is_moe, experts, mtp, tuple(notes), self.v.model_type, embed, head)
 
     def _has_vision(self) -> bool:
         return isinstance(self.v.raw("vision_config"), dict) or isinstance(self.v.parent.get("vision_config"), dict)
