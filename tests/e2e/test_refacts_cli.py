@@ -81,6 +81,9 @@ def test_refacts_restores_the_facts_with_a_table_events_and_no_alert(tracker: Tr
 
     again = tracker.run("refacts", check=True)
     assert again.stdout == "" and "changed 0 of 2 stored models" in again.stderr
+    record = next(r for r in json.loads(tracker.run("history", "--format", "json", check=True).stdout)
+                  if r["repo_id"] == OSS)
+    assert (record["params_active"], record["params_active_lab"]) == (good[OSS][1], good[OSS][2])
 
 
 def test_refacts_of_one_lab_and_a_clear_error_for_an_unknown_one(tracker: Tracker, fake_hub: FakeHub) -> None:
