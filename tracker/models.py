@@ -110,7 +110,7 @@ class TrackedModel(SQLModel, table=True):
 
 
 class Event(SQLModel, table=True):
-    """Something that happened to a model: new, published, backfill, license_changed, removed, restored."""
+    """Something that happened to a model: new, published, backfill, license_changed, removed, restored, refacts."""
 
     __tablename__ = "events"
 
