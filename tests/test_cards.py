@@ -69,3 +69,27 @@ def test_license_links_become_absolute_and_odd_ones_are_dropped() -> None:
         assert license_url(hub, model(1, license_link=odd)) is None
     card = release_card([model(1, license_link="LICENSE")], "en", hub)
     assert any(e.get("url", "").endswith("/blob/main/LICENSE") for e in parse_html(card).entities)
+
+
+def _moe(**extra: object) -> ModelRow:
+    return model(1, repo_id="MiniMaxAI/MiniMax-M1-80k", lab="MiniMax", family="MiniMax-M1", variant="reasoning",
+                 params_total=456_089_655_296, params_active=48_403_306_496, is_moe=True, **extra)
+
+
+def test_the_lab_figure_is_shown_beside_ours_when_they_differ_beyond_rounding() -> None:
+    for lang, words in (("en", "45.9B as the lab counts it"), ("it", "45.9B come li conta il laboratorio")):
+        single = parse_html(release_card([_moe(params_active_lab=45_944_920_064)], lang, "https://huggingface.co"))
+        wave = parse_html(release_card([_moe(params_active_lab=45_944_920_064), model(2)], lang,
+                                       "https://huggingface.co"))
+        assert "48.4B" in single.text and words in single.text
+        assert words in wave.text
+    for same in (48_403_306_496, 48_399_000_000, None):  # equal, equal after rounding, unknown
+        text = parse_html(release_card([_moe(params_active_lab=same)], "en", "https://huggingface.co")).text
+        assert "as the lab counts it" not in text
+
+
+def test_the_variant_other_is_never_shown() -> None:
+    for lang in ("en", "it"):
+        text = parse_html(release_card([model(1, variant="other")], lang, "https://huggingface.co")).text
+        assert "other" not in text.lower().split("apache")[0]
+        assert "quantized" in parse_html(release_card([model(1)], "en", "https://huggingface.co")).text

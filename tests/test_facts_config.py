@@ -197,15 +197,31 @@ def test_llama4_interleaved_moe_shared_expert_and_dense_mlp_size():
         use_qk_norm=True,
     )
     del text["tie_word_embeddings"]
-    est = estimate_from_config(
-        {"model_type": "llama4", "text_config": text, "vision_config": {"hidden_size": 4}}
-    )
+    est = estimate_from_config({"model_type": "llama4", "text_config": text})
     dense = 192 + 384 + 16
     moe_total = 4 * 48 + 48 + 32  # routed experts, one shared expert, router
     moe_active = 48 + 48 + 32
     assert est.total == 168 + 2 * dense + 2 * (192 + moe_total + 16)
     assert est.active == 168 + 2 * dense + 2 * (192 + moe_active + 16)
+
+
+def test_a_vision_tower_of_an_unmodelled_family_is_named_as_left_out():
+    est = estimate_from_config({"model_type": "llava", "text_config": cfg(), "vision_config": {"hidden_size": 4}})
+    assert est.total == 1352
     assert any("vision tower not counted" in n for n in est.notes)
+
+
+def test_a_modelled_vision_tower_counts_into_the_total_only():
+    text = cfg(model_type="llama4_text", head_dim=4, intermediate_size_mlp=16)
+    vision = {"hidden_size": 2, "num_hidden_layers": 1, "num_channels": 1, "intermediate_size": 4, "image_size": 2,
+              "patch_size": 1, "vision_output_dim": 3, "projector_input_dim": 5, "projector_output_dim": 6}
+    plain = estimate_from_config({"model_type": "llama4", "text_config": text})
+    est = estimate_from_config({"model_type": "llama4", "text_config": text, "vision_config": vision})
+    # patch 2, class 2, positions 5*2, 2 LayerNorms 8, one layer 8 + 4*6 + 12 + 10, adapter 4*5 + 6*6,
+    # projector 3*8
+    tower = 2 + 2 + 10 + 8 + (8 + 24 + 12 + 10) + (20 + 36) + 24
+    assert (est.total - plain.total, est.active) == (tower, plain.active)
+    assert any("vision tower" in n and "text token" in n for n in est.notes)
 
 
 def test_gpt_oss_biases_sinks_and_expert_biases():
@@ -269,11 +285,18 @@ def test_generic_fallback_reads_usual_moe_keys():
     assert est.active == 168 + 2 * (192 + 2 * 48 + 48 + 32 + 16)
 
 
-def test_hybrid_linear_attention_layers_are_flagged():
-    est = estimate_from_config(
-        cfg(model_type="qwen3_next", layer_types=["linear_attention", "full_attention"])
-    )
+def test_linear_attention_layers_of_an_unknown_family_are_flagged():
+    est = estimate_from_config(cfg(model_type="llama", layer_types=["linear_attention", "full_attention"]))
     assert any("linear-attention" in note for note in est.notes)
+    odd = estimate_from_config(cfg(model_type="llama", layer_types=["mamba", "full_attention"]))
+    assert any("non-standard" in note for note in odd.notes)
+
+
+def test_a_known_linear_attention_family_without_its_sizes_is_a_clear_error():
+    with pytest.raises(ConfigError, match="missing linear_num_key_heads"):
+        estimate_from_config(cfg(model_type="qwen3_next", layer_types=["linear_attention", "full_attention"]))
+    with pytest.raises(ConfigError, match="layer_types has 1 entries for 2 layers"):
+        estimate_from_config(cfg(model_type="qwen3_next", layer_types=["full_attention"]))
 
 
 @pytest.mark.parametrize(

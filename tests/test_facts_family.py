@@ -56,6 +56,20 @@ def test_conversational_tag_decides_when_the_name_says_nothing():
     assert facts("acme/Widget-7B").variant == "base"
 
 
+@pytest.mark.parametrize(
+    "repo_id",
+    ["Qwen/Qwen2.5-7B", "meta-llama/Llama-3.1-8B", "mistralai/Mixtral-8x7B-v0.1", "allenai/OLMoE-1B-7B-0924",
+     "acme/Widget-7B-Base", "google/gemma-3-27b-pt"],
+)
+def test_a_base_checkpoint_stays_base_when_the_hub_tags_it_conversational(repo_id):
+    assert facts(repo_id, tags=("conversational", "text-generation")).variant == "base"
+
+
+def test_the_post_trained_sibling_is_still_instruct():
+    assert facts("Qwen/Qwen2.5-7B-Instruct", tags=("conversational",)).variant == "instruct"
+    assert facts("allenai/OLMoE-1B-7B-0125-Instruct", tags=("conversational",)).variant == "instruct"
+
+
 def test_gguf_tag_and_library_mark_quantized():
     assert facts("someone/widget", tags=("gguf",)).quant_format == "GGUF"
     assert facts("someone/widget", tags=("gguf",)).variant == "quantized"

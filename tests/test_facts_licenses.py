@@ -111,6 +111,33 @@ def test_classify_license(card, tags, license_id, license_class, reason_part):
     assert reason_part in facts.reason
 
 
+@pytest.mark.parametrize(
+    ("card", "tags", "license_id", "license_class"),
+    [
+        ({"license": ["apache-2.0", "cc-by-nc-4.0"]}, (), "cc-by-nc-4.0", "non-commercial"),
+        ({"license": ["cc-by-nc-4.0", "apache-2.0"]}, (), "cc-by-nc-4.0", "non-commercial"),
+        ({"license": ["mit", "llama3.1"]}, (), "llama3.1", "open-restricted"),
+        ({"license": ["apache-2.0", "mit"]}, (), "apache-2.0", "permissive"),
+        ({"license": ["apache-2.0", "acme-terms"]}, (), "acme-terms", "unknown"),  # unreadable beats permissive
+        ({"license": ["apache-2.0", "apache-2.0"]}, (), "apache-2.0", "permissive"),
+        ({}, ("license:apache-2.0", "license:cc-by-nc-4.0"), "cc-by-nc-4.0", "non-commercial"),
+    ],
+)
+def test_a_license_list_takes_its_most_restrictive_entry(card, tags, license_id, license_class):
+    facts = classify_license(card, tags)
+    assert (facts.id, facts.license_class) == (license_id, license_class)
+    if len(set(card.get("license", tags))) > 1:
+        assert "most restrictive" in facts.reason
+
+
+@pytest.mark.parametrize(
+    ("value", "license_id"), [("minimax-model-license", "minimax"), ("tongyi-qianwen", "qwen")]
+)
+def test_lab_license_aliases(value, license_id):
+    assert classify_license({"license": value}, ()).id == license_id
+    assert classify_license({"license": "other", "license_name": value}, ()).id == license_id
+
+
 def test_original_fields_are_kept_verbatim():
     card = {"license": "other", "license_name": "Tencent-Hunyuan-A13B", "license_link": "LICENSE"}
     facts = classify_license(card, ("license:other",))

@@ -77,6 +77,13 @@ def test_format_params(n, expected):
         ("Qwen/Qwen1.5-MoE-A2.7B", NameHint(active=2_700_000_000, active_text="A2.7B")),
         ("openai/gpt-oss-120b", NameHint(total=120_000_000_000, text="120b")),
         ("HuggingFaceTB/SmolLM2-135M", NameHint(total=135_000_000, text="135M")),
+        # AI2 writes active then total: two sizes in a row, the smaller first
+        (
+            "allenai/OLMoE-1B-7B-0924",
+            NameHint(total=7_000_000_000, active=1_000_000_000, text="7B", active_text="1B"),
+        ),
+        ("org/model-7B-1B", NameHint(total=7_000_000_000, text="7B")),  # not active-total: the larger first
+        ("org/model-1B-v2-7B", NameHint(total=1_000_000_000, text="1B")),  # not in a row
     ],
 )
 def test_name_param_hint(repo_id, hint):

@@ -72,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     from tracker import cli_history
 
     cli_history.add_commands(sub)
+    from tracker import refacts
+
+    refacts.add_command(sub)
     return parser
 
 

@@ -173,22 +173,51 @@ class HubClient:
                 library_name="release-tracker",
             )
         except GatedRepoError:
-            return None, "gated: config.json needs access"
+            return None, CONFIG_PROBLEMS[0]
         except LocalEntryNotFoundError:
-            return None, "config.json could not be fetched: the Hub did not answer"
+            return None, CONFIG_PROBLEMS[1]
         except EntryNotFoundError:
-            return None, "no config.json in the repo"
+            return None, CONFIG_PROBLEMS[2]
         except RepositoryNotFoundError:
-            return None, "repo not found or private"
+            return None, CONFIG_PROBLEMS[3]
         except (HfHubHTTPError, httpx2.HTTPError, OSError) as exc:
             return None, f"config.json could not be fetched: {_short(exc)}"
+        return _read_config(path)
+
+    def cached_config(self, repo_id: str, revision: str | None = None) -> dict[str, Any] | None:
+        """The config.json read earlier at `revision`, from the local cache only (no request); None if absent."""
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None, "config.json is not valid JSON"
-        if not isinstance(data, dict):
-            return None, "config.json is not a JSON object"
-        return data, None
+            path = hf_hub_download(repo_id, "config.json", revision=revision, endpoint=self.endpoint,
+                                   cache_dir=self.cache_dir, local_files_only=True, library_name="release-tracker")
+        except (LocalEntryNotFoundError, EntryNotFoundError, OSError, ValueError):
+            return None
+        return _read_config(path)[0]
+
+
+# What `HubClient.config` says when it has no config (a poll keeps it as a note of the model's facts).
+CONFIG_PROBLEMS = (
+    "gated: config.json needs access",
+    "config.json could not be fetched: the Hub did not answer",
+    "no config.json in the repo",
+    "repo not found or private",
+    "config.json is not valid JSON",
+    "config.json is not a JSON object",
+)
+
+
+def is_config_problem(note: str) -> bool:
+    """True for a note that `HubClient.config` wrote when it could not read config.json."""
+    return note in CONFIG_PROBLEMS or note.startswith("config.json could not be fetched: ")
+
+
+def _read_config(path: str) -> tuple[dict[str, Any] | None, str | None]:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None, CONFIG_PROBLEMS[4]
+    if not isinstance(data, dict):
+        return None, CONFIG_PROBLEMS[5]
+    return data, None
 
 
 class _translate_errors:

@@ -89,6 +89,7 @@ class TrackedModel(SQLModel, table=True):
     params_total_source: str | None = None
     params_active: int | None = _bigint()
     params_active_source: str | None = None
+    params_active_lab: int | None = _bigint()  # the active count as the lab counts it (facts/conventions.py)
     params_stored: int | None = _bigint()
     dtype_breakdown: dict[str, int] | None = _json()
     params_notes: list[str] | None = _json()
@@ -109,7 +110,7 @@ class TrackedModel(SQLModel, table=True):
 
 
 class Event(SQLModel, table=True):
-    """Something that happened to a model: new, published, backfill, license_changed, removed, restored."""
+    """Something that happened to a model: new, published, backfill, license_changed, removed, restored, refacts."""
 
     __tablename__ = "events"
 

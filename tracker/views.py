@@ -12,7 +12,8 @@ if TYPE_CHECKING:
 # The fields of `tracker history --format json` and exports, in order.
 RECORD_FIELDS = (
     "repo_id", "lab", "org", "region", "status", "created_at", "first_seen_at", "released_at", "last_modified",
-    "params_total", "params_active", "params_source", "params_total_source", "params_active_source",
+    "params_total", "params_active", "params_active_lab", "params_source", "params_total_source",
+    "params_active_source",
     "params_stored", "is_moe", "dtype_breakdown", "params_notes", "memory_bf16_gb", "memory_fp8_gb",
     "memory_4bit_gb", "license", "license_name", "license_link", "license_id", "license_class",
     "license_reason", "gated", "pipeline_tag", "library_name", "family", "variant", "quant_format",

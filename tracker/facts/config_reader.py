@@ -111,6 +111,15 @@ class ConfigView:
         value = self.raw(key)
         return value.lower() if isinstance(value, str) else ""
 
+    def sub(self, key: str) -> ConfigView | None:
+        """The nested object under `key` as a view of its own (no parent), None when absent."""
+        value = self.raw(key)
+        if value is None:
+            return None
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{key} is {_short(value)}, expected an object")
+        return ConfigView(value)
+
 
 def text_view(config: Any) -> ConfigView:
     """The view of the language model inside `config` (looking into text_config & co.)."""

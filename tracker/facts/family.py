@@ -35,8 +35,21 @@ _REASONING_WORDS = {"thinking", "reasoning", "reasoner", "r1", "qwq", "magistral
 _BASE_WORDS = {"base", "pretrain", "pretrained"}
 _INSTRUCT_WORDS = {"instruct", "chat", "it", "sft", "dpo", "rlhf"}
 _DISTILL_WORDS = {"distill", "distilled"}
-# Families whose unsuffixed release is the post-trained model (the base carries "-Base").
+# What a family's unsuffixed release is: the post-trained model (the base carries "-Base"), or the base
+# checkpoint (the post-trained one carries "-Instruct"/"-Chat"). A family listed as "base" stays base even
+# when the Hub tags it `conversational` (its base checkpoints often ship a chat template).
 _UNMARKED_VARIANT = {
+    "Qwen1.5": "base",
+    "Qwen2": "base",
+    "Qwen2.5": "base",
+    "Llama-2": "base",
+    "Llama-3": "base",
+    "Llama-3.1": "base",
+    "Llama-3.2": "base",
+    "Mistral": "base",
+    "Mixtral": "base",
+    "OLMoE": "base",
+    "OLMo-2": "base",
     "ERNIE-4.5": "instruct",
     "Qwen3": "instruct",
     "GLM-4.5": "instruct",

@@ -13,6 +13,9 @@ from importlib import resources
 from typing import Any
 
 CLASSES = ("permissive", "open-restricted", "non-commercial", "unknown")
+# A list of licenses is as open as its most restrictive entry; an unreadable entry could be anything short
+# of non-commercial, so it ranks above the open-restricted ones.
+_RESTRICTIVENESS = {"permissive": 0, "open-restricted": 1, "unknown": 2, "non-commercial": 3}
 _PLACEHOLDERS = {"other", "unknown", "none", "", "n/a"}
 
 
@@ -93,9 +96,31 @@ def _text(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
+def _entries(value: Any) -> list[str]:
+    items = value if isinstance(value, list) else [value]
+    return list(dict.fromkeys(v.strip() for v in items if isinstance(v, str) and v.strip()))
+
+
 def classify_license(card_data: Any, tags: tuple[str, ...]) -> LicenseFacts:
-    """License id, class and reason from cardData (license, license_name, license_link) and tags."""
+    """License id, class and reason from cardData (license, license_name, license_link) and tags.
+
+    A card listing several licenses (or several "license:" tags and no card license) takes the most
+    restrictive entry: ["apache-2.0", "cc-by-nc-4.0"] is non-commercial.
+    """
     card = card_data if isinstance(card_data, dict) else {}
+    listed = _entries(card.get("license"))
+    if not listed:
+        listed = _entries([t.split(":", 1)[1] for t in tags if t.lower().startswith("license:")])
+    if len(listed) > 1:
+        results = [_classify_one({**card, "license": entry}, ()) for entry in listed]
+        pick = max(results, key=lambda r: _RESTRICTIVENESS.get(r.license_class, 2))
+        names = ", ".join(r.id or "?" for r in results)
+        reason = f"{pick.reason} (the most restrictive of {names})"
+        return LicenseFacts(pick.id, pick.license_class, reason, pick.name, pick.link, ", ".join(listed))
+    return _classify_one(card, tags)
+
+
+def _classify_one(card: dict[str, Any], tags: tuple[str, ...]) -> LicenseFacts:
     card_license = _text(card.get("license"))
     name, link = _text(card.get("license_name")), _text(card.get("license_link"))
     tag_values = [t.split(":", 1)[1].strip() for t in tags if t.lower().startswith("license:")]

@@ -52,6 +52,7 @@ class ModelFacts:
     modality: str
     base_models: tuple[str, ...] = field(default_factory=tuple)
     distilled_from: str | None = None
+    params_active_lab: int | None = None  # the active count as the lab counts it (see facts/conventions.py)
 
 
 def _clean_tags(tags: Any) -> tuple[str, ...]:
@@ -144,4 +145,5 @@ def compute_facts(inputs: FactInputs) -> ModelFacts:
         modality=modality,
         base_models=bases,
         distilled_from=teacher,
+        params_active_lab=params.active_lab,
     )

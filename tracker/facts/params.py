@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tracker.facts.config_reader import ConfigError
+from tracker.facts.conventions import convention_for, lab_active
 from tracker.facts.params_config import ConfigEstimate, estimate_from_config
 from tracker.facts.params_name import NameHint, format_params, name_param_hint
 
@@ -44,6 +45,7 @@ class ParamFacts:
     dtype_breakdown: dict[str, int] | None = None
     is_moe: bool = False
     notes: tuple[str, ...] = ()
+    active_lab: int | None = None  # the active count as the lab counts it (tracker/data/conventions.toml)
 
 
 def _positive_int(value: Any) -> int | None:
@@ -189,12 +191,23 @@ class _Resolver:
         is_moe = bool(hint and hint.experts) or (isinstance(arch, str) and "moe" in arch.lower())
         return None, None, is_moe
 
-    def cross_check(self, total: int | None, source: str | None, active: int | None) -> None:
-        """Notes where the name disagrees with the counts by more than 10 %."""
+    def active_lab(self, repo_id: str, active: int | None, source: str | None) -> int | None:
+        """Our config-computed active count as the family's lab counts it; None for unknown families."""
+        est = self.estimate
+        if not (est and est.is_moe and active and source == "config"):
+            return None
+        convention = convention_for(est.model_type, repo_id)
+        return lab_active(active, est.embedding, est.head, convention) if convention else None
+
+    def cross_check(
+        self, total: int | None, source: str | None, active: int | None, active_lab: int | None = None
+    ) -> None:
+        """Notes where the name disagrees with the counts by more than 10 % (ours and the lab's way both)."""
         est, hint = self.estimate, self.hint
         if not hint:
             return
-        if hint.active and est and est.is_moe and active and _off(active, hint.active, hint.active_text):
+        off_lab = active_lab is None or _off(active_lab, hint.active or 0, hint.active_text)
+        if hint.active and est and est.is_moe and active and _off(active, hint.active, hint.active_text) and off_lab:
             self.notes.append(
                 f"Name says {hint.active_text} but config estimates {format_params(active)} active"
             )
@@ -219,7 +232,8 @@ def resolve_params(repo_id: str, safetensors: Any, config: Any, gguf: Any) -> Pa
     resolver = _Resolver(repo_id, safetensors, config, gguf)
     total, total_source, stored = resolver.total()
     active, active_source, is_moe = resolver.active(total)
-    resolver.cross_check(total, total_source, active)
+    active_lab = resolver.active_lab(repo_id, active, active_source)
+    resolver.cross_check(total, total_source, active, active_lab)
     if is_moe and active is None:
         resolver.notes.append("Active parameter count unknown without a readable config.json")
     return ParamFacts(
@@ -231,4 +245,5 @@ def resolve_params(repo_id: str, safetensors: Any, config: Any, gguf: Any) -> Pa
         resolver.breakdown,
         is_moe,
         tuple(dict.fromkeys(resolver.notes)),
+        active_lab,
     )

@@ -7,66 +7,15 @@ qk-norms, which layers are MoE, shared experts, per-layer lists) are read from `
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from tracker.facts.arch_families import FAMILIES, Family, normalise
+from tracker.facts.arch_hybrid import layer_kinds, linear_attention_params
+from tracker.facts.arch_vision import vision_tower_params
 from tracker.facts.config_reader import MAX_LAYERS, ConfigError, ConfigView, text_view
-
-
-@dataclass(frozen=True)
-class Family:
-    """How one model_type builds its layers, where it differs from a Llama-style decoder."""
-
-    qkv_bias: bool | None = None  # None: read attention_bias
-    o_bias: bool | None = None  # None: read attention_out_bias, else attention_bias
-    qk_norm: str = "flag"  # "none" | "head" (one head_dim vector each) | "full" (n*d and kv*d) | "flag"
-    mla: bool = False  # DeepSeek multi-head latent attention
-    sinks: bool = False  # gpt-oss attention sinks (one per head)
-    router_bias: bool = False  # e_score_correction_bias / router bias (one per expert)
-    expert_bias: bool = False  # gpt-oss expert biases
-    shared_gate: bool = False  # qwen2_moe shared_expert_gate (hidden -> 1)
-    shared_default: int = 0  # shared experts when the config does not say (Llama 4: 1)
-    norms_per_layer: int = 2
-    tied_default: bool = False
-    gated_mlp: bool = True
-    dense_mlp_key: str = "intermediate_size"
-    expert_size_key: str = "moe_intermediate_size"
-
-
-FAMILIES: dict[str, Family] = {
-    "qwen2": Family(qkv_bias=True, o_bias=False),
-    "qwen2_vl": Family(qkv_bias=True, o_bias=False),
-    "qwen2_5_vl": Family(qkv_bias=True, o_bias=False),
-    "qwen2_moe": Family(qkv_bias=True, o_bias=False, shared_gate=True),
-    "qwen3": Family(qk_norm="head"),
-    "qwen3_moe": Family(qk_norm="head"),
-    "deepseek_v2": Family(mla=True),
-    "deepseek_v3": Family(mla=True, router_bias=True),
-    "kimi_k2": Family(mla=True, router_bias=True),
-    "glm4_moe": Family(o_bias=False, router_bias=True),
-    "gpt_oss": Family(sinks=True, router_bias=True, expert_bias=True, expert_size_key="intermediate_size"),
-    "mixtral": Family(expert_size_key="intermediate_size"),
-    "minimax": Family(expert_size_key="intermediate_size"),
-    "minimax_m2": Family(qk_norm="full", expert_size_key="intermediate_size"),
-    "llama4_text": Family(
-        qk_norm="none",
-        shared_default=1,
-        dense_mlp_key="intermediate_size_mlp",
-        expert_size_key="intermediate_size",
-    ),
-    "hunyuan_v1_moe": Family(),
-    "hunyuan_v1_dense": Family(),
-    "ernie4_5": Family(qkv_bias=None, tied_default=True),
-    "ernie4_5_moe": Family(),
-    "gemma": Family(tied_default=True),
-    "gemma2": Family(tied_default=True, norms_per_layer=4),
-    "gemma3_text": Family(tied_default=True, norms_per_layer=4, qk_norm="head"),
-    "gemma3": Family(tied_default=True, norms_per_layer=4, qk_norm="head"),
-    "olmo2": Family(qk_norm="full"),
-    "seed_oss": Family(),
-}
-
-FAMILIES["llama4"] = FAMILIES["llama4_text"]  # when text_config omits its own model_type
+from tracker.facts.params_name import format_params
 
 _EXPERT_COUNT_KEYS = ("n_routed_experts", "num_experts", "num_local_experts", "moe_num_experts")
 _TOP_K_KEYS = (
@@ -74,11 +23,12 @@ _TOP_K_KEYS = (
     "experts_per_token",
     "moe_topk",
     "moe_k",
+    "num_experts_per_token",
     "top_k",
     "num_selected_experts",
 )
 _SHARED_KEYS = ("n_shared_experts", "num_shared_experts", "moe_num_shared_experts", "num_shared_expert")
-_STANDARD_LAYER_TYPES = {"full_attention", "sliding_attention", "chunked_attention"}
+_SHARED_SIZE_KEYS = ("shared_expert_intermediate_size", "shared_intermediate_size")
 _LAYER_KEYS = ("num_hidden_layers", "n_layers", "num_layers")
 
 
@@ -92,6 +42,9 @@ class ConfigEstimate:
     experts: int | None = None
     mtp: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    model_type: str = ""
+    embedding: int = 0  # the input embedding table
+    head: int = 0  # the output head (0 when tied to the embedding)
 
 
 class _Model:
@@ -110,9 +63,18 @@ class _Model:
         self.head_dim = view.int("head_dim", self.hidden // self.heads)
         self.tied = view.flag("tie_word_embeddings", self.fam.tied_default)
         self.experts_key = next((k for k in _EXPERT_COUNT_KEYS if view.has(k)), None)
+        self.kinds, self.odd_layer_types = layer_kinds(view, self.layers)
+        self.norm_size = self.hidden * (2 if self.fam.norm_bias else 1)
+        self.size_key = self.fam.expert_size_key if view.has(self.fam.expert_size_key) else "intermediate_size"
+        sizes = view.raw(self.size_key)
+        # ERNIE-4.5-VL keeps one expert set per modality: sizes (and counts) given as [text, vision]
+        self.modalities = 2 if isinstance(sizes, list) and len(sizes) == 2 and self.layers != 2 else 1
 
     # -- attention ---------------------------------------------------------------------------------
     def attention(self, layer: int) -> int:
+        if self.kinds[layer] == "linear" and self.fam.linear_mixer:
+            mixer = linear_attention_params(self.fam.linear_mixer, self.v, self.hidden, self.heads, self.head_dim)
+            return mixer
         return self._mla() if self.fam.mla else self._gqa(layer)
 
     def _gqa(self, layer: int) -> int:
@@ -123,7 +85,8 @@ class _Model:
         qkv_bias = any_bias if fam.qkv_bias is None else fam.qkv_bias
         o_bias = v.flag("attention_out_bias", any_bias) if fam.o_bias is None else fam.o_bias
         kv_part = 2 * (h * kv_out + (kv_out if qkv_bias else 0)) if has_kv else 0
-        params = h * q_out + (q_out if qkv_bias else 0) + kv_part + q_out * h + (h if o_bias else 0)
+        q_proj = q_out * (2 if fam.gated_q else 1)  # Qwen3-Next: the output gate comes out of q_proj
+        params = h * q_proj + (q_proj if qkv_bias else 0) + kv_part + q_out * h + (h if o_bias else 0)
         qk_norm = fam.qk_norm
         if qk_norm == "flag":
             qk_norm = "head" if v.flag("use_qk_norm") or v.flag("qk_layernorm") else "none"
@@ -135,17 +98,7 @@ class _Model:
             params += q_out + (kv_out if has_kv else 0)
         if fam.sinks:
             params += self.heads
-        return params + self._lightning_delta(layer, params)
-
-    def _lightning_delta(self, layer: int, softmax_params: int) -> int:
-        """MiniMax-Text-01 linear-attention layers (attn_type_list 0): qkv + gate + out + norm."""
-        types = self.v.raw("attn_type_list")
-        if self.v.model_type != "minimax" or not isinstance(types, list) or layer >= len(types):
-            return 0
-        if types[layer] != 0:
-            return 0
-        inner = self.heads * self.head_dim
-        return self.hidden * 3 * inner + self.hidden * inner + inner * self.hidden + inner - softmax_params
+        return params
 
     def _mla(self) -> int:
         v, h, n = self.v, self.hidden, self.heads
@@ -165,8 +118,10 @@ class _Model:
 
     def is_moe_layer(self, layer: int) -> bool:
         v = self.v
-        if self.experts_key is None or v.layer_int(self.experts_key, layer, self.layers, minimum=0) <= 1:
+        if self.experts_key is None or self._experts(layer, 0) <= 1:
             return False
+        if isinstance(types := v.raw("mlp_layer_types"), list) and len(types) == self.layers:
+            return types[layer] == "sparse"
         if (explicit := v.int_list("moe_layers")) is not None:
             return layer in explicit
         if layer in (v.int_list("mlp_only_layers") or []):
@@ -197,24 +152,40 @@ class _Model:
             inter = v.int(fam.dense_mlp_key) if v.has(fam.dense_mlp_key) else v.int("intermediate_size")
             ffn = self._ffn(inter)
             return ffn, ffn
-        assert self.experts_key is not None
-        experts = v.layer_int(self.experts_key, layer, n)
+        experts = self._experts(layer, 0)
         top_k = _layer_first(v, _TOP_K_KEYS, layer, n)
         if top_k > experts:
             raise ConfigError(f"{top_k} experts per token but only {experts} experts")
-        size_key = fam.expert_size_key if v.has(fam.expert_size_key) else "intermediate_size"
-        inter = v.layer_int(size_key, layer, n)
+        inter = self._modality_int(self.size_key, layer, 0)
         expert = self._ffn(inter) + (2 * inter + h if fam.expert_bias else 0)
         shared = 0
-        if v.has("shared_expert_intermediate_size"):
-            shared = self._ffn(v.int("shared_expert_intermediate_size", minimum=0))
+        if shared_key := next((k for k in _SHARED_SIZE_KEYS if v.has(k)), None):
+            shared_size = v.layer_int(shared_key, layer, n, minimum=0)
+            shared = self._ffn(shared_size) if shared_size else 0
         else:
             count = _layer_first(v, _SHARED_KEYS, layer, n, default=fam.shared_default, minimum=0)
             shared = self._ffn(inter * count) if count else 0  # shared experts form one wider MLP
         router = (
             h * experts + (experts if self._router_bias() else 0) + (h if fam.shared_gate and shared else 0)
         )
-        return experts * expert + shared + router, top_k * expert + shared + router
+        total, active = experts * expert + shared + router, top_k * expert + shared + router
+        for modality in range(1, self.modalities):  # the other modalities' experts: stored, not run for text
+            count, size = self._experts(layer, modality), self._modality_int(self.size_key, layer, modality)
+            total += count * self._ffn(size) + h * count + (count if self._router_bias() else 0)
+        return total, active
+
+    def _modality_int(self, key: str, layer: int, modality: int) -> int:
+        value = self.v.raw(key)
+        if self.modalities > 1 and isinstance(value, list) and len(value) == self.modalities:
+            return self.v.int_list(key)[modality]  # type: ignore[index]
+        return self.v.layer_int(key, layer, self.layers)
+
+    def _experts(self, layer: int, modality: int) -> int:
+        assert self.experts_key is not None
+        value = self.v.raw(self.experts_key)
+        if self.modalities > 1 and isinstance(value, list) and len(value) == self.modalities:
+            return self.v.int_list(self.experts_key)[modality]  # type: ignore[index]
+        return self.v.layer_int(self.experts_key, layer, self.layers, minimum=0)
 
     def _router_bias(self) -> bool:
         v = self.v
@@ -228,33 +199,40 @@ class _Model:
     # -- whole model -------------------------------------------------------------------------------
     def layer(self, layer: int) -> tuple[int, int]:
         attn = self.attention(layer)
-        norms = self.fam.norms_per_layer * self.hidden
+        norms = self.fam.norms_per_layer * self.norm_size
         mlp_total, mlp_active = self.mlp(layer)
         return attn + norms + mlp_total, attn + norms + mlp_active
 
     def estimate(self) -> ConfigEstimate:
         embed = self.vocab * self.hidden
-        head = 0 if self.tied else embed
-        total = active = embed + head + self.hidden
+        head = 0 if self.tied else embed + (self.vocab if self.v.flag("lm_head_bias") else 0)
+        total = active = embed + head + self.norm_size
         for layer in range(self.layers):
             layer_total, layer_active = self.layer(layer)
             total += layer_total
             active += layer_active
         is_moe = any(self.is_moe_layer(i) for i in range(self.layers))
-        experts = self.v.layer_int(self.experts_key, self.layers - 1, self.layers) if is_moe else None
+        experts = self._experts(self.layers - 1, 0) if is_moe else None
         mtp = self._mtp(embed)
-        return ConfigEstimate(total, active, is_moe, experts, mtp, self._caveats())
+        notes = list(self._caveats())
+        tower = vision_tower_params(self.v.parent, self.hidden) if self.v.parent else None
+        if tower:
+            total += tower
+            notes.append(
+                f"Total includes the {format_params(tower)} vision tower; the active count is what a text token "
+                "passes through (no vision tower" + (", no vision experts)" if self.modalities > 1 else ")")
+            )
+        elif self._has_vision():
+            notes.append("Config estimate covers the language model only (vision tower not counted)")
+        return ConfigEstimate(total, active, is_moe, experts, mtp, tuple(notes), self.v.model_type, embed, head)
+
+    def _has_vision(self) -> bool:
+        return isinstance(self.v.raw("vision_config"), dict) or isinstance(self.v.parent.get("vision_config"), dict)
 
     def _caveats(self) -> tuple[str, ...]:
         notes = []
-        if isinstance(self.v.raw("vision_config"), dict) or isinstance(
-            self.v.parent.get("vision_config"), dict
-        ):
-            notes.append("Config estimate covers the language model only (vision tower not counted)")
-        layer_types = self.v.raw("layer_types")
-        if isinstance(layer_types, list) and any(
-            isinstance(t, str) and t not in _STANDARD_LAYER_TYPES for t in layer_types
-        ):
+        linear = "linear" in self.kinds
+        if self.odd_layer_types or (linear and not self.fam.linear_mixer):
             notes.append(
                 "Config has non-standard (e.g. linear-attention) layers, estimated as standard attention"
             )
@@ -296,7 +274,7 @@ def estimate_from_config(config: Any) -> ConfigEstimate:
 
     Raises ConfigError (with a short reason) when the config cannot be read as a transformer.
     """
-    view = text_view(config)
+    view = text_view(normalise(config) if isinstance(config, Mapping) else config)
     try:
         return _Model(view).estimate()
     except ConfigError:

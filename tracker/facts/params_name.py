@@ -25,7 +25,8 @@ class NameHint:
     """What a repo name says about size: "Qwen3-235B-A22B" -> total 235B, active 22B.
 
     `experts`/`expert_size` come from "8x7B" (8 experts of 7B) or "17B-16E" (16 experts; 17B is then the
-    active count, Meta's convention). `text` is the size part of the name as written, for notes.
+    active count, Meta's convention). Two sizes in a row, the smaller first ("OLMoE-1B-7B"), are active then
+    total (AI2's convention). `text` is the size part of the name as written, for notes.
     """
 
     total: int | None = None
@@ -84,10 +85,15 @@ def name_param_hint(repo_id: str) -> NameHint | None:
     name = repo_id.rsplit("/", 1)[-1]
     total = active = experts = expert_size = None
     text = active_text = ""
+    previous = ""
     for token in re.split(r"[-_ ]", name):
-        low = token.lower()
+        low, before, previous = token.lower(), previous, token
         if total is None and (m := _TOKEN_SIZE.fullmatch(low)):
             total, text = _scaled(m.group(1), m.group(2)), token
+        elif active is None and experts is None and before == text and (m := _TOKEN_SIZE.fullmatch(low)):
+            second = _scaled(m.group(1), m.group(2))
+            if second is not None and second > total:  # "OLMoE-1B-7B": active first, then total
+                active, active_text, total, text = total, text, second, token
         elif active is None and (m := _TOKEN_ACTIVE.fullmatch(low)):
             active, active_text = _scaled(m.group(1), m.group(2)), token
         elif experts is None and (m := _TOKEN_EXPERT_GRID.fullmatch(low)):

@@ -68,7 +68,8 @@ def row_views(data: SiteData, hub_url: str) -> list[dict[str, Any]]:
             "total": format_params(r.params_total) if r.params_total else "", "total_v": r.params_total or 0,
             "active": format_params(active) if active else "", "active_v": active or 0,
             "license": r.license_id or r.license or "unknown", "cls": r.license_class or "unknown",
-            "variant": r.variant or "", "gated": r.gated != "no", "removed": r.status == "removed",
+            "variant": (r.variant or "") if r.variant != "other" else "",  # "other" is never shown to a reader
+            "gated": r.gated != "no", "removed": r.status == "removed",
         })
     return views
 

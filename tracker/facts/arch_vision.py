@@ -1,0 +1,126 @@
+"""Vision towers of vision-language models, counted from `vision_config` module by module.
+
+A key missing from vision_config takes the default of the reference implementation's config class (what
+loading the checkpoint would use). The towers count into the total, never into the active count: the
+active figure is what a text token passes through (a note says so).
+
+Families (outer model_type) and what their tower holds:
+- qwen3_vl, qwen3_vl_moe: Conv3d patch embedding (with bias), learned position table, `depth` ViT blocks
+  (two LayerNorms, qkv + proj with biases, a 2-matrix MLP with biases), the patch merger (LayerNorm, two
+  linears over hidden*merge^2) and one DeepStack merger per `deepstack_visual_indexes` entry.
+- glm4v, glm4v_moe: position table ((image/patch)^2), Conv3d patch embedding, `depth` blocks (two RMSNorms,
+  qkv, proj, a gated MLP of width out_hidden_size), two RMSNorms, a Conv2d downsample, the merger
+  (proj, LayerNorm, gated MLP of width intermediate_size).
+- llama4: unfold-conv patch embedding, class embedding and position table, two LayerNorms, the encoder
+  layers (LayerNorms, q/k/v/o with biases, a 2-matrix MLP with biases), the pixel-shuffle adapter MLP and the
+  multi-modal projector into the text hidden size.
+- ernie4_5_vl_moe: linear patch embedding, `depth` ViT blocks, a final LayerNorm and the variable-resolution
+  resampler (spatial and temporal MLPs with LayerNorms, a projection into the text hidden size, an RMSNorm).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from tracker.facts.config_reader import ConfigView
+
+_DEFAULTS: dict[str, dict[str, Any]] = {
+    "qwen3_vl": {
+        "depth": 27, "hidden_size": 1152, "intermediate_size": 4304, "in_channels": 3, "patch_size": 16,
+        "spatial_merge_size": 2, "temporal_patch_size": 2, "out_hidden_size": 3584,
+        "num_position_embeddings": 2304, "deepstack_visual_indexes": [8, 16, 24],
+    },
+    "glm4v": {
+        "depth": 24, "hidden_size": 1536, "attention_bias": False, "in_channels": 3, "image_size": 336,
+        "patch_size": 14, "spatial_merge_size": 2, "temporal_patch_size": 2, "out_hidden_size": 4096,
+        "intermediate_size": 13696,
+    },
+    "llama4": {
+        "hidden_size": 768, "num_hidden_layers": 34, "num_channels": 3, "intermediate_size": 5632,
+        "vision_output_dim": 7680, "image_size": 448, "patch_size": 14, "projector_input_dim": 4096,
+        "projector_output_dim": 4096,
+    },
+    "ernie4_5_vl_moe": {
+        "depth": 32, "hidden_size": 1280, "in_channels": 3, "patch_size": 14, "spatial_merge_size": 2,
+        "temporal_merge_size": 2, "intermediate_size": 5120,
+    },
+}
+_ALIASES = {"qwen3_vl_moe": "qwen3_vl", "glm4v_moe": "glm4v", "ernie4_5_vl": "ernie4_5_vl_moe"}
+
+
+def tower_family(config: Mapping[str, Any]) -> str | None:
+    """The vision family of an outer config, None when its tower is not modelled (or there is none)."""
+    model_type = str(config.get("model_type", "")).lower()
+    family = _ALIASES.get(model_type, model_type)
+    return family if family in _DEFAULTS and isinstance(config.get("vision_config"), Mapping) else None
+
+
+def _view(family: str, vision: Mapping[str, Any]) -> ConfigView:
+    return ConfigView(vision, _DEFAULTS[family])
+
+
+def _vit_block(h: int, inter: int) -> int:
+    """Two LayerNorms, qkv and proj with biases, a 2-matrix MLP with biases."""
+    return 4 * h + (h * 3 * h + 3 * h) + (h * h + h) + (h * inter + inter) + (inter * h + h)
+
+
+def _qwen3_vl(v: ConfigView, text_hidden: int) -> int:
+    h, inter = v.int("hidden_size"), v.int("intermediate_size")
+    p, tp, merge = v.int("patch_size"), v.int("temporal_patch_size"), v.int("spatial_merge_size")
+    out = v.int("out_hidden_size")
+    patch = v.int("in_channels") * tp * p * p * h + h
+    pos = v.int("num_position_embeddings") * h
+    wide = h * merge * merge
+
+    def merger(post_norm: bool) -> int:
+        return 2 * (wide if post_norm else h) + wide * wide + wide + wide * out + out
+
+    deepstack = len(v.int_list("deepstack_visual_indexes") or [])
+    return patch + pos + v.int("depth") * _vit_block(h, inter) + merger(False) + deepstack * merger(True)
+
+
+def _glm4v(v: ConfigView, text_hidden: int) -> int:
+    h, out, inter = v.int("hidden_size"), v.int("out_hidden_size"), v.int("intermediate_size")
+    p, tp, merge = v.int("patch_size"), v.int("temporal_patch_size"), v.int("spatial_merge_size")
+    pos = (v.int("image_size") // p) ** 2 * h
+    patch = v.int("in_channels") * tp * p * p * h + h
+    block = 2 * h + h * 3 * h + (3 * h if v.flag("attention_bias") else 0) + h * h + 3 * h * out
+    downsample = h * out * merge * merge + out
+    merger = out * out + 2 * out + 3 * out * inter
+    return pos + patch + v.int("depth") * block + 2 * h + downsample + merger
+
+
+def _llama4(v: ConfigView, text_hidden: int) -> int:
+    h, inter, p = v.int("hidden_size"), v.int("intermediate_size"), v.int("patch_size")
+    patch = v.int("num_channels") * p * p * h
+    embeddings = h + ((v.int("image_size") // p) ** 2 + 1) * h
+    layer = 4 * h + 4 * (h * h + h) + (h * inter + inter) + (inter * h + h)
+    proj_in, proj_out = v.int("projector_input_dim"), v.int("projector_output_dim")
+    adapter = inter * proj_in + proj_out * proj_out
+    projector = v.int("vision_output_dim") * text_hidden
+    return patch + embeddings + 4 * h + v.int("num_hidden_layers") * layer + adapter + projector
+
+
+def _ernie_vl(v: ConfigView, text_hidden: int) -> int:
+    h, inter, p = v.int("hidden_size"), v.int("intermediate_size"), v.int("patch_size")
+    patch = v.int("in_channels") * p * p * h
+    spatial = h * v.int("spatial_merge_size") ** 2
+    temporal = spatial * v.int("temporal_merge_size")
+
+    def mlp(in_dim: int) -> int:
+        return in_dim * spatial + spatial + spatial * spatial + spatial + 2 * spatial
+
+    resampler = mlp(spatial) + mlp(temporal) + spatial * text_hidden + text_hidden + text_hidden
+    return patch + v.int("depth") * _vit_block(h, inter) + 2 * h + resampler
+
+
+_TOWERS = {"qwen3_vl": _qwen3_vl, "glm4v": _glm4v, "llama4": _llama4, "ernie4_5_vl_moe": _ernie_vl}
+
+
+def vision_tower_params(config: Mapping[str, Any], text_hidden: int) -> int | None:
+    """Parameters of the vision tower (and its projector into the language model), None when not modelled."""
+    family = tower_family(config)
+    if family is None:
+        return None
+    return _TOWERS[family](_view(family, config["vision_config"]), text_hidden)
