@@ -299,7 +299,10 @@ def test_a_known_linear_attention_family_without_its_sizes_is_a_clear_error():
     with pytest.raises(ConfigError, match="missing linear_num_key_heads"):
         estimate_from_config(cfg(model_type="qwen3_next", layer_types=["linear_attention", "full_attention"]))
     with pytest.raises(ConfigError, match="layer_types has 1 entries for 2 layers"):
-        estimate_from_config(cfg(model_type="qwen3_next", layer_types=["full_attention"]))
+        estimate_from_config(cfg(model_type="qwen3_next", layer_types=["linear_attention"]))
+    # ordinary attention kinds of the wrong length change nothing: the estimate stands
+    sliding = estimate_from_config(cfg(model_type="llama", layer_types=["sliding_attention"] * 3))
+    assert sliding.total == 1352 and not sliding.notes
 
 
 @pytest.mark.parametrize(
