@@ -214,6 +214,16 @@ def test_a_vision_tower_of_an_unmodelled_family_is_named_as_left_out():
     assert any("vision tower not counted" in n for n in est.notes)
 
 
+def test_an_omni_model_counts_its_thinker_language_model_and_names_what_is_left_out():
+    omni = {"model_type": "qwen3_omni_moe", "talker_config": {"hidden_size": 4},
+            "thinker_config": {"model_type": "qwen3_omni_moe_thinker", "text_config": cfg(model_type="llama"),
+                               "vision_config": {"depth": 1}, "audio_config": {"d_model": 4}}}
+    est = estimate_from_config(omni)
+    assert est.total == 1352
+    assert any("vision tower not counted" in n for n in est.notes)
+    assert any("audio tower" in n for n in est.notes)
+
+
 def test_a_modelled_vision_tower_counts_into_the_total_only():
     text = cfg(model_type="llama4_text", head_dim=4, intermediate_size_mlp=16)
     vision = {"hidden_size": 2, "num_hidden_layers": 1, "num_channels": 1, "intermediate_size": 4, "image_size": 2,
