@@ -7,6 +7,8 @@ Shared tiny shape: hidden 8, 2 heads of 4 (1 KV head), vocab 10, dense MLP 16, e
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from tracker.facts.config_reader import ConfigError
@@ -112,7 +114,8 @@ def test_deepseek_v3_router_bias_and_mtp_module():
 def test_kimi_k2_reads_as_deepseek_v3():
     kimi = estimate_from_config(cfg(**{**MLA, "model_type": "kimi_k2"}))
     v3 = estimate_from_config(cfg(**{**MLA, "model_type": "deepseek_v3"}))
-    assert kimi == v3
+    assert (kimi.model_type, v3.model_type) == ("kimi_k2", "deepseek_v3")
+    assert replace(kimi, model_type="deepseek_v3") == v3
 
 
 def test_qwen2_moe_shared_expert_with_gate_and_mlp_only_layers():
@@ -211,6 +214,16 @@ def test_a_vision_tower_of_an_unmodelled_family_is_named_as_left_out():
     assert any("vision tower not counted" in n for n in est.notes)
 
 
+def test_an_omni_model_counts_its_thinker_language_model_and_names_what_is_left_out():
+    omni = {"model_type": "qwen3_omni_moe", "talker_config": {"hidden_size": 4},
+            "thinker_config": {"model_type": "qwen3_omni_moe_thinker", "text_config": cfg(model_type="llama"),
+                               "vision_config": {"depth": 1}, "audio_config": {"d_model": 4}}}
+    est = estimate_from_config(omni)
+    assert est.total == 1352
+    assert any("vision tower not counted" in n for n in est.notes)
+    assert any("audio tower" in n for n in est.notes)
+
+
 def test_a_modelled_vision_tower_counts_into_the_total_only():
     text = cfg(model_type="llama4_text", head_dim=4, intermediate_size_mlp=16)
     vision = {"hidden_size": 2, "num_hidden_layers": 1, "num_channels": 1, "intermediate_size": 4, "image_size": 2,
@@ -296,7 +309,10 @@ def test_a_known_linear_attention_family_without_its_sizes_is_a_clear_error():
     with pytest.raises(ConfigError, match="missing linear_num_key_heads"):
         estimate_from_config(cfg(model_type="qwen3_next", layer_types=["linear_attention", "full_attention"]))
     with pytest.raises(ConfigError, match="layer_types has 1 entries for 2 layers"):
-        estimate_from_config(cfg(model_type="qwen3_next", layer_types=["full_attention"]))
+        estimate_from_config(cfg(model_type="qwen3_next", layer_types=["linear_attention"]))
+    # ordinary attention kinds of the wrong length change nothing: the estimate stands
+    sliding = estimate_from_config(cfg(model_type="llama", layer_types=["sliding_attention"] * 3))
+    assert sliding.total == 1352 and not sliding.notes
 
 
 @pytest.mark.parametrize(

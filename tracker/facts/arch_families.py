@@ -46,6 +46,7 @@ FAMILIES: dict[str, Family] = {
     "qwen3_moe": Family(qk_norm="head"),
     "qwen3_vl_text": Family(qk_norm="head"),
     "qwen3_vl_moe_text": Family(qk_norm="head"),
+    "qwen3_omni_moe_text": Family(qk_norm="head"),
     "qwen3_next": _QWEN_NEXT,
     "qwen3_5_text": _QWEN_NEXT,
     "qwen3_5_moe_text": _QWEN_NEXT,

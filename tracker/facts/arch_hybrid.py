@@ -29,7 +29,8 @@ LINEAR_LAYER_TYPES = frozenset({"linear_attention"})
 def layer_kinds(v: ConfigView, layers: int) -> tuple[list[str], bool]:
     """("full" | "linear" per layer, whether some layer type was not understood)."""
     types = v.raw("layer_types")
-    if isinstance(types, list):
+    if isinstance(types, list) and not (len(types) != layers and set(types) <= STANDARD_LAYER_TYPES):
+        # a list of ordinary attention kinds that does not match the layer count changes nothing: ignored
         if len(types) != layers:
             raise ConfigError(f"layer_types has {len(types)} entries for {layers} layers")
         kinds, odd = [], False

@@ -129,4 +129,8 @@ def text_view(config: Any) -> ConfigView:
         inner = config.get(key)
         if isinstance(inner, Mapping) and ("hidden_size" in inner or "num_hidden_layers" in inner):
             return ConfigView(inner, config)
+        text = inner.get("text_config") if isinstance(inner, Mapping) else None
+        if isinstance(text, Mapping) and ("hidden_size" in text or "num_hidden_layers" in text):
+            # omni models: thinker_config.text_config; the parent is the thinker over the outer config
+            return ConfigView(text, {**config, **inner})
     return ConfigView(config)

@@ -224,6 +224,8 @@ class _Model:
             )
         elif self._has_vision():
             notes.append("Config estimate covers the language model only (vision tower not counted)")
+        if self.v.parent.get("audio_config") or self.v.parent.get("talker_config"):
+            notes.append("Config estimate leaves out the audio tower and the speech generator (talker)")
         return ConfigEstimate(total, active, is_moe, experts, mtp, tuple(notes), self.v.model_type, embed, head)
 
     def _has_vision(self) -> bool:
