@@ -14,6 +14,7 @@ from tracker.bot.browse import MAX_N
 from tracker.bot.i18n import LANGUAGES, label
 from tracker.bot.keyboards import lang_keyboard
 from tracker.bot.stats_query import release_counts
+from tracker.bot.text import clean
 from tracker.models import utcnow
 
 
@@ -81,7 +82,7 @@ async def unknown_command(update: Update, context: Context) -> None:
     """A command we do not have (admin commands from non-admins land here too)."""
     sub = await person(update, context)
     message = update.effective_message
-    word = (message.text or "").split(maxsplit=1)[0] if message and message.text else "?"
+    word = clean(message.text.split(maxsplit=1)[0]) if message and message.text else "?"
     await reply(update, notice("unknown_command", sub.lang, command=word[:64]))
 
 

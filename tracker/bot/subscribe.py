@@ -18,6 +18,7 @@ from tracker.bot.settings_logic import (
     parse_size,
     toggled,
 )
+from tracker.bot.text import whole_number
 from tracker.filters import LICENSE_CLASSES, SubscriptionFilter
 from tracker.models import Subscriber
 from tracker.telegram_app import BotContext
@@ -140,7 +141,4 @@ async def settings_button(update: Update, context: Context, query: CallbackQuery
 
 
 def _int(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        return 0
+    return whole_number(text) or 0
