@@ -79,6 +79,7 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
         Poller(HubClient(endpoint=hub.url, token=None, timeout=10, cache_dir=tmp / "hf"), store, watchlist,
                workers=4).run_cycle()
     fake = FakeTelegram(token=TOKEN, rate_limits=None)
+    fake.inline_mode = True
     settings_ = load_settings(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL="http://unused.invalid",
                               TRACKER_ADMINS=str(ADMIN), HF_ENDPOINT="https://huggingface.co",
                               TRACKER_DATABASE_URL=url)
@@ -135,6 +136,18 @@ def test_every_button_survives_forged_data(bot: Bot, prefix: str, tail: list[str
     data = (prefix + ":".join(tail)).encode("utf-8", "surrogatepass")[:64].decode("utf-8", "ignore") or "x"
     bot.feed(_query(bot, data))
     _check(bot, data)
+
+
+@FUZZ
+@given(query=st.one_of(words, st.text(max_size=256), st.lists(words, max_size=6).map(" ".join)),
+       offset=st.one_of(st.just(""), words))
+def test_every_inline_query_gets_an_answer(bot: Bot, query: str, offset: str) -> None:
+    query_id = bot.fake.user_inline(USER, query, offset)
+    with bot.fake._cond:
+        (update,) = bot.fake._updates
+    bot.feed(update)
+    _check(bot, query)
+    assert bot.fake.inline_answer(query_id) is not None
 
 
 def _query(bot: Bot, data: str) -> dict:

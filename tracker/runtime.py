@@ -207,7 +207,7 @@ class Runtime:
                 await publish_commands(application.bot, self.settings.admins)
                 await application.start()
                 assert application.updater is not None
-                await application.updater.start_polling(allowed_updates=["message", "callback_query"],
+                await application.updater.start_polling(allowed_updates=["message", "callback_query", "inline_query"],
                                                         poll_interval=0.0, timeout=30)
             except InvalidToken:
                 log.error("Telegram rejected TELEGRAM_BOT_TOKEN; the bot stays off (alerts are kept)")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.test_bot_commands import World, world  # noqa: F401  (the module's shared bot)
+from tracker import queries
+from tracker.queries import HistoryFilter
 
 
 @pytest.mark.parametrize(("text", "expect"), [
@@ -35,3 +37,83 @@ def test_forged_buttons_with_huge_numbers_get_a_short_answer(world: World, data:
         lambda: next((a for a in world.fake.callback_answers if a["callback_query_id"] == query_id), None))
     assert answer["text"] in ("This button is no longer valid", "That model is no longer stored")
     assert "bot handler failed" not in caplog.text
+
+
+# --------------------------------------------------------------------------- inline mode
+
+
+def inline(world: World, query: str, offset: str = "", user: int | None = None,  # noqa: F811
+           language_code: str = "en") -> dict:
+    world.fake.inline_mode = True
+    query_id = world.fake.user_inline(user or world.user(), query, offset, language_code=language_code)
+    return world.fake.wait_for(lambda: world.fake.inline_answer(query_id))
+
+
+def titles(answer: dict) -> list[str]:
+    return [r["title"] for r in answer["results"]]
+
+
+def test_inline_lists_matching_releases_as_cards_with_a_link_button(world: World) -> None:  # noqa: F811
+    answer = inline(world, "deepseek")
+    assert titles(answer) == ["deepseek-ai/DeepSeek-V3"]
+    (result,) = answer["results"]
+    assert result["type"] == "article" and result["description"].startswith("DeepSeek · 685B")
+    assert "DeepSeek released DeepSeek-V3" in result["parsed_text"]
+    assert result["input_message_content"]["parse_mode"] == "HTML"
+    (button,) = result["reply_markup"]["inline_keyboard"][0]
+    assert button == {"text": "Open on Hugging Face", "url": "https://huggingface.co/deepseek-ai/DeepSeek-V3"}
+    assert 0 < answer["cache_time"] <= 60 and answer["next_offset"] == ""
+
+
+def test_inline_empty_query_lists_the_latest_releases_newest_first(world: World) -> None:  # noqa: F811
+    found = titles(inline(world, ""))
+    newest_first = [row.repo_id for row in queries.history(world.store.engine, HistoryFilter(limit=None))]
+    assert found == newest_first and len(found) == 15 and found[-1] == "deepseek-ai/DeepSeek-V3"
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("qwen 30b", ["Qwen/Qwen3-30B-A3B"]),
+    ("GLM", ["zai-org/GLM-4.5-Air"]),
+    ("zhipu", ["zai-org/GLM-4.5-Air"]),
+    ("mit air", ["zai-org/GLM-4.5-Air"]),
+    ("apache-2.0 moe", ["openai/gpt-oss-120b", "Qwen/Qwen3-30B-A3B"]),
+    ("moe 120b", ["openai/gpt-oss-120b"]),
+    ("openai 120b", ["openai/gpt-oss-120b"]),
+])
+def test_inline_matches_lab_org_family_repo_license_moe_and_size(world: World, query: str,  # noqa: F811
+                                                                  expected: list[str]) -> None:
+    assert titles(inline(world, query)) == expected
+
+
+def test_inline_pages_through_next_offset(world: World, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    from tracker.bot import inline as inline_mode
+
+    everything = titles(inline(world, "qwen"))
+    monkeypatch.setattr(inline_mode, "PAGE", 4)
+    pages, offset = [], ""
+    for _ in range(5):
+        answer = inline(world, "qwen", offset)
+        pages.append(titles(answer))
+        offset = answer["next_offset"]
+        if not offset:
+            break
+    assert [len(p) for p in pages] == [4, 4, 3] and sum(pages, []) == everything
+
+
+@pytest.mark.parametrize("query", ["<b>bold</b> & <i>", "a" * 256, "🦙" * 100, "\ud800", "x\udfffy", "' OR 1=1 --",
+                                   "%", "_", "\\", "qwen <b>x</b>&y", "‮", "\x00"])
+def test_hostile_inline_queries_get_an_answer(world: World, query: str,  # noqa: F811
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    answer = inline(world, query)
+    assert isinstance(answer["results"], list) and "bot handler failed" not in caplog.text
+
+
+def test_hostile_repo_names_are_escaped_in_inline_cards(world: World) -> None:  # noqa: F811
+    (result,) = inline(world, "<b>x</b>&y")["results"]
+    assert result["title"] == "Qwen/<b>x</b>&y" and "<b>x</b>&y" in result["parsed_text"]
+
+
+def test_inline_speaks_the_persons_language(world: World) -> None:  # noqa: F811
+    (result,) = inline(world, "deepseek", language_code="it")["results"]
+    assert result["reply_markup"]["inline_keyboard"][0][0]["text"] == "Apri su Hugging Face"
+    assert "attivi" not in result["description"]  # dense: no active count
