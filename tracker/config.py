@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     wave_window_minutes: float = Field(30, validation_alias="TRACKER_WAVE_WINDOW")
     admins: Annotated[list[int], NoDecode] = Field(default_factory=list, validation_alias="TRACKER_ADMINS")
 
+    # One-tap follow links on the site's lab pages (t.me/<bot>?start=sub_<lab>); without it, the username
+    # the running bot remembered in the store (from getMe) is used.
+    bot_username: str | None = Field(None, validation_alias="TRACKER_BOT_USERNAME")
+
     @field_validator("poll_interval")
     @classmethod
     def _interval_positive(cls, value: float) -> float:

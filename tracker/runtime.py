@@ -20,6 +20,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from tracker import outbox, subscriptions
 from tracker.config import Settings
 from tracker.deliver import deliver_to_console
+from tracker.follow import BOT_USERNAME_FLAG
 from tracker.models import utcnow
 from tracker.store import Store
 from tracker.watchlist import Watchlist
@@ -222,6 +223,7 @@ class Runtime:
             self.application = application
             self.telegram = TelegramDelivery(application.bot, self.store, self.settings)
             log.info("Telegram bot @%s connected", application.bot.username)
+            await asyncio.to_thread(subscriptions.set_flag, self.store, BOT_USERNAME_FLAG, application.bot.username)
             return
 
     async def run(self) -> None:

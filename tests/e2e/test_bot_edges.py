@@ -3,11 +3,17 @@ inline queries and one-tap follow links. Shares the bot and store of test_bot_co
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from tests.conftest import Tracker
 from tests.e2e.test_bot_commands import World, world  # noqa: F401  (the module's shared bot)
-from tracker import queries
+from tests.fakes import hub_catalog
+from tests.fakes.hub import FakeHub
+from tracker import queries, subscriptions
 from tracker.queries import HistoryFilter
+from tracker.store import Store
 
 
 @pytest.mark.parametrize(("text", "expect"), [
@@ -117,3 +123,64 @@ def test_inline_speaks_the_persons_language(world: World) -> None:  # noqa: F811
     (result,) = inline(world, "deepseek", language_code="it")["results"]
     assert result["reply_markup"]["inline_keyboard"][0][0]["text"] == "Apri su Hugging Face"
     assert "attivi" not in result["description"]  # dense: no active count
+
+
+# --------------------------------------------------------------------------- one-tap follow links
+
+
+def test_follow_link_subscribes_to_that_lab_only(world: World) -> None:  # noqa: F811
+    user = world.user()
+    text = world.send(user, "/start sub_deepseek")
+    assert "Following DeepSeek." in text and "Labs: DeepSeek" in text
+    row = subscriptions.get(world.store, user)
+    assert row is not None and row.active and row.labs == ["DeepSeek"]
+    text = world.send(user, "/start sub_qwen")  # a second lab is added
+    assert "Labs: DeepSeek, Qwen (Alibaba)" in text
+    assert subscriptions.get(world.store, user).labs == ["DeepSeek", "Qwen (Alibaba)"]
+
+
+def test_follow_all_and_a_lab_when_following_everything(world: World) -> None:  # noqa: F811
+    user = world.user()
+    assert "Following every lab." in world.send(user, "/start sub_all")
+    assert subscriptions.get(world.store, user).labs == []
+    text = world.send(user, "/start sub_glm")
+    assert "already get alerts for every lab, Zhipu / Z.ai included" in text
+    assert subscriptions.get(world.store, user).labs == []
+
+
+def test_follow_an_unknown_lab_lists_the_labs_as_follow_links(world: World) -> None:  # noqa: F811
+    user = world.user()
+    (reply,) = world.bot.send(user, "/start sub_atlantis")
+    assert "names a lab I don't watch (atlantis)" in reply.text and "DeepSeek" in reply.text
+    links = [e["url"] for e in reply.entities if e["type"] == "text_link"]
+    assert "https://t.me/release_tracker_bot?start=sub_deepseek" in links and len(links) == len(world.watchlist.labs)
+    assert subscriptions.get(world.store, user).active is False
+
+
+def test_follow_keys_are_valid_payloads_and_resolve_back(world: World) -> None:  # noqa: F811
+    import re
+
+    from tracker import follow
+
+    for lab in world.watchlist.labs:
+        key = follow.payload(lab.name)
+        assert re.fullmatch(r"[A-Za-z0-9_-]{1,64}", key), key
+        assert follow.resolve(world.watchlist, key) == (True, lab)
+    assert follow.payload("Qwen (Alibaba)") == "sub_qwen" and follow.payload("DeepSeek") == "sub_deepseek"
+
+
+def test_site_lab_pages_carry_the_follow_link(tracker: Tracker, fake_hub: FakeHub, tmp_path: Path) -> None:
+    hub_catalog.deepseek_v3(fake_hub)
+    tracker.run("poll", check=True)
+    tracker.run("site", str(tmp_path / "plain"), check=True)
+    assert "t.me/" not in (tmp_path / "plain" / "labs" / "deepseek.html").read_text()  # no username known yet
+
+    subscriptions.set_flag(Store.open(f"sqlite:///{tracker.db_path}"), "bot_username", "remembered_bot")
+    tracker.run("site", str(tmp_path / "remembered"), check=True)
+    page = (tmp_path / "remembered" / "labs" / "deepseek.html").read_text()
+    assert '<a href="https://t.me/remembered_bot?start=sub_deepseek">Follow DeepSeek releases in a private chat' in page
+
+    tracker.env["TRACKER_BOT_USERNAME"] = "@configured_bot"
+    tracker.run("site", str(tmp_path / "configured"), check=True)
+    assert "https://t.me/configured_bot?start=sub_deepseek" in (
+        tmp_path / "configured" / "labs" / "deepseek.html").read_text()

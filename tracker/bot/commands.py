@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from telegram import CallbackQuery, Update
 
-from tracker import subscriptions
+from tracker import follow, subscriptions
 from tracker.bot.base import Context, bot_ctx, db, edit, is_admin, notice, on_button, page, person, reply
 from tracker.bot.browse import MAX_N
 from tracker.bot.i18n import LANGUAGES, label
 from tracker.bot.keyboards import lang_keyboard
 from tracker.bot.stats_query import release_counts
+from tracker.bot.subscribe import follow_link
 from tracker.bot.text import clean
 from tracker.models import utcnow
 
@@ -23,7 +24,10 @@ def _channel_url(channel: str | None) -> str | None:
 
 
 async def start(update: Update, context: Context) -> None:
-    """What this is, how to subscribe, the channel."""
+    """What this is, how to subscribe, the channel; `/start sub_<lab>` (a follow link) subscribes."""
+    if context.args and follow.is_follow(context.args[0]):
+        await follow_link(update, context, context.args[0])
+        return
     ctx = bot_ctx(context)
     sub = await person(update, context)
     channel = ctx.settings.telegram_channel

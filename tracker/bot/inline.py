@@ -20,12 +20,12 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 
-from tracker import subscriptions
+from tracker import cards, subscriptions  # cards as a module: it imports tracker.bot.text
 from tracker.bot.base import NO_PREVIEW, Context, bot_ctx, db
 from tracker.bot.i18n import label, normalize_lang
 from tracker.bot.text import clean, whole_number
-from tracker.cards import release_card
 from tracker.facts import format_params
+from tracker.follow import follow_url
 from tracker.queries import ModelRow
 from tracker.search import MAX_OFFSET, SearchIndex
 from tracker.telegram_app import BotContext
@@ -54,26 +54,27 @@ def description(row: ModelRow, lang: str) -> str:
     return " · ".join([row.lab, size, row.license_id or row.license or "?", when])
 
 
-def article(ctx: BotContext, row: ModelRow, lang: str) -> InlineQueryResultArticle:
+def article(ctx: BotContext, row: ModelRow, lang: str, bot_username: str | None = None) -> InlineQueryResultArticle:
     url = model_url(ctx.settings.hub_web_url, row.repo_id)
+    card = cards.release_card([row], lang, ctx.settings.hub_web_url, follow_url=follow_url(bot_username, row.lab))
     return InlineQueryResultArticle(
         id=str(row.id),
         title=clean(row.repo_id),
         description=clean(description(row, lang)),
         input_message_content=InputTextMessageContent(
-            clean(release_card([row], lang, ctx.settings.hub_web_url)), parse_mode=ParseMode.HTML,
+            clean(card), parse_mode=ParseMode.HTML,
             link_preview_options=NO_PREVIEW),
         reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(label(lang, "open_hub"), url=url)]]),
         url=url,
     )
 
 
-def answer_for(ctx: BotContext, index: SearchIndex, query: str, offset: int,
-               lang: str) -> tuple[list[InlineQueryResultArticle], str]:
+def answer_for(ctx: BotContext, index: SearchIndex, query: str, offset: int, lang: str,
+               bot_username: str | None = None) -> tuple[list[InlineQueryResultArticle], str]:
     """The results of one page and the next page's offset ('' when this is the last page)."""
     rows: Sequence[ModelRow] = index.search(query, PAGE + 1, offset)
     more = len(rows) > PAGE and offset + PAGE <= MAX_OFFSET
-    return [article(ctx, row, lang) for row in rows[:PAGE]], str(offset + PAGE) if more else ""
+    return [article(ctx, row, lang, bot_username) for row in rows[:PAGE]], str(offset + PAGE) if more else ""
 
 
 def _lang(ctx: BotContext, user: Any) -> str:
@@ -89,5 +90,6 @@ async def inline_query(update: Update, context: Context) -> None:
     text = clean(query.query or "")[:MAX_QUERY]
     offset = max(whole_number(query.offset or "0") or 0, 0)
     lang = await db(_lang, ctx, query.from_user)
-    results, next_offset = await db(answer_for, ctx, search_index(context), text, offset, lang)
+    results, next_offset = await db(answer_for, ctx, search_index(context), text, offset, lang,
+                                    context.bot.username)
     await query.answer(results, cache_time=CACHE_TIME, is_personal=True, next_offset=next_offset)
