@@ -184,3 +184,28 @@ def test_site_lab_pages_carry_the_follow_link(tracker: Tracker, fake_hub: FakeHu
     tracker.run("site", str(tmp_path / "configured"), check=True)
     assert "https://t.me/configured_bot?start=sub_deepseek" in (
         tmp_path / "configured" / "labs" / "deepseek.html").read_text()
+
+
+# --------------------------------------------------------------------------- wording and Italian
+
+
+def test_model_words_times_as_what_they_are(world: World) -> None:  # noqa: F811
+    backfilled = world.send(world.user(), "/model deepseek-ai/DeepSeek-V3")
+    assert "Created on the Hub 2024-12-25" in backfilled
+    assert "first seen today, " in backfilled and "recorded without an alert" in backfilled
+    assert "in our history since" not in backfilled and "public since" not in backfilled
+    caught = world.send(world.user(), "/model Qwen/Qwen3-30B-A3B")
+    assert "public since today, " in caught and "when we first saw it" in caught
+
+
+def test_italian_answers_localise_numbers_dates_and_license_reasons(world: World) -> None:  # noqa: F811
+    user = world.user()
+    world.send(user, "/lang it")
+    text = world.send(user, "/model deepseek-ai/DeepSeek-V3")
+    assert "Creato sull'Hub 25 dic 2024, " in text and "visto per la prima volta oggi, " in text
+    assert "1.369 GB BF16" in text  # Italian grouping, not 1,369 GB
+    assert "open-restricted: Licenza del modello DeepSeek: restrizioni d'uso" in text
+    card = world.send(user, "/model Qwen/Qwen3-30B-A3B")
+    assert "30,5B" in card and "30.5B" not in card
+    stats = world.send(user, "/stats")
+    assert "ultimi 30 giorni / ultimi 365 giorni / da sempre" in stats and " dic 2025" in stats

@@ -6,6 +6,8 @@ pointing to the private chat, and everything else in groups is ignored.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from telegram import CallbackQuery, Update
 
 from tracker import follow, subscriptions
@@ -47,14 +49,16 @@ async def labs(update: Update, context: Context) -> None:
 
 
 async def stats(update: Update, context: Context) -> None:
-    """Releases per lab and per region over the last 30 and 365 days."""
+    """Releases per lab and per region over the last 30 and 365 days and all time, each window dated."""
     ctx = bot_ctx(context)
     sub = await person(update, context)
     now = utcnow()
     by_lab = await db(release_counts, ctx.engine, "lab", now)
     by_region = await db(release_counts, ctx.engine, "region", now)
     await reply(update, page("stats", sub.lang, labs=by_lab, regions=by_region,
-                             total30=sum(c.last30 for c in by_lab), total365=sum(c.last365 for c in by_lab)),
+                             total30=sum(c.last30 for c in by_lab), total365=sum(c.last365 for c in by_lab),
+                             total_all=sum(c.all_time for c in by_lab), since30=now - timedelta(days=30),
+                             since365=now - timedelta(days=365)),
                 more=notice("cut", sub.lang, hint=None))
 
 
