@@ -107,7 +107,7 @@ def _check(bot: Bot, what: str) -> None:
     assert not failures, f"{what[:120]!r} made a handler fail:\n{failures[0]}"
 
 
-words = st.one_of(st.sampled_from(NASTY), st.text(max_size=40),
+words = st.one_of(st.sampled_from(NASTY), st.text(max_size=40), st.text(max_size=70).map("sub_".__add__),
                   st.text(alphabet=st.characters(codec=None, categories=("Nd", "No", "Cs", "So")), max_size=8))
 commands = st.sampled_from(sorted(_COMMAND_HANDLERS) + ["nosuch", "start@release_tracker_bot", "\ud800"])
 FUZZ = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,

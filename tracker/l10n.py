@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import cache
@@ -22,6 +24,16 @@ from tracker.facts import format_params
 
 LOCALE: ContextVar[str] = ContextVar("tracker_locale", default="en")
 _BABEL = {"it": "it_IT"}
+
+
+@contextmanager
+def speaking(lang: str) -> Iterator[None]:
+    """Format in `lang` inside the block (tracker.render does this for every template)."""
+    token = LOCALE.set(lang)
+    try:
+        yield
+    finally:
+        LOCALE.reset(token)
 
 
 def _babel() -> str | None:

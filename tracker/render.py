@@ -51,8 +51,5 @@ def render(template: str, /, lang: str = "en", **context: Any) -> str:
     env = environment()
     lang = lang if lang in LANGUAGES else "en"
     chosen = env.get_or_select_template([f"{lang}/{template}", f"en/{template}"])
-    token = l10n.LOCALE.set(lang)
-    try:
+    with l10n.speaking(lang):
         return chosen.render(**context).strip("\n")
-    finally:
-        l10n.LOCALE.reset(token)

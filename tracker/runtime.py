@@ -224,6 +224,8 @@ class Runtime:
             self.telegram = TelegramDelivery(application.bot, self.store, self.settings)
             log.info("Telegram bot @%s connected", application.bot.username)
             await asyncio.to_thread(subscriptions.set_flag, self.store, BOT_USERNAME_FLAG, application.bot.username)
+            if not application.bot.supports_inline_queries:
+                log.info("inline mode is off: enable it with /setinline in @BotFather")
             return
 
     async def run(self) -> None:

@@ -68,9 +68,9 @@ class SearchIndex:
     def __init__(self, engine: Engine, watchlist: Watchlist | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.engine, self.watchlist, self.clock = engine, watchlist, clock
-        self._entries: list[_Entry] = []
-        self._blob = ""
-        self._starts: list[int] = []
+        # (entries newest first, their texts as one string, where each entry's line starts): replaced as a
+        # whole, so a search running while another thread refreshes reads one consistent snapshot
+        self._snapshot: tuple[list[_Entry], str, list[int]] = ([], "", [])
         self._max_id = 0
         self._built: float | None = None
         self._lock = threading.Lock()
@@ -90,19 +90,19 @@ class SearchIndex:
                 new = self._load(self._max_id)
                 if not new:
                     return
-                entries = self._entries + new
+                entries = self._snapshot[0] + new
             entries.sort(key=lambda e: (e.released, e.id), reverse=True)
-            self._entries = entries
-            self._starts, position = [], 0
+            starts, position = [], 0
             for entry in entries:
-                self._starts.append(position)
+                starts.append(position)
                 position += len(entry.hay) + 1
-            self._blob = "\n".join(entry.hay for entry in entries)
+            self._snapshot = (entries, "\n".join(entry.hay for entry in entries), starts)
             self._max_id = max((e.id for e in entries), default=self._max_id)
 
-    def _candidates(self, word: str) -> Iterator[int]:
+    @staticmethod
+    def _candidates(blob: str, starts: list[int], word: str) -> Iterator[int]:
         """Indexes of the entries whose text contains `word`, newest first."""
-        blob, starts, start = self._blob, self._starts, 0
+        start = 0
         while (found := blob.find(word, start)) >= 0:
             i = bisect_right(starts, found) - 1
             yield i
@@ -125,13 +125,13 @@ class SearchIndex:
         self.refresh()
         offset = min(max(offset, 0), MAX_OFFSET)
         words = words_of(query)
-        entries = self._entries
+        entries, blob, starts = self._snapshot
         if not words:
             return [e.id for e in entries[offset:offset + limit]]
         plain = sorted((w for w in words if self._test(w) is None), key=len, reverse=True)
         tests: list[Test] = [t for w in words if (t := self._test(w)) is not None]
         tests += [(lambda e, w=w: w in e.hay) for w in plain[1:]]
-        candidates = (entries[i] for i in self._candidates(plain[0])) if plain else iter(entries)
+        candidates = (entries[i] for i in self._candidates(blob, starts, plain[0])) if plain else iter(entries)
         need, found = offset + limit, []
         for entry in candidates:
             if all(test(entry) for test in tests):

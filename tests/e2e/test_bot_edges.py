@@ -209,3 +209,7 @@ def test_italian_answers_localise_numbers_dates_and_license_reasons(world: World
     assert "30,5B" in card and "30.5B" not in card
     stats = world.send(user, "/stats")
     assert "ultimi 30 giorni / ultimi 365 giorni / da sempre" in stats and " dic 2025" in stats
+
+
+def test_help_points_to_inline_mode_with_the_bots_username(world: World) -> None:  # noqa: F811
+    assert "In any chat, type @release_tracker_bot deepseek" in world.send(world.user(), "/help")

@@ -40,7 +40,8 @@ async def start(update: Update, context: Context) -> None:
 async def help_(update: Update, context: Context) -> None:
     sub = await person(update, context)
     user = update.effective_user
-    await reply(update, page("help", sub.lang, max_n=MAX_N, admin=is_admin(context, user.id if user else None)))
+    await reply(update, page("help", sub.lang, max_n=MAX_N, admin=is_admin(context, user.id if user else None),
+                             username=context.bot.username))
 
 
 async def labs(update: Update, context: Context) -> None:

@@ -15,7 +15,7 @@ COMMANDS: dict[str, list[tuple[str, str]]] = {
         ("subscribe", "Get alerts in this chat: /subscribe [labs…]"),
         ("unsubscribe", "Stop the alerts"),
         ("settings", "Filters: labs, size, license, quantized, keywords"),
-        ("stats", "Releases per lab and region"),
+        ("stats", "Releases per lab and region, all time too"),
         ("lang", "Language: /lang en|it"),
     ],
     "it": [
@@ -28,7 +28,7 @@ COMMANDS: dict[str, list[tuple[str, str]]] = {
         ("subscribe", "Ricevi gli avvisi qui: /subscribe [lab…]"),
         ("unsubscribe", "Interrompi gli avvisi"),
         ("settings", "Filtri: lab, dimensione, licenza, quantizzati, parole chiave"),
-        ("stats", "Rilasci per lab e per regione"),
+        ("stats", "Rilasci per lab e per regione, anche da sempre"),
         ("lang", "Lingua: /lang en|it"),
     ],
 }

@@ -20,11 +20,10 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 
-from tracker import cards, subscriptions  # cards as a module: it imports tracker.bot.text
+from tracker import cards, l10n, subscriptions  # cards as a module: it imports tracker.bot.text
 from tracker.bot.base import NO_PREVIEW, Context, bot_ctx, db
 from tracker.bot.i18n import label, normalize_lang
 from tracker.bot.text import clean, whole_number
-from tracker.facts import format_params
 from tracker.follow import follow_url
 from tracker.queries import ModelRow
 from tracker.search import MAX_OFFSET, SearchIndex
@@ -46,11 +45,12 @@ def search_index(context: Context) -> SearchIndex:
 
 
 def description(row: ModelRow, lang: str) -> str:
-    """One plain line: lab · size (active) · license · date."""
-    size = format_params(row.params_total) if row.params_total else "?"
-    if row.params_active and row.params_total and row.params_active != row.params_total:
-        size += f" ({format_params(row.params_active)} {label(lang, 'active')})"
-    when = row.released_at.strftime("%Y-%m-%d") if row.released_at else "?"
+    """One plain line: lab · size (active) · license · date, in the person's language."""
+    with l10n.speaking(lang):
+        size = l10n.params(row.params_total) if row.params_total else "?"
+        if row.params_active and row.params_total and row.params_active != row.params_total:
+            size += f" ({l10n.params(row.params_active)} {label(lang, 'active')})"
+        when = l10n.day(row.released_at)
     return " · ".join([row.lab, size, row.license_id or row.license or "?", when])
 
 
