@@ -112,6 +112,8 @@ def test_hostile_inline_queries_get_an_answer(world: World, query: str,  # noqa:
                                               caplog: pytest.LogCaptureFixture) -> None:
     answer = inline(world, query)
     assert isinstance(answer["results"], list) and "bot handler failed" not in caplog.text
+    if not answer["results"]:
+        assert answer["button"] == {"text": "No release matches: open the bot", "start_parameter": "inline"}
 
 
 def test_hostile_repo_names_are_escaped_in_inline_cards(world: World) -> None:  # noqa: F811

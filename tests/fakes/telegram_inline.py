@@ -11,12 +11,14 @@ characters after parsing are 400s), buttons validated, and each query answered o
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .telegram_methods import BotApiMethods
 from .telegram_models import ApiError, as_bool, as_int, as_json, bad_request, validate_reply_markup
 
 MAX_RESULTS = 50
+_START = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _TYPES_WITH_TEXT = {"article"}
 TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
 
@@ -73,11 +75,25 @@ class InlineMixin(BotApiMethods):
         if len(next_offset.encode("utf-8")) > 64:
             raise bad_request("NEXT_OFFSET_INVALID")
         cache_time = as_int(params.get("cache_time") or 300, "cache_time")
+        button = self._results_button(as_json(params.get("button"), "button"))
         queries.pop(query_id)
-        answers.append({"inline_query_id": query_id, "results": parsed, "next_offset": next_offset,
+        answers.append({"inline_query_id": query_id, "results": parsed, "next_offset": next_offset, "button": button,
                         "cache_time": cache_time, "is_personal": as_bool(params.get("is_personal", False))})
         self._cond.notify_all()
         return True
+
+    @staticmethod
+    def _results_button(button: Any) -> dict[str, Any] | None:
+        """The button above the results: a text and either a start_parameter or a web_app."""
+        if button in (None, ""):
+            return None
+        if not isinstance(button, dict) or not str(button.get("text") or "").strip():
+            raise bad_request("BUTTON_TEXT_INVALID")
+        if ("start_parameter" in button) == ("web_app" in button):
+            raise bad_request("BUTTON_TYPE_INVALID")
+        if "start_parameter" in button and not _START.fullmatch(str(button["start_parameter"])):
+            raise bad_request("START_PARAM_INVALID")
+        return button
 
     def _inline_result(self, result: Any, seen: set[str]) -> dict[str, Any]:
         if not isinstance(result, dict) or not isinstance(result.get("type"), str):

@@ -49,6 +49,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "saved": "Saved", "stale": "This button is no longer valid", "min_above_max": "Minimum is above maximum",
         "unknown_model": "That model is no longer stored", "error": "Something went wrong, try again",
         "active": "active", "open_hub": "Open on Hugging Face",
+        "inline_none": "No release matches: open the bot",
     },
     "it": {
         "newer": "◀ Più recenti", "older": "Meno recenti ▶", "labs": "Lab", "min": "Dim. minima",
@@ -59,6 +60,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "stale": "Questo pulsante non è più valido", "min_above_max": "Il minimo supera il massimo",
         "unknown_model": "Questo modello non è più in archivio", "error": "Qualcosa è andato storto, riprova",
         "active": "attivi", "open_hub": "Apri su Hugging Face",
+        "inline_none": "Nessun rilascio corrisponde: apri il bot",
     },
 }
 

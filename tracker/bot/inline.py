@@ -15,6 +15,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
+    InlineQueryResultsButton,
     InputTextMessageContent,
     Update,
 )
@@ -92,4 +93,6 @@ async def inline_query(update: Update, context: Context) -> None:
     lang = await db(_lang, ctx, query.from_user)
     results, next_offset = await db(answer_for, ctx, search_index(context), text, offset, lang,
                                     context.bot.username)
-    await query.answer(results, cache_time=CACHE_TIME, is_personal=True, next_offset=next_offset)
+    button = None if results or offset else InlineQueryResultsButton(label(lang, "inline_none"),
+                                                                     start_parameter="inline")
+    await query.answer(results, cache_time=CACHE_TIME, is_personal=True, next_offset=next_offset, button=button)
