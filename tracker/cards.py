@@ -26,12 +26,14 @@ def _context(models: Sequence[Any], hub_url: str) -> dict[str, Any]:
             "hub_url": hub_url}
 
 
-def release_card(models: Sequence[Any], lang: str, hub_url: str, kind: str = "new") -> str:
-    """The card of one release or of a wave of releases of one family, fitted to Telegram's limit."""
+def release_card(models: Sequence[Any], lang: str, hub_url: str, kind: str = "new",
+                 follow_url: str | None = None) -> str:
+    """The card of one release or of a wave of releases of one family, fitted to Telegram's limit;
+    `follow_url` adds a "Follow <lab> releases in a private chat" link (channel cards)."""
     if len(models) == 1:
         m = models[0]
         text = render("card_release.html", lang=lang, m=m, url=model_url(hub_url, m.repo_id), kind=kind,
-                      license_url=license_url(hub_url, m))
+                      license_url=license_url(hub_url, m), follow_url=follow_url)
         if visible_length(text) <= MessageLimit.MAX_TEXT_LENGTH:
             return text
     ordered = sorted(models, key=lambda m: (-(m.params_total or 0), m.repo_id))
@@ -39,7 +41,7 @@ def release_card(models: Sequence[Any], lang: str, hub_url: str, kind: str = "ne
     while True:
         text = render("card_wave.html", lang=lang, kind=kind, lab=ordered[0].lab, family=ordered[0].family,
                       org_url=model_url(hub_url, ordered[0].org), total=len(ordered), hidden=len(ordered) - shown,
-                      **_context(ordered[:shown], hub_url))
+                      follow_url=follow_url, **_context(ordered[:shown], hub_url))
         if visible_length(text) <= MessageLimit.MAX_TEXT_LENGTH or shown <= 1:
             return text
         shown = max(1, int(shown * 0.8))

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
 
     # Replicas (tracker.leader): seconds a leader's lease lasts without renewal (PostgreSQL).
     leader_lease: float = Field(15, ge=5, le=300, validation_alias="TRACKER_LEADER_LEASE")
+    # One-tap follow links on the site's lab pages (t.me/<bot>?start=sub_<lab>); without it, the username
+    # the running bot remembered in the store (from getMe) is used.
+    bot_username: str | None = Field(None, validation_alias="TRACKER_BOT_USERNAME")
 
     @field_validator("poll_interval")
     @classmethod

@@ -10,10 +10,13 @@ from sqlalchemy import Engine
 
 from tracker.config import Settings
 from tracker.feed import FEED_FILE, FeedOptions, build_feed
+from tracker.follow import BOT_USERNAME_FLAG
 from tracker.models import utcnow
 from tracker.queries import HistoryFilter
 from tracker.site import SiteReport, build_site
 from tracker.site.pages import SiteWriter
+from tracker.store import Store
+from tracker.subscriptions import get_flag
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +31,8 @@ def publish(settings: Settings, engine: Engine, outdir: Path, base_url: str | No
     """Build the site into `outdir` with the feed as `feed.xml` beside it; stale pages are removed."""
     now = utcnow()
     writer = SiteWriter(outdir)
-    report = build_site(engine, outdir, hub_url=settings.hub_web_url, now=now, writer=writer)
+    username = settings.bot_username or get_flag(Store(engine), BOT_USERNAME_FLAG)
+    report = build_site(engine, outdir, hub_url=settings.hub_web_url, now=now, writer=writer, bot_username=username)
     writer.write(FEED_FILE, build_feed(engine, HistoryFilter(), feed_options(settings, base_url), now))
     writer.prune()
     return SiteReport(outdir=outdir, releases=report.releases, files=len(writer.written),

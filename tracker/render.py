@@ -7,14 +7,13 @@ StrictUndefined makes a template that names a missing value fail loudly in tests
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from tracker.facts import format_params
+from tracker import l10n
 
 LANGUAGES = ("en", "it")
 
@@ -23,22 +22,6 @@ def templates_dir() -> Path:
     """Where the templates live: TRACKER_TEMPLATES_DIR, else `templates/` beside the package."""
     override = os.environ.get("TRACKER_TEMPLATES_DIR")
     return Path(override) if override else Path(__file__).resolve().parent.parent / "templates"
-
-
-def _iso(value: datetime | None) -> str:
-    if value is None:
-        return "?"
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _date(value: datetime | None) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d") if value else "?"
-
-
-def _gb(value: float | None) -> str:
-    if value is None:
-        return "?"
-    return f"{value:,.0f} GB" if value >= 100 else f"{value:.1f} GB"
 
 
 @cache
@@ -52,16 +35,21 @@ def environment(directory: Path | None = None) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
-    env.filters["params"] = format_params
-    env.filters["iso"] = _iso
-    env.filters["date"] = _date
-    env.filters["gb"] = _gb
+    env.filters["params"] = l10n.params
+    env.filters["iso"] = l10n.moment
+    env.filters["date"] = l10n.day
+    env.filters["gb"] = l10n.gigabytes
+    env.filters["num"] = l10n.number
+    env.filters["seen"] = l10n.seen
+    env.filters["reason"] = l10n.license_reason
     return env
 
 
 def render(template: str, /, lang: str = "en", **context: Any) -> str:
-    """Render `templates/{lang}/{name}` (falling back to English), stripped of surrounding blank lines."""
+    """Render `templates/{lang}/{name}` (falling back to English), stripped of surrounding blank lines;
+    numbers and dates in it follow `lang` (tracker.l10n)."""
     env = environment()
     lang = lang if lang in LANGUAGES else "en"
     chosen = env.get_or_select_template([f"{lang}/{template}", f"en/{template}"])
-    return chosen.render(**context).strip("\n")
+    with l10n.speaking(lang):
+        return chosen.render(**context).strip("\n")

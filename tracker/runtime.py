@@ -20,6 +20,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from tracker import outbox, subscriptions
 from tracker.config import Settings
 from tracker.deliver import deliver_to_console
+from tracker.follow import BOT_USERNAME_FLAG
 from tracker.leader import Leadership, LeadershipLost
 from tracker.models import utcnow
 from tracker.store import Store
@@ -225,7 +226,7 @@ class Runtime:
                 await publish_commands(application.bot, self.settings.admins)
                 await application.start()
                 assert application.updater is not None
-                await application.updater.start_polling(allowed_updates=["message", "callback_query"],
+                await application.updater.start_polling(allowed_updates=["message", "callback_query", "inline_query"],
                                                         poll_interval=0.0, timeout=30)
             except InvalidToken:
                 log.error("Telegram rejected TELEGRAM_BOT_TOKEN; the bot stays off (alerts are kept)")
@@ -240,6 +241,9 @@ class Runtime:
             self.application = application
             self.telegram = TelegramDelivery(application.bot, self.store, self.settings)
             log.info("Telegram bot @%s connected", application.bot.username)
+            await asyncio.to_thread(subscriptions.set_flag, self.store, BOT_USERNAME_FLAG, application.bot.username)
+            if not application.bot.supports_inline_queries:
+                log.info("inline mode is off: enable it with /setinline in @BotFather")
             return
 
     async def run(self) -> None:

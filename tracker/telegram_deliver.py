@@ -24,6 +24,7 @@ from tracker import outbox, subscriptions
 from tracker.cards import license_card, release_card, wave_key
 from tracker.config import Settings
 from tracker.filters import SubscriptionFilter, matches
+from tracker.follow import follow_url
 from tracker.models import Alert, Card, ForumTopic, TrackedModel
 from tracker.queries import models_by_ids
 from tracker.store import Store
@@ -218,7 +219,7 @@ class TelegramDelivery:
         if card is not None:
             ids = list(dict.fromkeys([*(card.model_ids or []), *new_ids]))
             models = await asyncio.to_thread(models_by_ids, self.store.engine, ids)
-            text = release_card(models, card.lang, hub_url, _kind(group))
+            text = release_card(models, card.lang, hub_url, _kind(group), self._follow(group))
             try:
                 await self.bot.edit_message_text(text, chat_id=card.chat_id, message_id=card.message_id,
                                                  parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
@@ -231,10 +232,21 @@ class TelegramDelivery:
             else:
                 await asyncio.to_thread(self._save_card, card, ids)
                 return True
-        text = release_card([i.model for i in group.items], chat.lang, hub_url, _kind(group))
+        text = release_card([i.model for i in group.items], chat.lang, hub_url, _kind(group), self._follow(group))
         message_id = await self._post(chat, text, thread_id)
         await asyncio.to_thread(self._new_card, group, chat, thread_id, message_id, new_ids)
         return False
+
+    def _follow(self, group: _Group) -> str | None:
+        """The channel's cards link to following the lab in a private chat (the bot's username is known
+        once the bot is initialised, from getMe)."""
+        if group.target != CHANNEL:
+            return None
+        try:
+            username = self.bot.username
+        except RuntimeError:  # not initialised
+            return None
+        return follow_url(username, group.items[0].model.lab)
 
     async def _post(self, chat: _Chat, text: str, thread_id: int | None) -> int:
         message = await self.bot.send_message(chat.chat_id, text, parse_mode=ParseMode.HTML,

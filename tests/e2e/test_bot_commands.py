@@ -216,11 +216,12 @@ def test_labs_lists_the_watchlist(world: World) -> None:
 
 def test_stats_counts_per_lab_and_region(world: World) -> None:
     text = world.send(world.user(), "/stats")
-    assert "Qwen (Alibaba): 2 / 11" in text
-    assert "OpenAI: 1 / 1" in text
-    assert "China: 2 / 12" in text and "North America: 1 / 2" in text
-    assert "DeepSeek" not in text.split("Per lab", 1)[1]  # released in 2024: outside the year
-    assert "Total: 3 / 14" in text
+    assert "last 30 days / last 365 days / all time" in text and "30 days = since 20" in text
+    assert "Qwen (Alibaba): 2 / 11 / 11" in text
+    assert "OpenAI: 1 / 1 / 1" in text
+    assert "China: 2 / 12 / 13" in text and "North America: 1 / 2 / 2" in text
+    assert "DeepSeek: 0 / 0 / 1" in text  # released in 2024: outside the year, counted in all time
+    assert "Total: 3 / 14 / 15" in text
 
 
 # --------------------------------------------------------------------------- subscribing and settings

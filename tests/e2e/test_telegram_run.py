@@ -109,6 +109,8 @@ def test_a_new_model_reaches_the_channel_as_one_card(start, fake_hub: FakeHub, t
     message = telegram.messages(CHANNEL)[0]
     assert message.parse_mode == "HTML"
     assert any(e.get("type") == "text_link" for e in message.entities)
+    assert "Follow DeepSeek releases in a private chat" in card  # a one-tap follow link, with getMe's username
+    assert "https://t.me/release_tracker_bot?start=sub_deepseek" in [e.get("url") for e in message.entities]
     assert {c["command"] for c in telegram.commands} >= {"start", "help", "recent", "subscribe", "settings"}
     assert running.proc.returncode == 0, err
     assert telegram.token not in err
@@ -224,6 +226,7 @@ def test_subscribers_get_exactly_the_alerts_their_filters_match(start, fake_hub:
     assert sorted(a.split("\n")[0] for a in alerts(everything)) == sorted(
         a.split("\n")[0] for a in channel_texts(telegram))
     assert len(alerts(everything)) == 3
+    assert not any("Follow" in a for a in alerts(everything)), "people already follow: no follow link"
     assert [("DeepSeek-V3" in a, "GLM-4.5-Air" in a) for a in alerts(big_only)] in (
         [(True, False), (False, True)], [(False, True), (True, False)])
     assert len(alerts(deepseek_only)) == 1 and "DeepSeek-V3" in alerts(deepseek_only)[0]

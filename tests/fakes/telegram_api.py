@@ -8,7 +8,8 @@ Real HTTP on 127.0.0.1 that python-telegram-bot (or anything else) talks to::
         fake.wait_for_messages("@releases", 1)
 
 Modules: ``telegram_html`` (Telegram's HTML parser), ``telegram_limits`` (flood limits),
-``telegram_models`` (chats, messages), ``telegram_methods`` (Bot API methods),
+``telegram_models`` (chats, messages), ``telegram_methods`` (Bot API methods), ``telegram_inline``
+(inline queries),
 ``telegram_http`` (HTTP server, admin endpoints). As a process for benchmarks::
 
     python -m tests.fakes.telegram_api --port 0 --token T --channel @releases --print-url
@@ -28,6 +29,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, Literal, TypeVar
 
 from .telegram_http import FakeHttpServer
+from .telegram_inline import InlineMixin
 from .telegram_limits import RateLimits, SlidingWindowLimiter
 from .telegram_models import ApiError, Chat, RequestRecord, SentMessage
 from .telegram_sim import DownMode, SimulationMixin, _Fault
@@ -39,7 +41,7 @@ DEFAULT_CHANNEL_ID = -1001234567890
 _DEFAULT_LIMITS = RateLimits()
 
 
-class FakeTelegram(SimulationMixin):
+class FakeTelegram(InlineMixin, SimulationMixin):
     """Fake Bot API server plus inspection and fault-injection helpers (thread-safe)."""
 
     def __init__(

@@ -105,7 +105,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _send_json(self, status: int, payload: Any) -> None:
-        self._send(status, json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8"))
+        try:
+            body = json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate a client sent: Telegram escapes it as \ud800
+            body = json.dumps(payload, default=str).encode("ascii")
+        self._send(status, body)
 
     def _handle(self) -> None:
         fake = self.server.fake

@@ -14,9 +14,16 @@ from collections.abc import Sequence
 
 from telegram import Bot, BotCommand, BotCommandScopeChat
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
 
-from tracker.bot import admin, browse, commands, subscribe
+from tracker.bot import admin, browse, commands, inline, subscribe
 from tracker.bot.errors import install_log_redaction, on_error
 from tracker.bot.i18n import ADMIN_COMMANDS, COMMANDS
 from tracker.telegram_app import BotContext
@@ -57,6 +64,7 @@ def register(application: Application, ctx: BotContext) -> None:
     application.add_handler(CallbackQueryHandler(commands.lang_button, pattern=r"^l:"))
     application.add_handler(CallbackQueryHandler(subscribe.settings_button, pattern=r"^s:"))
     application.add_handler(CallbackQueryHandler(commands.stale_button))
+    application.add_handler(InlineQueryHandler(inline.inline_query))
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, commands.unknown_command))
     application.add_handler(MessageHandler(PRIVATE & ~filters.COMMAND, commands.free_text))
     application.add_handler(MessageHandler(GROUPS & filters.COMMAND, commands.group_command))

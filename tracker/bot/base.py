@@ -19,7 +19,7 @@ from telegram.ext import ContextTypes
 
 from tracker import subscriptions
 from tracker.bot.i18n import normalize_lang
-from tracker.bot.text import fit_message
+from tracker.bot.text import clean, fit_message
 from tracker.models import Subscriber
 from tracker.render import render
 from tracker.telegram_app import BotContext
@@ -66,7 +66,7 @@ async def reply(update: Update, markup: str, keyboard: InlineKeyboardMarkup | No
     """Send `markup` (Telegram HTML) to the chat of the update, cut to fit with `more` when too long."""
     chat = update.effective_chat
     assert chat is not None
-    await chat.send_message(fit_message(markup, more), parse_mode=ParseMode.HTML, reply_markup=keyboard,
+    await chat.send_message(clean(fit_message(markup, more)), parse_mode=ParseMode.HTML, reply_markup=keyboard,
                             link_preview_options=NO_PREVIEW)
 
 
@@ -74,7 +74,7 @@ async def edit(query: CallbackQuery, markup: str, keyboard: InlineKeyboardMarkup
                more: str = "") -> None:
     """Replace the text (and buttons) of the message a button belongs to; "not modified" is fine."""
     try:
-        await query.edit_message_text(fit_message(markup, more), parse_mode=ParseMode.HTML,
+        await query.edit_message_text(clean(fit_message(markup, more)), parse_mode=ParseMode.HTML,
                                       reply_markup=keyboard, link_preview_options=NO_PREVIEW)
     except BadRequest as exc:
         if "message is not modified" not in str(exc).lower():
@@ -82,7 +82,8 @@ async def edit(query: CallbackQuery, markup: str, keyboard: InlineKeyboardMarkup
 
 
 def args_of(context: Context) -> list[str]:
-    return list(context.args or [])
+    """The command's words, lone surrogates replaced (they cannot be stored or sent)."""
+    return [clean(arg) for arg in context.args or []]
 
 
 Toast = str | tuple[str, bool] | None  # a short answer to a button press, optionally as an alert

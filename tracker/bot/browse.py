@@ -12,6 +12,7 @@ from tracker.bot.base import Context, args_of, bot_ctx, db, edit, notice, on_but
 from tracker.bot.i18n import label
 from tracker.bot.keyboards import Page, lab_from_token, picks_keyboard, recent_keyboard
 from tracker.bot.stats_query import lab_counts
+from tracker.bot.text import whole_number
 from tracker.models import utcnow
 from tracker.queries import HistoryFilter, ModelRow
 from tracker.telegram_app import BotContext
@@ -29,8 +30,9 @@ def parse_recent_args(args: Sequence[str]) -> tuple[int | None, str]:
     n: int | None = None
     words: list[str] = []
     for arg in args:
-        if n is None and arg.lstrip("+-").isdigit():
-            n = int(arg)
+        number = whole_number(arg) if n is None else None
+        if number is not None:
+            n = number
         else:
             words.append(arg)
     return n, " ".join(words)
@@ -82,7 +84,10 @@ async def recent_button(update: Update, context: Context, query: CallbackQuery) 
     sub = await person(update, context)
     try:
         _, offset, n, token = (query.data or "").split(":", 3)
-        offset_i, n_i = int(offset), min(max(int(n), 1), MAX_N)
+        offset_w, n_w = whole_number(offset), whole_number(n)
+        if offset_w is None or n_w is None:
+            raise ValueError(query.data)
+        offset_i, n_i = offset_w, min(max(n_w, 1), MAX_N)
     except ValueError:
         return label(sub.lang, "stale")
     lab = lab_from_token(ctx.watchlist, token)
@@ -151,9 +156,8 @@ async def model_button(update: Update, context: Context, query: CallbackQuery) -
     """m:<id>: the model's card, as a new message (the list it came from stays)."""
     ctx = bot_ctx(context)
     sub = await person(update, context)
-    try:
-        model_id = int((query.data or "").split(":", 1)[1])
-    except (IndexError, ValueError):
+    model_id = whole_number((query.data or "").partition(":")[2])
+    if model_id is None or not 0 < model_id < 2**63:  # SQLite's INTEGER is 64-bit
         return label(sub.lang, "stale")
     row = await db(queries.model_by_id, ctx.engine, model_id)
     if row is None:

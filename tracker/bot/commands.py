@@ -6,14 +6,18 @@ pointing to the private chat, and everything else in groups is ignored.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from telegram import CallbackQuery, Update
 
-from tracker import subscriptions
+from tracker import follow, subscriptions
 from tracker.bot.base import Context, bot_ctx, db, edit, is_admin, notice, on_button, page, person, reply
 from tracker.bot.browse import MAX_N
 from tracker.bot.i18n import LANGUAGES, label
 from tracker.bot.keyboards import lang_keyboard
 from tracker.bot.stats_query import release_counts
+from tracker.bot.subscribe import follow_link
+from tracker.bot.text import clean
 from tracker.models import utcnow
 
 
@@ -22,7 +26,10 @@ def _channel_url(channel: str | None) -> str | None:
 
 
 async def start(update: Update, context: Context) -> None:
-    """What this is, how to subscribe, the channel."""
+    """What this is, how to subscribe, the channel; `/start sub_<lab>` (a follow link) subscribes."""
+    if context.args and follow.is_follow(context.args[0]):
+        await follow_link(update, context, context.args[0])
+        return
     ctx = bot_ctx(context)
     sub = await person(update, context)
     channel = ctx.settings.telegram_channel
@@ -33,7 +40,8 @@ async def start(update: Update, context: Context) -> None:
 async def help_(update: Update, context: Context) -> None:
     sub = await person(update, context)
     user = update.effective_user
-    await reply(update, page("help", sub.lang, max_n=MAX_N, admin=is_admin(context, user.id if user else None)))
+    await reply(update, page("help", sub.lang, max_n=MAX_N, admin=is_admin(context, user.id if user else None),
+                             username=context.bot.username))
 
 
 async def labs(update: Update, context: Context) -> None:
@@ -42,14 +50,16 @@ async def labs(update: Update, context: Context) -> None:
 
 
 async def stats(update: Update, context: Context) -> None:
-    """Releases per lab and per region over the last 30 and 365 days."""
+    """Releases per lab and per region over the last 30 and 365 days and all time, each window dated."""
     ctx = bot_ctx(context)
     sub = await person(update, context)
     now = utcnow()
     by_lab = await db(release_counts, ctx.engine, "lab", now)
     by_region = await db(release_counts, ctx.engine, "region", now)
     await reply(update, page("stats", sub.lang, labs=by_lab, regions=by_region,
-                             total30=sum(c.last30 for c in by_lab), total365=sum(c.last365 for c in by_lab)),
+                             total30=sum(c.last30 for c in by_lab), total365=sum(c.last365 for c in by_lab),
+                             total_all=sum(c.all_time for c in by_lab), since30=now - timedelta(days=30),
+                             since365=now - timedelta(days=365)),
                 more=notice("cut", sub.lang, hint=None))
 
 
@@ -81,7 +91,7 @@ async def unknown_command(update: Update, context: Context) -> None:
     """A command we do not have (admin commands from non-admins land here too)."""
     sub = await person(update, context)
     message = update.effective_message
-    word = (message.text or "").split(maxsplit=1)[0] if message and message.text else "?"
+    word = clean(message.text.split(maxsplit=1)[0]) if message and message.text else "?"
     await reply(update, notice("unknown_command", sub.lang, command=word[:64]))
 
 

@@ -15,7 +15,7 @@ COMMANDS: dict[str, list[tuple[str, str]]] = {
         ("subscribe", "Get alerts in this chat: /subscribe [labs…]"),
         ("unsubscribe", "Stop the alerts"),
         ("settings", "Filters: labs, size, license, quantized, keywords"),
-        ("stats", "Releases per lab and region"),
+        ("stats", "Releases per lab and region, all time too"),
         ("lang", "Language: /lang en|it"),
     ],
     "it": [
@@ -28,7 +28,7 @@ COMMANDS: dict[str, list[tuple[str, str]]] = {
         ("subscribe", "Ricevi gli avvisi qui: /subscribe [lab…]"),
         ("unsubscribe", "Interrompi gli avvisi"),
         ("settings", "Filtri: lab, dimensione, licenza, quantizzati, parole chiave"),
-        ("stats", "Rilasci per lab e per regione"),
+        ("stats", "Rilasci per lab e per regione, anche da sempre"),
         ("lang", "Lingua: /lang en|it"),
     ],
 }
@@ -48,6 +48,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "subscribe": "🔔 Subscribe", "unsubscribe": "🔕 Unsubscribe", "prev": "◀", "next": "▶",
         "saved": "Saved", "stale": "This button is no longer valid", "min_above_max": "Minimum is above maximum",
         "unknown_model": "That model is no longer stored", "error": "Something went wrong, try again",
+        "active": "active", "open_hub": "Open on Hugging Face",
+        "inline_none": "No release matches: open the bot",
     },
     "it": {
         "newer": "◀ Più recenti", "older": "Meno recenti ▶", "labs": "Lab", "min": "Dim. minima",
@@ -57,6 +59,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "unsubscribe": "🔕 Disiscriviti", "prev": "◀", "next": "▶", "saved": "Salvato",
         "stale": "Questo pulsante non è più valido", "min_above_max": "Il minimo supera il massimo",
         "unknown_model": "Questo modello non è più in archivio", "error": "Qualcosa è andato storto, riprova",
+        "active": "attivi", "open_hub": "Apri su Hugging Face",
+        "inline_none": "Nessun rilascio corrisponde: apri il bot",
     },
 }
 

@@ -22,6 +22,7 @@ FIELDS = ("min", "max", "license", "quantized", "labs", "keywords", "reset")
 ANY = ("any", "all", "-", "none", "qualsiasi", "tutti", "tutte", "nessuno")
 SKIP = ("skip", "no", "off", "exclude", "escludi")
 INCLUDE = ("include", "yes", "on", "includi", "si", "sì")
+MAX_SIZE = 10**15  # 1000T: any larger size is a typo (and would not fit SQLite's 64-bit INTEGER)
 RESET = {"labs": [], "min_params": None, "max_params": None, "license_classes": [], "include_quantized": True,
          "keywords": []}
 
@@ -70,7 +71,7 @@ def parse_size(word: str) -> int | None:
     if word.lower() in ANY:
         return None
     value = parse_param_count(word)
-    if value is None or value <= 0:
+    if value is None or not 0 < value <= MAX_SIZE:
         raise SettingsError("bad_size", value=word)
     return value
 

@@ -1,4 +1,5 @@
-"""Alerts: /subscribe [labs…], /unsubscribe, /settings (text forms) and the settings buttons (s:…)."""
+"""Alerts: /subscribe [labs…], /unsubscribe, /settings (text forms), the settings buttons (s:…) and the
+one-tap follow links (`/start sub_<lab>`, see tracker.follow)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 
-from tracker import subscriptions
+from tracker import follow, subscriptions
 from tracker.bot import keyboards as kb
 from tracker.bot.base import Context, Toast, args_of, bot_ctx, db, edit, notice, on_button, page, person, reply
 from tracker.bot.i18n import label
@@ -18,6 +19,7 @@ from tracker.bot.settings_logic import (
     parse_size,
     toggled,
 )
+from tracker.bot.text import whole_number
 from tracker.filters import LICENSE_CLASSES, SubscriptionFilter
 from tracker.models import Subscriber
 from tracker.telegram_app import BotContext
@@ -34,6 +36,28 @@ async def subscribe(update: Update, context: Context) -> None:
         return
     row = await db(subscriptions.update, ctx.store, sub.user_id, active=True, labs=[lab.name for lab in labs])
     await reply(update, page("subscribed", sub.lang, f=SubscriptionFilter.of(row), unknown=unknown))
+
+
+async def follow_link(update: Update, context: Context, text: str) -> None:
+    """`/start sub_<lab>`: alerts for that lab (added to the labs of someone already following some);
+    `sub_all`: every lab; a lab we don't watch: the labs, each a follow link."""
+    ctx = bot_ctx(context)
+    sub = await person(update, context)
+    found, lab = follow.resolve(ctx.watchlist, text)
+    if not found:
+        links = {known.name: follow.follow_url(context.bot.username, known.name) for known in ctx.watchlist.labs}
+        await reply(update, page("follow", sub.lang, unknown=text[len(follow.PREFIX):][:64], labs=ctx.watchlist.labs,
+                                 links=links))
+        return
+    already_all = lab is not None and sub.active and not sub.labs
+    if lab is None or already_all:
+        labs: list[str] = []
+    else:
+        chosen = {*(sub.labs or []), lab.name} if sub.active else {lab.name}
+        labs = [known.name for known in ctx.watchlist.labs if known.name in chosen]
+    row = await db(subscriptions.update, ctx.store, sub.user_id, active=True, labs=labs)
+    await reply(update, page("follow", sub.lang, unknown=None, lab=lab, already_all=already_all,
+                             f=SubscriptionFilter.of(row)))
 
 
 async def unsubscribe(update: Update, context: Context) -> None:
@@ -140,7 +164,4 @@ async def settings_button(update: Update, context: Context, query: CallbackQuery
 
 
 def _int(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        return 0
+    return whole_number(text) or 0

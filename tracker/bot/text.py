@@ -12,6 +12,24 @@ from telegram.constants import MessageLimit
 
 MAX_VISIBLE = MessageLimit.MAX_TEXT_LENGTH  # 4096
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*>")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+BIG = 10**9  # what a whole number too long to mean anything reads as (before clamping)
+
+
+def clean(text: str) -> str:
+    """`text` with lone surrogates (valid JSON, not encodable as UTF-8) replaced by U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def whole_number(text: str) -> int | None:
+    """An ASCII whole number as typed ('+3', '-2', '007'), else None. '³' and other Unicode digits are not
+    numbers here; a number longer than 9 digits reads as ±BIG (int() of 5,000 digits would raise)."""
+    if not _WHOLE.fullmatch(text):
+        return None
+    digits = text.lstrip("+-")
+    value = BIG if len(digits) > 9 else int(digits)
+    return -value if text.startswith("-") else value
 
 
 def visible_length(markup: str) -> int:

@@ -31,12 +31,13 @@ class SiteReport:
 
 
 def build_site(engine: Engine, outdir: Path, *, hub_url: str, now: datetime,
-               title: str = "Open-weight model releases", writer: SiteWriter | None = None) -> SiteReport:
+               title: str = "Open-weight model releases", writer: SiteWriter | None = None,
+               bot_username: str | None = None) -> SiteReport:
     """Render the whole site into `outdir` (created if needed); files of an earlier build are replaced."""
     outdir.mkdir(parents=True, exist_ok=True)
     clear_tmp(outdir)
     writer = writer or SiteWriter(outdir)
     data = site_data.load(engine)
-    numbers = build_pages(writer, data, hub_url, now, title)
+    numbers = build_pages(writer, data, hub_url, now, title, bot_username)
     return SiteReport(outdir=outdir, releases=len(data.rows), files=len(writer.written),
                       table_pages=numbers["pages"], releases_page_bytes=numbers["releases_page_bytes"])

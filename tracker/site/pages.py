@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tracker.facts import format_params
+from tracker.follow import follow_url
 from tracker.render import environment, templates_dir
 from tracker.site import charts
 from tracker.site.data import Group, SiteData
@@ -119,8 +120,10 @@ def _group_context(group: Group, views_by_repo: dict[str, dict[str, Any]]) -> di
     return {"g": group, "rows": rows, "truncated": len(group.rows) > LAB_ROWS, "classes": classes}
 
 
-def build_pages(writer: SiteWriter, data: SiteData, hub_url: str, now: datetime, title: str) -> dict[str, Any]:
-    """Render every page and chart; returns numbers about the build."""
+def build_pages(writer: SiteWriter, data: SiteData, hub_url: str, now: datetime, title: str,
+                bot_username: str | None = None) -> dict[str, Any]:
+    """Render every page and chart; returns numbers about the build (lab pages carry a follow link to the
+    bot when its username is known)."""
     views = row_views(data, hub_url)
     by_repo = {v["repo"]: v for v in views}
     pages = PageRenderer(writer, data, now, title)
@@ -159,7 +162,7 @@ def build_pages(writer: SiteWriter, data: SiteData, hub_url: str, now: datetime,
         lab_sizes["src"] = "../" + lab_sizes["src"]
         families = [f for f in data.families if f.lab == lab.name]
         pages.page("lab.html", f"labs/{lab.slug}.html", chart=lab_sizes, families=families,
-                   **_group_context(lab, by_repo))
+                   follow_url=follow_url(bot_username, lab.name), **_group_context(lab, by_repo))
     pages.page("families.html", "families/index.html", families=data.families, lab_slugs=data.lab_slugs)
     for fam in data.families:
         pages.page("family.html", f"families/{fam.slug}.html", lab_slug=data.lab_slugs[fam.lab or ""],

@@ -1,0 +1,73 @@
+"""The inline search index: word matching, newest first, paging, and taking in new and changed rows."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tracker.db import open_engine
+from tracker.search import SearchIndex, words_of
+from tracker.watchlist import load_watchlist
+
+ROWS = [  # repo id, lab, org, released, params, moe, license, family
+    ("deepseek-ai/DeepSeek-V3", "DeepSeek", "deepseek-ai", "2025-01-01T00:00:00Z", 671e9, 1, "mit", "DeepSeek-V3"),
+    ("Qwen/Qwen3-235B-A22B", "Qwen (Alibaba)", "Qwen", "2025-04-29T00:00:00Z", 235e9, 1, "apache-2.0", "Qwen3"),
+    ("Qwen/Qwen3-8B", "Qwen (Alibaba)", "Qwen", "2025-04-28T00:00:00Z", 8e9, 0, "apache-2.0", "Qwen3"),
+    ("zai-org/GLM-4.5", "Zhipu / Z.ai", "zai-org", "2025-07-28T00:00:00Z", 355e9, 1, "mit", "GLM-4.5"),
+    ("Qwen/100%_odd\\name", "Qwen (Alibaba)", "Qwen", "2024-01-01T00:00:00Z", 1e9, 0, None, None),
+]
+
+
+def insert(db: Path, rows: list[tuple]) -> None:
+    with sqlite3.connect(db) as conn:
+        conn.executemany(
+            "INSERT INTO models (repo_id, lab, org, status, backfill, released_at, params_total, is_moe, license_id,"
+            " family, gated) VALUES (?, ?, ?, 'public', 0, ?, ?, ?, ?, ?, 'no')",
+            [(r[0], r[1], r[2], r[3], int(r[4]), r[5], r[6], r[7]) for r in rows])
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "t.db"
+    open_engine(f"sqlite:///{path}").dispose()
+    insert(path, ROWS)
+    return path
+
+
+def repos(index: SearchIndex, query: str, limit: int = 50, offset: int = 0) -> list[str]:
+    return [row.repo_id for row in index.search(query, limit, offset)]
+
+
+def test_words_match_every_field_newest_first(db: Path) -> None:
+    index = SearchIndex(open_engine(f"sqlite:///{db}"), load_watchlist(None))
+    assert repos(index, "") == ["zai-org/GLM-4.5", "Qwen/Qwen3-235B-A22B", "Qwen/Qwen3-8B",
+                                "deepseek-ai/DeepSeek-V3", "Qwen/100%_odd\\name"]
+    assert repos(index, "qwen 235b") == ["Qwen/Qwen3-235B-A22B"]
+    assert repos(index, "GLM") == repos(index, "zhipu") == ["zai-org/GLM-4.5"]
+    assert repos(index, "mit moe") == ["zai-org/GLM-4.5", "deepseek-ai/DeepSeek-V3"]
+    assert repos(index, "670b") == ["deepseek-ai/DeepSeek-V3"]  # a size within 3%
+    assert repos(index, "%_") == ["Qwen/100%_odd\\name"] and repos(index, "\\") == ["Qwen/100%_odd\\name"]
+    assert repos(index, "qwen nothing") == [] and repos(index, "<b>") == []
+
+
+def test_paging_and_bounds(db: Path) -> None:
+    index = SearchIndex(open_engine(f"sqlite:///{db}"))
+    assert repos(index, "qwen", 2) + repos(index, "qwen", 2, 2) == repos(index, "qwen")
+    assert repos(index, "", 2, 10**9) == []
+    assert len(words_of(" ".join(f"w{i}" for i in range(50)))) == 8
+
+
+def test_new_rows_are_found_at_once_and_changes_after_a_rebuild(db: Path) -> None:
+    now = [0.0]
+    engine = open_engine(f"sqlite:///{db}")
+    index = SearchIndex(engine, clock=lambda: now[0])
+    assert repos(index, "kimi") == []
+    insert(db, [("moonshotai/Kimi-K2", "Moonshot AI", "moonshotai", "2025-07-11T00:00:00Z", 1e12, 1, "mit", "Kimi")])
+    assert repos(index, "kimi") == ["moonshotai/Kimi-K2"]
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE models SET family = 'Kimi-K2-Renamed' WHERE repo_id = 'moonshotai/Kimi-K2'")
+    assert repos(index, "renamed") == []
+    now[0] += 301
+    assert repos(index, "renamed") == ["moonshotai/Kimi-K2"]
