@@ -61,12 +61,13 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """The long-running tracker, until interrupted."""
     import asyncio
 
-    from tracker.runtime import run_forever
+    from tracker.runtime import exit_past_stuck_threads, run_forever
 
     watchlist = load_watchlist(settings.watchlist)
     store = open_store(settings)
     asyncio.run(run_forever(settings, store, watchlist))
-    return 0
+    store.engine.dispose()
+    return exit_past_stuck_threads(0)
 
 
 def history_filter(args: argparse.Namespace, settings: Settings, limit: int | None):  # noqa: ANN201

@@ -3,6 +3,11 @@
 APScheduler runs two jobs that never overlap themselves: `poll` every TRACKER_POLL_INTERVAL seconds and
 `deliver` every few seconds (retries come due, waves settle). The Hub client is synchronous, so a poll
 cycle runs in a worker thread.
+
+Stopping (SIGINT/SIGTERM) takes at most a few seconds: running jobs get STOP_GRACE to finish, then are
+cancelled. A worker thread stuck in a Hub request cannot be cancelled; its poll is abandoned instead (the
+poller's StopGate lets it write nothing more) and the process exits without waiting for it. A send in
+flight is either finished and marked sent, or left pending. A second signal exits at once.
 """
 
 from __future__ import annotations
@@ -10,8 +15,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
+import sys
+import threading
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -21,6 +30,7 @@ from tracker import outbox, subscriptions
 from tracker.config import Settings
 from tracker.deliver import deliver_to_console
 from tracker.models import utcnow
+from tracker.stopgate import PollAbandoned
 from tracker.store import Store
 from tracker.watchlist import Watchlist
 
@@ -35,7 +45,9 @@ log = logging.getLogger(__name__)
 DELIVER_EVERY = 2.0
 ONE_SHOT_ROUNDS = 10
 ONE_SHOT_MAX_WAIT = 60.0
-STOP_GRACE = 25.0
+STOP_GRACE = 2.5  # running jobs get this long to finish on stop; the bot then gets BOT_STOP_GRACE
+BOT_STOP_GRACE = 1.0
+WORKER_THREADS = 16
 WEBHOOK_DEBOUNCE = 1.0
 
 
@@ -101,6 +113,8 @@ class Runtime:
             self._jobs.add(task)
             try:
                 await func()
+            except asyncio.CancelledError:
+                pass  # cancelled by a stop after its grace: not an error (and no traceback)
             finally:
                 self._jobs.discard(task)
 
@@ -119,6 +133,8 @@ class Runtime:
             await self.deliver()
             if self.settings.site_dir and _found_something(report):
                 await asyncio.to_thread(self._rebuild_outputs)
+        except PollAbandoned:
+            log.debug("poll abandoned: stopping")
         except Exception:  # noqa: BLE001
             log.exception("poll cycle failed")
 
@@ -137,6 +153,8 @@ class Runtime:
                     report = await asyncio.to_thread(self.poller.run_cycle, orgs)
                 log.info("webhook poll of %s: %d new", ", ".join(sorted(orgs)), report.new)
                 await self.deliver()
+            except PollAbandoned:
+                return
             except Exception:  # noqa: BLE001
                 log.exception("webhook-triggered poll failed; the regular poll picks it up")
 
@@ -162,6 +180,8 @@ class Runtime:
                 done = await asyncio.to_thread(self.poller.enrich, self.settings.enrich_per_org)
             if done:
                 log.info("read config.json of %d backfilled models", done)
+        except PollAbandoned:
+            log.debug("enrichment abandoned: stopping")
         except Exception:  # noqa: BLE001
             log.exception("enrichment failed; it is tried again later")
 
@@ -227,10 +247,29 @@ class Runtime:
     async def run(self) -> None:
         """Run until SIGINT or SIGTERM."""
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, self.stop.set)
+        loop.set_default_executor(_StopExecutor(WORKER_THREADS, thread_name_prefix="worker"))
+        self._handle_signals(loop, self.stop.set)
         telegram_task = asyncio.create_task(self.start_telegram()) if self.settings.telegram_enabled else None
         webhook = self._start_webhook(loop)
+        scheduler = self._scheduler()
+        scheduler.start()
+        log.info("tracker running: %d labs, %d organisations, every %ss; Ctrl-C stops", len(self.watchlist.labs),
+                 len(self.watchlist.orgs), self.settings.poll_interval)
+        try:
+            await self.stop.wait()
+        finally:
+            log.info("stopping")
+            self._handle_signals(loop, _exit_at_once)
+            if webhook is not None:
+                webhook.stop()
+            scheduler.pause()  # no new runs; shutdown() would cancel the running ones mid-write
+            await self._finish_jobs()
+            scheduler.shutdown(wait=False)
+            await self._stop_telegram(telegram_task)
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+
+    def _scheduler(self) -> AsyncIOScheduler:
         scheduler = AsyncIOScheduler(timezone=UTC)
         soon = datetime.now(UTC) + timedelta(milliseconds=10)
         every = self.settings.poll_interval
@@ -242,26 +281,68 @@ class Runtime:
                           coalesce=True, next_run_time=soon + timedelta(minutes=1), misfire_grace_time=None)
         scheduler.add_job(self._job(self.deliver), "interval", seconds=DELIVER_EVERY, id="deliver", max_instances=1,
                           coalesce=True, misfire_grace_time=None)
-        scheduler.start()
-        log.info("tracker running: %d labs, %d organisations, every %ss; Ctrl-C stops", len(self.watchlist.labs),
-                 len(self.watchlist.orgs), self.settings.poll_interval)
-        try:
-            await self.stop.wait()
-        finally:
-            log.info("stopping")
-            if webhook is not None:
-                webhook.stop()
-            scheduler.pause()  # no new runs; shutdown() would cancel the running ones mid-write
-            if self._jobs:
-                log.info("waiting for %d running job(s) to finish", len(self._jobs))
-                await asyncio.wait(set(self._jobs), timeout=STOP_GRACE)
-            scheduler.shutdown(wait=False)
-            if telegram_task is not None:
-                telegram_task.cancel()
-            if self.application is not None:
-                await _shutdown(self.application)
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.remove_signal_handler(sig)
+        return scheduler
+
+    @staticmethod
+    def _handle_signals(loop: asyncio.AbstractEventLoop, handler: Callable[[], None]) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, handler)
+
+    async def _finish_jobs(self) -> None:
+        """Close the poll's write gate, give running jobs STOP_GRACE, then cancel what is left.
+
+        A cancelled delivery leaves its unsent messages pending; a poll stuck on the Hub is abandoned and
+        writes nothing (its worker thread is left behind: the process exits without waiting for it)."""
+        if not await asyncio.to_thread(self.poller.gate.close, STOP_GRACE):
+            log.warning("a poll's store write did not finish within %.1fs", STOP_GRACE)
+        if not self._jobs:
+            return
+        log.info("waiting for %d running job(s) to finish", len(self._jobs))
+        _done, pending = await asyncio.wait(set(self._jobs), timeout=STOP_GRACE)
+        if pending:
+            log.info("abandoning %d job(s) still waiting (a hung Hub or Telegram); they write nothing more",
+                     len(pending))
+            for task in pending:
+                task.cancel()
+            await asyncio.wait(pending, timeout=0.5)
+
+    async def _stop_telegram(self, telegram_task: asyncio.Task | None) -> None:
+        if telegram_task is not None and not telegram_task.done():
+            telegram_task.cancel()
+            await asyncio.wait([telegram_task], timeout=0.5)
+        if self.application is not None:
+            try:  # PTB confirms the last updates with one more getUpdates: bounded when Telegram hangs
+                await asyncio.wait_for(_shutdown(self.application), timeout=BOT_STOP_GRACE)
+            except TimeoutError:
+                log.info("Telegram did not answer while the bot stopped; stopped without it")
+
+
+class _StopExecutor(ThreadPoolExecutor):
+    """The loop's worker threads; at the end of `asyncio.run` it stops waiting for workers stuck in a hung
+    Hub request (the stdlib executor would wait for them forever)."""
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        super().shutdown(wait=False, cancel_futures=True)
+
+
+def _exit_at_once() -> None:
+    """A second Ctrl-C (or SIGTERM) while stopping: exit now. Store writes are transactions, and a send
+    not yet marked sent stays pending, so nothing is half-written."""
+    print("stopping now (second interrupt)", file=sys.stderr, flush=True)
+    os._exit(130)
+
+
+def exit_past_stuck_threads(code: int) -> int:
+    """After a clean stop: if worker threads are still stuck in Hub requests, exit without joining them
+    (the interpreter would otherwise wait at exit for as long as the Hub hangs)."""
+    stuck = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon and t.is_alive()]
+    if not stuck:
+        return code
+    log.debug("exiting past %d worker thread(s) stuck in Hub requests", len(stuck))
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 async def _shutdown(application: Application) -> None:
