@@ -83,6 +83,7 @@ def base_env(home: Path) -> dict[str, str]:
         "HF_HUB_DISABLE_TELEMETRY": "1",
         "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1",
         "PYTHONUNBUFFERED": "1",
+        "TRACKER_HTTP_PORT": "0",  # `tracker run` serves HTTP: any free port, so tests never collide on 8787
     }
 
 

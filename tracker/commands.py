@@ -61,7 +61,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """The long-running tracker, until interrupted."""
     import asyncio
 
-    from tracker.runtime import exit_past_stuck_threads, run_forever
+    from tracker.runtime import run_forever
+    from tracker.stopping import exit_past_stuck_threads
 
     watchlist = load_watchlist(settings.watchlist)
     store = open_store(settings)
@@ -158,3 +159,19 @@ def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
     for key, value in shown.items():
         print(f"{key.ljust(width)}  {value}")
     return 0
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    """The health /healthz reports, read from the store: exit 0 when healthy, 1 when not."""
+    from tracker.db import open_engine
+    from tracker.health import format_health, read_health
+    from tracker.models import utcnow
+    from tracker.store import Store
+
+    # The role is known only inside a running process (see /healthz); here it is left out (null).
+    health = read_health(Store(open_engine(settings.database_url)), settings.poll_interval, utcnow(), role=None)
+    if args.format == "json":
+        print(json.dumps(health.to_json(), indent=2))
+    else:
+        print(format_health(health))
+    return 0 if health.healthy else 1

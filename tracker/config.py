@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///state/tracker.db"
@@ -33,8 +33,6 @@ class Settings(BaseSettings):
     site_dir: Path | None = Field(None, validation_alias="TRACKER_SITE_DIR")
     site_url: str | None = Field(None, validation_alias="TRACKER_SITE_URL")
     hub_webhook_secret: SecretStr | None = Field(None, validation_alias="TRACKER_HUB_WEBHOOK_SECRET")
-    hub_webhook_host: str = Field("127.0.0.1", validation_alias="TRACKER_HUB_WEBHOOK_HOST")
-    hub_webhook_port: int = Field(8787, ge=0, le=65535, validation_alias="TRACKER_HUB_WEBHOOK_PORT")
 
     telegram_bot_token: SecretStr | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_channel: str | None = Field(None, validation_alias="TELEGRAM_CHANNEL")
@@ -43,6 +41,11 @@ class Settings(BaseSettings):
     telegram_topics: bool = Field(False, validation_alias="TELEGRAM_TOPICS")
     wave_window_minutes: float = Field(30, validation_alias="TRACKER_WAVE_WINDOW")
     admins: Annotated[list[int], NoDecode] = Field(default_factory=list, validation_alias="TRACKER_ADMINS")
+
+    # The HTTP server of `tracker run` (/healthz, /metrics, /hub-webhook); the webhook's old names still work.
+    http_host: str = Field("127.0.0.1", validation_alias=AliasChoices("TRACKER_HTTP_HOST", "TRACKER_HUB_WEBHOOK_HOST"))
+    http_port: int = Field(8787, ge=0, le=65535,
+                           validation_alias=AliasChoices("TRACKER_HTTP_PORT", "TRACKER_HUB_WEBHOOK_PORT"))
 
     @field_validator("poll_interval")
     @classmethod
@@ -110,6 +113,8 @@ class Settings(BaseSettings):
         shown: dict[str, str] = {}
         for name, field in type(self).model_fields.items():
             alias = field.validation_alias
+            if isinstance(alias, AliasChoices):
+                alias = alias.choices[0]
             env_name = alias if isinstance(alias, str) else name.upper()
             value = getattr(self, name)
             if isinstance(value, SecretStr):

@@ -16,7 +16,7 @@ from tracker.detect import Change, detect_changes
 from tracker.facts import FactInputs, ModelFacts, compute_facts
 from tracker.hub import HubClient, HubError, HubModel
 from tracker.models import TrackedModel, utcnow
-from tracker.stopgate import PollAbandoned, StopGate
+from tracker.stopping import PollAbandoned, StopGate
 from tracker.store import OrgPollSummary, Store
 from tracker.watchlist import Lab, Watchlist
 

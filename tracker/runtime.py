@@ -15,31 +15,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import signal
-import sys
-import threading
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from tracker import outbox, subscriptions
-from tracker.config import Settings
+from tracker.config import ConfigError, Settings
 from tracker.deliver import deliver_to_console
+from tracker.metrics import Metrics
 from tracker.models import utcnow
-from tracker.stopgate import PollAbandoned
+from tracker.stopping import PollAbandoned, StopExecutor, exit_at_once
 from tracker.store import Store
 from tracker.watchlist import Watchlist
 
 if TYPE_CHECKING:
     from telegram.ext import Application
 
+    from tracker.http_server import HttpServer
     from tracker.poll import CycleReport
     from tracker.telegram_deliver import TelegramDelivery
-    from tracker.webhook import WebhookServer
 
 log = logging.getLogger(__name__)
 DELIVER_EVERY = 2.0
@@ -103,6 +100,12 @@ class Runtime:
         self._jobs: set[asyncio.Task] = set()
         self._webhook_orgs: set[str] = set()
         self._webhook_task: asyncio.Task | None = None
+        # The role seam for leader election: "leader" (polls, delivers, runs the bot) or "standby". Whoever
+        # elects the leader sets it; /healthz, `tracker_leader` and the health rule read it on every request.
+        self.role = "leader"
+        self.metrics = Metrics()
+        self.started_at = utcnow()
+        self.http: HttpServer | None = None
 
     def _job(self, func: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
         """A scheduler job that a clean stop waits for (instead of cancelling it mid-write)."""
@@ -127,7 +130,7 @@ class Runtime:
                 log.info("paused by an admin: skipping this poll")
                 return
             async with self._hub_lock:
-                report = await asyncio.to_thread(self.poller.run_cycle)
+                report = await self._run_cycle()
             log.info("cycle done: %d orgs ok, %d failed, %d new", len(report.orgs_ok), len(report.orgs_failed),
                      report.new)
             await self.deliver()
@@ -137,6 +140,14 @@ class Runtime:
             log.debug("poll abandoned: stopping")
         except Exception:  # noqa: BLE001
             log.exception("poll cycle failed")
+
+    async def _run_cycle(self, orgs: set[str] | None = None) -> CycleReport:
+        """One poll cycle in a worker thread, counted and timed for /metrics."""
+        with self.metrics.poll_duration.time():
+            report = await asyncio.to_thread(self.poller.run_cycle, orgs)
+        self.metrics.polls.inc()
+        self.metrics.alerts.inc(report.alerts)
+        return report
 
     def queue_org(self, org: str) -> None:
         """A Hub webhook named a watched organisation: poll it within a second (events are coalesced)."""
@@ -150,7 +161,7 @@ class Runtime:
             orgs, self._webhook_orgs = set(self._webhook_orgs), set()
             try:
                 async with self._hub_lock:
-                    report = await asyncio.to_thread(self.poller.run_cycle, orgs)
+                    report = await self._run_cycle(orgs)
                 log.info("webhook poll of %s: %d new", ", ".join(sorted(orgs)), report.new)
                 await self.deliver()
             except PollAbandoned:
@@ -158,16 +169,27 @@ class Runtime:
             except Exception:  # noqa: BLE001
                 log.exception("webhook-triggered poll failed; the regular poll picks it up")
 
-    def _start_webhook(self, loop: asyncio.AbstractEventLoop) -> WebhookServer | None:
-        if self.settings.hub_webhook_secret is None:
-            return None
-        from tracker.webhook import WebhookServer
+    async def _start_http(self) -> None:
+        """Serve /healthz, /metrics and (with TRACKER_HUB_WEBHOOK_SECRET) the Hub webhook."""
+        from tracker.http_routes import StatusRoutes
+        from tracker.http_server import HttpServer
 
-        server = WebhookServer(self.settings.hub_webhook_host, self.settings.hub_webhook_port,
-                               self.settings.hub_webhook_secret.get_secret_value(), self.watchlist,
-                               lambda org: loop.call_soon_threadsafe(self.queue_org, org))
-        server.start()
-        return server
+        routes = StatusRoutes(self.store, self.settings.poll_interval, self.metrics, lambda: self.role,
+                              self.started_at).routes()
+        if self.settings.hub_webhook_secret is not None:
+            from tracker.webhook import PATH, WebhookReceiver
+
+            routes[("POST", PATH)] = WebhookReceiver(self.settings.hub_webhook_secret.get_secret_value(),
+                                                     self.watchlist, self.queue_org)
+        server = HttpServer(self.settings.http_host, self.settings.http_port, routes)
+        try:
+            await server.start()
+        except OSError as exc:
+            raise ConfigError(f"cannot serve HTTP on {self.settings.http_host}:{self.settings.http_port} "
+                              f"({exc.strerror or exc}); set TRACKER_HTTP_HOST / TRACKER_HTTP_PORT") from None
+        self.http = server
+        log.info("HTTP on http://%s:%d: /healthz, /metrics%s", self.settings.http_host, server.port,
+                 ", /hub-webhook" if self.settings.hub_webhook_secret else "")
 
     async def enrich(self) -> None:
         """Read config.json of a few backfilled models per organisation (a gentle, bounded trickle)."""
@@ -204,9 +226,12 @@ class Runtime:
         try:
             async with self._deliver_lock:
                 if self.telegram is not None:
-                    await self.telegram.run_once()
+                    report = await self.telegram.run_once()
+                    self.metrics.count_deliveries(sent=report.sent, edited=report.edited, retried=report.retried,
+                                                  dropped=report.dropped, failed=report.failed)
                 elif not self.settings.telegram_enabled:
-                    await asyncio.to_thread(deliver_to_console, self.store, self.settings.hub_web_url, utcnow)
+                    sent = await asyncio.to_thread(deliver_to_console, self.store, self.settings.hub_web_url, utcnow)
+                    self.metrics.count_deliveries(sent=sent)
         except Exception:  # noqa: BLE001
             log.exception("delivery failed; pending messages stay queued")
 
@@ -220,7 +245,7 @@ class Runtime:
 
         delay = 5.0
         while not self.stop.is_set():
-            application = build_application(self.settings)
+            application = build_application(self.settings, on_429=self.metrics.telegram_429.inc)
             attach_bot(application, BotContext(self.settings, self.store, self.watchlist))
             try:
                 await application.initialize()
@@ -246,11 +271,14 @@ class Runtime:
 
     async def run(self) -> None:
         """Run until SIGINT or SIGTERM."""
+        from tracker.hub import observe_requests
+
         loop = asyncio.get_running_loop()
-        loop.set_default_executor(_StopExecutor(WORKER_THREADS, thread_name_prefix="worker"))
+        loop.set_default_executor(StopExecutor(WORKER_THREADS, thread_name_prefix="worker"))
         self._handle_signals(loop, self.stop.set)
+        observe_requests(self.metrics.hub_response)
+        await self._start_http()
         telegram_task = asyncio.create_task(self.start_telegram()) if self.settings.telegram_enabled else None
-        webhook = self._start_webhook(loop)
         scheduler = self._scheduler()
         scheduler.start()
         log.info("tracker running: %d labs, %d organisations, every %ss; Ctrl-C stops", len(self.watchlist.labs),
@@ -259,9 +287,9 @@ class Runtime:
             await self.stop.wait()
         finally:
             log.info("stopping")
-            self._handle_signals(loop, _exit_at_once)
-            if webhook is not None:
-                webhook.stop()
+            self._handle_signals(loop, exit_at_once)
+            if self.http is not None:
+                await self.http.close()
             scheduler.pause()  # no new runs; shutdown() would cancel the running ones mid-write
             await self._finish_jobs()
             scheduler.shutdown(wait=False)
@@ -315,34 +343,6 @@ class Runtime:
                 await asyncio.wait_for(_shutdown(self.application), timeout=BOT_STOP_GRACE)
             except TimeoutError:
                 log.info("Telegram did not answer while the bot stopped; stopped without it")
-
-
-class _StopExecutor(ThreadPoolExecutor):
-    """The loop's worker threads; at the end of `asyncio.run` it stops waiting for workers stuck in a hung
-    Hub request (the stdlib executor would wait for them forever)."""
-
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        super().shutdown(wait=False, cancel_futures=True)
-
-
-def _exit_at_once() -> None:
-    """A second Ctrl-C (or SIGTERM) while stopping: exit now. Store writes are transactions, and a send
-    not yet marked sent stays pending, so nothing is half-written."""
-    print("stopping now (second interrupt)", file=sys.stderr, flush=True)
-    os._exit(130)
-
-
-def exit_past_stuck_threads(code: int) -> int:
-    """After a clean stop: if worker threads are still stuck in Hub requests, exit without joining them
-    (the interpreter would otherwise wait at exit for as long as the Hub hangs)."""
-    stuck = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon and t.is_alive()]
-    if not stuck:
-        return code
-    log.debug("exiting past %d worker thread(s) stuck in Hub requests", len(stuck))
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
 
 
 async def _shutdown(application: Application) -> None:
