@@ -2,11 +2,12 @@
 
 It runs on the runtime's event loop, so a connection costs a task and a few KB, never a thread. Against
 slow or idle clients (slowloris): the request line and headers must arrive within HEADER_TIMEOUT in
-total (not per read), the body within BODY_TIMEOUT, headers are at most MAX_HEADER bytes (h11's
-`max_incomplete_event_size`) and the body MAX_BODY. At most `max_connections` are open at once; when
-a new one arrives at the cap, the oldest connection still waiting for its headers is dropped to make
-room (so a flood of idle sockets cannot lock out a health check), and when every slot is busy
-serving, the new one gets 503. One request per connection (`Connection: close`).
+total (not per read), the body within BODY_TIMEOUT; the head is at most MAX_HEADER bytes and the body
+MAX_BODY. At most `max_connections` are open at once; when a new one arrives at the cap, the oldest
+connection still waiting for its headers is dropped to make room (so a flood of idle sockets cannot lock
+out a health check), and when every slot is busy serving, the new one gets 503. One request per
+connection (`Connection: close`). h11 is only the HTTP/1.1 state machine (no I/O, no timeouts of its
+own): the deadlines and the cap are ours, here.
 h11: https://h11.readthedocs.io/en/latest/api.html
 """
 
@@ -31,6 +32,7 @@ MAX_HEADER = 16 * 1024
 MAX_BODY = 1 << 20  # the Hub's webhook payloads are a few KB
 MAX_CONNECTIONS = 256
 READ_SIZE = 64 * 1024
+HEAD_READ_SIZE = 4 * 1024
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,9 @@ class HttpServer:
         self.header_timeout, self.body_timeout, self.max_body = header_timeout, body_timeout, max_body
         self._server: asyncio.Server | None = None
         self._open: dict[asyncio.StreamWriter, bool] = {}  # writer -> still waiting for its headers (oldest first)
+        self._tasks: set[asyncio.Task] = set()
         self.dropped_idle = 0
+        self.on_close: list[Callable[[], None]] = []  # e.g. a handler's last log line
 
     @property
     def port(self) -> int:
@@ -103,6 +107,12 @@ class HttpServer:
         for writer in list(self._open):
             writer.transport.abort()
         self._open.clear()
+        for task in self._tasks:
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=1.0)
+        for callback in self.on_close:
+            callback()
 
     def _make_room(self) -> bool:
         """At the cap: drop the oldest connection still waiting for its headers; False when none is."""
@@ -117,10 +127,20 @@ class HttpServer:
         return True
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if not self._make_room():
-            writer.write(_raw_503())
-            writer.close()
-            return
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        try:
+            if self._make_room():
+                await self._serve_one(reader, writer)
+            else:
+                await _refuse(reader, writer)
+        except asyncio.CancelledError:
+            writer.transport.abort()  # the server is closing
+        finally:
+            self._tasks.discard(task)
+
+    async def _serve_one(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._open[writer] = True
         conn = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEADER)
         try:
@@ -144,7 +164,7 @@ class HttpServer:
     async def _handle(self, conn: h11.Connection, reader: asyncio.StreamReader,
                       writer: asyncio.StreamWriter) -> Response | None:
         try:
-            event = await asyncio.wait_for(_next_event(conn, reader), self.header_timeout)
+            event = await asyncio.wait_for(_read_head(conn, reader), self.header_timeout)
         except TimeoutError:
             raise _Rejected(None) from None  # slow or idle: closed without a word
         except h11.RemoteProtocolError as exc:
@@ -196,12 +216,26 @@ class HttpServer:
         return b"".join(chunks)
 
 
-async def _next_event(conn: h11.Connection, reader: asyncio.StreamReader) -> Any:
+async def _read_head(conn: h11.Connection, reader: asyncio.StreamReader) -> Any:
+    """The request line and headers (or the connection's end); 431 past MAX_HEADER bytes."""
+    received = 0
     while True:
         event = conn.next_event()
         if event is not h11.NEED_DATA:
             return event
-        conn.receive_data(await reader.read(READ_SIZE))  # b"" at EOF: h11 then reports the close
+        data = await reader.read(HEAD_READ_SIZE)
+        received += len(data)
+        if received > MAX_HEADER:
+            raise h11.RemoteProtocolError("request head too large", error_status_hint=431)
+        conn.receive_data(data)
+
+
+async def _next_event(conn: h11.Connection, reader: asyncio.StreamReader, size: int = READ_SIZE) -> Any:
+    while True:
+        event = conn.next_event()
+        if event is not h11.NEED_DATA:
+            return event
+        conn.receive_data(await reader.read(size))  # b"" at EOF: h11 then reports the close
 
 
 def _encode(conn: h11.Connection, response: Response) -> bytes:
@@ -211,7 +245,14 @@ def _encode(conn: h11.Connection, response: Response) -> bytes:
             + conn.send(h11.Data(data=response.body)) + conn.send(h11.EndOfMessage()))
 
 
-def _raw_503() -> bytes:
+async def _refuse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Every slot is busy serving: 503. What the client sent is read first (briefly), since closing with
+    unread data would reset the connection and lose the answer."""
+    with contextlib.suppress(TimeoutError, ConnectionError):
+        await asyncio.wait_for(reader.read(MAX_HEADER), 0.2)
     body = b'{"error": "too many connections"}'
-    return (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n"
-            b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    writer.write(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                 b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    with contextlib.suppress(TimeoutError, ConnectionError):
+        await asyncio.wait_for(writer.drain(), 1.0)
+    writer.close()

@@ -176,12 +176,14 @@ class Runtime:
 
         routes = StatusRoutes(self.store, self.settings.poll_interval, self.metrics, lambda: self.role,
                               self.started_at).routes()
+        server = HttpServer(self.settings.http_host, self.settings.http_port, routes)
         if self.settings.hub_webhook_secret is not None:
             from tracker.webhook import PATH, WebhookReceiver
 
-            routes[("POST", PATH)] = WebhookReceiver(self.settings.hub_webhook_secret.get_secret_value(),
-                                                     self.watchlist, self.queue_org)
-        server = HttpServer(self.settings.http_host, self.settings.http_port, routes)
+            receiver = WebhookReceiver(self.settings.hub_webhook_secret.get_secret_value(), self.watchlist,
+                                       self.queue_org)
+            server.routes[("POST", PATH)] = receiver
+            server.on_close.append(receiver.rejections.flush)
         try:
             await server.start()
         except OSError as exc:

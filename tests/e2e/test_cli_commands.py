@@ -264,6 +264,7 @@ def test_a_hub_webhook_triggers_an_immediate_poll(tracker: Tracker, fake_hub: Fa
         body = json.dumps(payload).encode()
         assert _post(url, body, "wrong")[0] == 401
         assert _post(url, body, None)[0] == 401
+        assert _post(url + "?secret=hook-secret-123", body, None)[0] == 401  # only the header counts
         assert _post(url, b"{not json", "hook-secret-123")[0] == 400
         other = dict(payload, repo=dict(payload["repo"], name="someone/else"))
         assert _post(url, json.dumps(other).encode(), "hook-secret-123") == (
