@@ -36,16 +36,37 @@ def make_poller(settings: Settings, store: Store, watchlist: Watchlist):  # noqa
     return Poller(make_hub(settings), store, watchlist, workers=settings.hub_workers)
 
 
+def telegram_ready(settings: Settings, check_token: bool) -> bool:
+    """Say once, at start, when the Telegram settings cannot work; False when delivery would only fail.
+    With `check_token`, ask Telegram whether it accepts the token (getMe)."""
+    import asyncio
+    import logging
+
+    log = logging.getLogger("tracker.commands")
+    problem = settings.telegram_problem()
+    if problem is not None:
+        log.warning(problem)
+        return settings.telegram_bot_token is None  # a channel without a token: the terminal still works
+    if check_token and settings.telegram_enabled:
+        from tracker.telegram_app import TOKEN_REJECTED, token_rejected
+
+        if asyncio.run(token_rejected(settings)):
+            log.warning(TOKEN_REJECTED)
+            return False
+    return True
+
+
 def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
     """One poll cycle, then the alerts it produced (and any left from before) are delivered."""
     from tracker.runtime import deliver_once
 
+    deliver = telegram_ready(settings, check_token=True)
     watchlist = load_watchlist(settings.watchlist)
     store = open_store(settings)
     poller = make_poller(settings, store, watchlist)
     report = poller.run_cycle()
     enriched = poller.enrich(args.enrich) if args.enrich else 0
-    delivered = deliver_once(settings, store)
+    delivered = deliver_once(settings, store) if deliver else 0
     failed = len(report.orgs_failed)
     print(
         f"polled {len(report.orgs_ok)} of {len(report.orgs_ok) + failed} organisations: "
@@ -64,6 +85,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from tracker.runtime import run_forever
     from tracker.stopping import exit_past_stuck_threads
 
+    telegram_ready(settings, check_token=False)  # the bot's start checks the token itself
     watchlist = load_watchlist(settings.watchlist)
     store = open_store(settings)
     asyncio.run(run_forever(settings, store, watchlist))

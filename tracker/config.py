@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -107,6 +108,18 @@ class Settings(BaseSettings):
     def telegram_enabled(self) -> bool:
         """True when the bot has a token: alerts then go to Telegram instead of the terminal."""
         return self.telegram_bot_token is not None
+
+    def telegram_problem(self) -> str | None:
+        """One line on Telegram settings that cannot work (shown at the start of run and poll), or None."""
+        if self.telegram_bot_token is None:
+            if self.telegram_channel:
+                return (f"TELEGRAM_CHANNEL is set ({self.telegram_channel}) but TELEGRAM_BOT_TOKEN is not: alerts "
+                        "are printed here, not posted to the channel")
+            return None
+        if not re.fullmatch(r"\d+:\S+", self.telegram_bot_token.get_secret_value()):
+            return ("TELEGRAM_BOT_TOKEN does not look like a bot token (the form is 123456789:AA..., from "
+                    "@BotFather): the bot stays off and alerts stay queued in the store")
+        return None
 
     def redacted(self) -> dict[str, str]:
         """The effective settings by environment name, secrets shown only as set or not set."""

@@ -54,10 +54,12 @@ def deliver_once(settings: Settings, store: Store) -> int:
         return deliver_to_console(store, settings.hub_web_url, utcnow)
     from telegram.error import InvalidToken, NetworkError
 
+    from tracker.telegram_app import TOKEN_REJECTED
+
     try:
         return asyncio.run(_deliver_telegram_once(settings, store))
     except InvalidToken:
-        log.error("Telegram rejected TELEGRAM_BOT_TOKEN; alerts stay queued in the store")
+        log.warning(TOKEN_REJECTED)
     except NetworkError as exc:
         log.warning("Telegram unreachable (%s); alerts stay queued and go out on the next run", exc.message)
     return 0
@@ -242,7 +244,7 @@ class Runtime:
         from telegram.error import InvalidToken, NetworkError
 
         from tracker.bot import publish_commands
-        from tracker.telegram_app import BotContext, attach_bot, build_application
+        from tracker.telegram_app import TOKEN_REJECTED, BotContext, attach_bot, build_application
         from tracker.telegram_deliver import TelegramDelivery
 
         delay = 5.0
@@ -257,7 +259,7 @@ class Runtime:
                 await application.updater.start_polling(allowed_updates=["message", "callback_query"],
                                                         poll_interval=0.0, timeout=30)
             except InvalidToken:
-                log.error("Telegram rejected TELEGRAM_BOT_TOKEN; the bot stays off (alerts are kept)")
+                log.warning(TOKEN_REJECTED)
                 return
             except NetworkError as exc:
                 log.warning("Telegram unreachable (%s); retrying in %.0fs", exc.message, delay)
@@ -280,7 +282,8 @@ class Runtime:
         self._handle_signals(loop, self.stop.set)
         observe_requests(self.metrics.hub_response)
         await self._start_http()
-        telegram_task = asyncio.create_task(self.start_telegram()) if self.settings.telegram_enabled else None
+        bot_usable = self.settings.telegram_enabled and self.settings.telegram_problem() is None
+        telegram_task = asyncio.create_task(self.start_telegram()) if bot_usable else None
         scheduler = self._scheduler()
         scheduler.start()
         log.info("tracker running: %d labs, %d organisations, every %ss; Ctrl-C stops", len(self.watchlist.labs),

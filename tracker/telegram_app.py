@@ -114,6 +114,29 @@ def build_application(settings: Settings, on_429: Callable[[], None] | None = No
     )
 
 
+TOKEN_REJECTED = ("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): check the token from @BotFather; "
+                  "the bot stays off and alerts stay queued in the store")
+
+
+async def token_rejected(settings: Settings) -> bool:
+    """True when Telegram answers getMe with 401 (a wrong or revoked token); False when it accepts the token
+    or cannot be reached (delivery then reports that)."""
+    from telegram import Bot
+    from telegram.error import InvalidToken, TelegramError
+    from telegram.request import HTTPXRequest
+
+    assert settings.telegram_bot_token is not None
+    bot = Bot(settings.telegram_bot_token.get_secret_value(), base_url=f"{settings.telegram_api_url}/bot",
+              request=HTTPXRequest(connect_timeout=5, read_timeout=5, write_timeout=5, pool_timeout=5))
+    try:
+        async with bot:  # initialize() calls getMe
+            return False
+    except InvalidToken:
+        return True
+    except TelegramError:
+        return False
+
+
 def attach_bot(application: Application, ctx: BotContext) -> None:
     """Register the bot's handlers (commands, buttons, free text, errors) on the Application."""
     from tracker.bot import register
