@@ -8,6 +8,7 @@ webhook at POST /hub-webhook.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from datetime import datetime
 
@@ -16,6 +17,12 @@ from tracker.http_server import Handler, Request, Response, json_response
 from tracker.metrics import Metrics
 from tracker.models import utcnow
 from tracker.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def _short(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:200]
 
 
 class StatusRoutes:
@@ -34,11 +41,21 @@ class StatusRoutes:
                                        self.started_at)
 
     async def healthz(self, _request: Request) -> Response:
-        health = await self.health()
+        try:
+            health = await self.health()
+        except Exception as exc:  # noqa: BLE001  (the store is down: that is the answer)
+            log.warning("health check could not read the store: %s", _short(exc))
+            return json_response(503, {"status": "error", "healthy": False, "role": self.role(),
+                                       "detail": f"cannot read the store: {type(exc).__name__}"})
         return json_response(200 if health.healthy else 503, health.to_json())
 
     async def metrics_page(self, _request: Request) -> Response:
-        body, content_type = self.metrics.render(await self.health())
+        try:
+            health: Health | None = await self.health()
+        except Exception as exc:  # noqa: BLE001  (the counters are still worth serving)
+            log.warning("metrics could not read the store: %s", _short(exc))
+            health = None
+        body, content_type = self.metrics.render(health)
         return Response(200, body, content_type)
 
     def routes(self) -> dict[tuple[str, str], Handler]:

@@ -182,7 +182,11 @@ class HttpServer:
         body = await self._body(conn, reader, writer, headers)
         peer = writer.get_extra_info("peername")
         request = Request(method, url.path, url.query, headers, body, str(peer[0]) if peer else "?")
-        return await handler(request)
+        try:
+            return await handler(request)
+        except Exception:  # noqa: BLE001  (a handler's bug: 500, never a dead connection task)
+            log.exception("HTTP handler for %s %s failed", method, url.path)
+            return json_response(500, {"error": "internal error"})
 
     async def _body(self, conn: h11.Connection, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                     headers: dict[str, str]) -> bytes:

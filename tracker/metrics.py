@@ -56,8 +56,9 @@ class Metrics:
             if count:
                 self.deliveries.labels(outcome).inc(count)
 
-    def render(self, health: Health) -> tuple[bytes, str]:
-        """The text exposition, with the gauges set from `health`; (body, content type)."""
-        self.outbox_pending.set(health.outbox_pending)
-        self.leader.set(1 if health.role == "leader" else 0)
+    def render(self, health: Health | None) -> tuple[bytes, str]:
+        """The text exposition, with the gauges set from `health` (kept as they were when it is None)."""
+        if health is not None:
+            self.outbox_pending.set(health.outbox_pending)
+            self.leader.set(1 if health.role == "leader" else 0)
         return generate_latest(self.registry), CONTENT_TYPE

@@ -326,18 +326,20 @@ class Runtime:
 
         A cancelled delivery leaves its unsent messages pending; a poll stuck on the Hub is abandoned and
         writes nothing (its worker thread is left behind: the process exits without waiting for it)."""
-        if not await asyncio.to_thread(self.poller.gate.close, STOP_GRACE):
-            log.warning("a poll's store write did not finish within %.1fs", STOP_GRACE)
-        if not self._jobs:
-            return
-        log.info("waiting for %d running job(s) to finish", len(self._jobs))
-        _done, pending = await asyncio.wait(set(self._jobs), timeout=STOP_GRACE)
-        if pending:
-            log.info("abandoning %d job(s) still waiting (a hung Hub or Telegram); they write nothing more",
-                     len(pending))
-            for task in pending:
-                task.cancel()
-            await asyncio.wait(pending, timeout=0.5)
+        self.poller.gate.close(timeout=0)  # at once: from now on a poll starts no store write
+        if self._jobs:
+            log.info("waiting for %d running job(s) to finish", len(self._jobs))
+            _done, pending = await asyncio.wait(set(self._jobs), timeout=STOP_GRACE)
+            if pending:
+                log.info("abandoning %d job(s) still waiting (a hung Hub or Telegram); they write nothing more",
+                         len(pending))
+                for task in pending:
+                    task.cancel()
+                await asyncio.wait(pending, timeout=0.5)
+        for _ in range(20):  # a poll's write already under way in a worker thread is one short transaction
+            if not self.poller.gate.busy:
+                break
+            await asyncio.sleep(0.05)
 
     async def _stop_telegram(self, telegram_task: asyncio.Task | None) -> None:
         if telegram_task is not None and not telegram_task.done():

@@ -36,6 +36,11 @@ class StopGate:
     def closed(self) -> bool:
         return self._closed
 
+    @property
+    def busy(self) -> bool:
+        """A write is in progress."""
+        return self._active > 0
+
     def check(self) -> None:
         """Raise PollAbandoned when the gate is closed (a cheap check before slow Hub work)."""
         if self._closed:
