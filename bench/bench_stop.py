@@ -24,12 +24,14 @@ sys.path.insert(0, str(ROOT))
 from tests.conftest import TEST_WATCHLIST, base_env  # noqa: E402
 from tests.fakes import hub_catalog  # noqa: E402
 from tests.fakes.hub import FakeHub  # noqa: E402
+from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
 
 TRACKER = str(Path(sys.executable).parent / "tracker")
 ROUNDS = 3
 
 
-def one_stop(hub: FakeHub, match: str, sig: int, telegram_url: str | None) -> tuple[float, int]:
+def one_stop(hub: FakeHub, match: str | None, sig: int, telegram_url: str | None,
+             token: str = "123:abc") -> tuple[float, int]:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         (work / "watchlist.toml").write_text(TEST_WATCHLIST)
@@ -37,12 +39,13 @@ def one_stop(hub: FakeHub, match: str, sig: int, telegram_url: str | None) -> tu
         env.update(HF_ENDPOINT=hub.url, TRACKER_WATCHLIST=str(work / "watchlist.toml"), TRACKER_POLL_INTERVAL="60",
                    TRACKER_HTTP_PORT="0")
         if telegram_url:
-            env.update(TELEGRAM_BOT_TOKEN="123:abc", TELEGRAM_API_URL=telegram_url)
-        fault = hub.hang(match)
+            env.update(TELEGRAM_BOT_TOKEN=token, TELEGRAM_API_URL=telegram_url)
+        fault = hub.hang(match if match else lambda r: False)
         proc = subprocess.Popen([TRACKER, "run"], cwd=work, env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         deadline = time.time() + 60
-        while fault.hits < 1 and time.time() < deadline:
+        listed = hub.count(kind="list")
+        while (fault.hits < 1 if match else hub.count(kind="list") < listed + 4) and time.time() < deadline:
             time.sleep(0.02)
         time.sleep(0.5)
         start = time.monotonic()
@@ -58,7 +61,7 @@ def one_stop(hub: FakeHub, match: str, sig: int, telegram_url: str | None) -> tu
 
 
 def main() -> None:
-    with FakeHub() as hub, socket.socket() as silent:
+    with FakeHub() as hub, socket.socket() as silent, FakeTelegram(token="4242:TEST-token") as fake_telegram:
         hub_catalog.qwen3_8b(hub)
         silent.bind(("127.0.0.1", 0))
         silent.listen(64)  # accepts connections (via the backlog) and never answers
@@ -68,9 +71,14 @@ def main() -> None:
             ("Hub listing hangs, Telegram silent, SIGTERM", "list", signal.SIGTERM, telegram),
             ("Hub listing hangs, Telegram silent, Ctrl-C", "list", signal.SIGINT, telegram),
         ]
+        scenarios += [
+            ("Hub fine, Telegram fine (bot polling), SIGTERM", None, signal.SIGTERM, fake_telegram.url),
+            ("Hub listing hangs, Telegram fine, SIGTERM", "list", signal.SIGTERM, fake_telegram.url),
+        ]
         print(f"{'scenario':48} {'median s':>9} {'max s':>7}  exit codes")
         for name, match, sig, tg in scenarios:
-            runs = [one_stop(hub, match, sig, tg) for _ in range(ROUNDS)]
+            token = fake_telegram.token if tg == fake_telegram.url else "123:abc"
+            runs = [one_stop(hub, match, sig, tg, token) for _ in range(ROUNDS)]
             times = [t for t, _ in runs]
             print(f"{name:48} {statistics.median(times):9.2f} {max(times):7.2f}  {[c for _, c in runs]}",
                   flush=True)

@@ -110,7 +110,7 @@ class Runtime:
         self.http: HttpServer | None = None
 
     def _job(self, func: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
-        """A scheduler job that a clean stop waits for (instead of cancelling it mid-write)."""
+        """A scheduler job that a stop waits for, up to STOP_GRACE, before cancelling it (see _finish_jobs)."""
 
         async def run() -> None:
             task = asyncio.current_task()
