@@ -83,6 +83,7 @@ def base_env(home: Path) -> dict[str, str]:
         "HF_HUB_DISABLE_TELEMETRY": "1",
         "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1",
         "PYTHONUNBUFFERED": "1",
+        "TRACKER_HTTP_PORT": "0",  # `tracker run` serves HTTP: any free port, so tests never collide on 8787
     }
 
 
@@ -100,3 +101,21 @@ def tracker(tmp_path: Path, fake_hub: FakeHub) -> Tracker:
         "TRACKER_POLL_INTERVAL": "1",
     })
     return Tracker(cwd=work, env=env)
+
+
+@pytest.fixture
+def serve(tracker: Tracker) -> Iterator:
+    """Start `tracker run` with its HTTP server on a known port: `serve(**env)` -> Served (killed at the end)."""
+    from tests.e2e.http_harness import Served
+
+    started: list[Served] = []
+
+    def _serve(**env: str) -> Served:
+        started.append(Served(tracker, **env))
+        return started[-1]
+
+    yield _serve
+    for served in started:
+        if served.proc.poll() is None:
+            served.proc.kill()
+            served.proc.communicate()

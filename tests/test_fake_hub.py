@@ -279,6 +279,25 @@ def test_slow_and_clear_faults(hub: FakeHub, api: HfApi) -> None:
     assert time.perf_counter() - start < 0.3
 
 
+def test_hang_holds_requests_until_the_fault_is_removed(hub: FakeHub, api: HfApi) -> None:
+    import threading
+
+    hub.add_model("acme/Widget-7B")
+    fault = hub.hang("info")
+    answered = threading.Event()
+    worker = threading.Thread(target=lambda: (api.model_info("acme/Widget-7B"), answered.set()), daemon=True)
+    worker.start()
+    deadline = time.time() + 5
+    while fault.hits < 1 and time.time() < deadline:
+        time.sleep(0.01)
+    assert fault.hits == 1 and not answered.wait(0.5)  # held, not answered
+    hub.faults.remove(fault)
+    assert answered.wait(5)  # released: answered normally
+    start = time.perf_counter()
+    api.model_info("acme/Widget-7B")
+    assert time.perf_counter() - start < 0.3
+
+
 def test_rate_limit_emulation(hub: FakeHub, api: HfApi) -> None:
     hub.add_model("acme/Widget-7B")
     hub.enable_rate_limit(api=2, window=300)

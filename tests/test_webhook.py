@@ -34,3 +34,38 @@ def variant(**repo: object) -> dict:
 ])
 def test_org_to_poll(payload: object, org: str | None) -> None:
     assert org_to_poll(payload, WATCHLIST) == org
+
+
+def test_rejections_are_logged_once_a_window_with_a_count(caplog: pytest.LogCaptureFixture) -> None:
+    from tracker.webhook import RejectionLog
+
+    now = [0.0]
+    rejections = RejectionLog(window=60, clock=lambda: now[0])
+    with caplog.at_level("WARNING", logger="tracker.webhook"):
+        for i in range(6000):
+            now[0] = i * 0.009  # 6,000 bad requests within 54 s
+            rejections.reject("203.0.113.7")
+        assert len(caplog.records) == 1 and "203.0.113.7" in caplog.records[0].getMessage()
+        rejections.flush()
+        assert caplog.records[1].getMessage() == ("rejected 5,999 webhook requests with a wrong or missing secret "
+                                                  "in the last 60 s")
+        now[0] = 200.0
+        rejections.reject("198.51.100.1")
+    assert len(caplog.records) == 3 and "198.51.100.1" in caplog.records[2].getMessage()
+
+
+def test_the_count_is_logged_at_the_end_of_the_window_even_when_requests_stop(
+        caplog: pytest.LogCaptureFixture) -> None:
+    import asyncio
+
+    from tracker.webhook import RejectionLog
+
+    async def flood() -> None:
+        rejections = RejectionLog(window=0.3)
+        for _ in range(50):
+            rejections.reject("203.0.113.7")
+        await asyncio.sleep(0.5)
+
+    with caplog.at_level("WARNING", logger="tracker.webhook"):
+        asyncio.run(flood())
+    assert [r.getMessage().split(" webhook")[0] for r in caplog.records][1:] == ["rejected 49"]

@@ -69,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     config = sub.add_parser("config", help="the effective settings, secrets redacted")
     config.set_defaults(handler=commands.cmd_config)
 
+    status = sub.add_parser("status", help="health from the store: last poll, failing organisations, outbox; "
+                            "exit 1 when unhealthy (for cron)")
+    status.add_argument("--format", choices=("text", "json"), default="text")
+    status.set_defaults(handler=commands.cmd_status)
+
     from tracker import cli_history
 
     cli_history.add_commands(sub)

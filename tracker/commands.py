@@ -36,11 +36,32 @@ def make_poller(settings: Settings, store: Store, watchlist: Watchlist):  # noqa
     return Poller(make_hub(settings), store, watchlist, workers=settings.hub_workers)
 
 
+def telegram_ready(settings: Settings, check_token: bool) -> bool:
+    """Say once, at start, when the Telegram settings cannot work; False when delivery would only fail.
+    With `check_token`, ask Telegram whether it accepts the token (getMe)."""
+    import asyncio
+    import logging
+
+    log = logging.getLogger("tracker.commands")
+    problem = settings.telegram_problem()
+    if problem is not None:
+        log.warning(problem)
+        return settings.telegram_bot_token is None  # a channel without a token: the terminal still works
+    if check_token and settings.telegram_enabled:
+        from tracker.telegram_app import TOKEN_REJECTED, token_rejected
+
+        if asyncio.run(token_rejected(settings)):
+            log.warning(TOKEN_REJECTED)
+            return False
+    return True
+
+
 def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
     """One poll cycle, then the alerts it produced (and any left from before) are delivered."""
     from tracker.leader import Leadership
     from tracker.runtime import deliver_once
 
+    deliver = telegram_ready(settings, check_token=True)
     watchlist = load_watchlist(settings.watchlist)
     store = open_store(settings)
     poller = make_poller(settings, store, watchlist)
@@ -48,7 +69,7 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
     with Leadership.for_database(settings.database_url, store.engine, settings.leader_lease).one_shot():
         report = poller.run_cycle()
         enriched = poller.enrich(args.enrich) if args.enrich else 0
-        delivered = deliver_once(settings, store)
+        delivered = deliver_once(settings, store) if deliver else 0
     failed = len(report.orgs_failed)
     print(
         f"polled {len(report.orgs_ok)} of {len(report.orgs_ok) + failed} organisations: "
@@ -65,11 +86,14 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
 
     from tracker.runtime import run_forever
+    from tracker.stopping import exit_past_stuck_threads
 
+    telegram_ready(settings, check_token=False)  # the bot's start checks the token itself
     watchlist = load_watchlist(settings.watchlist)
     store = open_store(settings)
     asyncio.run(run_forever(settings, store, watchlist))
-    return 0
+    store.engine.dispose()
+    return exit_past_stuck_threads(0)
 
 
 def history_filter(args: argparse.Namespace, settings: Settings, limit: int | None):  # noqa: ANN201
@@ -160,3 +184,19 @@ def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
     for key, value in shown.items():
         print(f"{key.ljust(width)}  {value}")
     return 0
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    """The health /healthz reports, read from the store: exit 0 when healthy, 1 when not."""
+    from tracker.db import open_engine
+    from tracker.health import format_health, read_health
+    from tracker.models import utcnow
+    from tracker.store import Store
+
+    # The role is known only inside a running process (see /healthz); here it is left out (null).
+    health = read_health(Store(open_engine(settings.database_url)), settings.poll_interval, utcnow(), role=None)
+    if args.format == "json":
+        print(json.dumps(health.to_json(), indent=2))
+    else:
+        print(format_health(health))
+    return 0 if health.healthy else 1

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///state/tracker.db"
@@ -33,8 +34,6 @@ class Settings(BaseSettings):
     site_dir: Path | None = Field(None, validation_alias="TRACKER_SITE_DIR")
     site_url: str | None = Field(None, validation_alias="TRACKER_SITE_URL")
     hub_webhook_secret: SecretStr | None = Field(None, validation_alias="TRACKER_HUB_WEBHOOK_SECRET")
-    hub_webhook_host: str = Field("127.0.0.1", validation_alias="TRACKER_HUB_WEBHOOK_HOST")
-    hub_webhook_port: int = Field(8787, ge=0, le=65535, validation_alias="TRACKER_HUB_WEBHOOK_PORT")
 
     telegram_bot_token: SecretStr | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_channel: str | None = Field(None, validation_alias="TELEGRAM_CHANNEL")
@@ -49,6 +48,10 @@ class Settings(BaseSettings):
     # One-tap follow links on the site's lab pages (t.me/<bot>?start=sub_<lab>); without it, the username
     # the running bot remembered in the store (from getMe) is used.
     bot_username: str | None = Field(None, validation_alias="TRACKER_BOT_USERNAME")
+    # The HTTP server of `tracker run` (/healthz, /metrics, /hub-webhook); the webhook's old names still work.
+    http_host: str = Field("127.0.0.1", validation_alias=AliasChoices("TRACKER_HTTP_HOST", "TRACKER_HUB_WEBHOOK_HOST"))
+    http_port: int = Field(8787, ge=0, le=65535,
+                           validation_alias=AliasChoices("TRACKER_HTTP_PORT", "TRACKER_HUB_WEBHOOK_PORT"))
 
     @field_validator("poll_interval")
     @classmethod
@@ -111,11 +114,25 @@ class Settings(BaseSettings):
         """True when the bot has a token: alerts then go to Telegram instead of the terminal."""
         return self.telegram_bot_token is not None
 
+    def telegram_problem(self) -> str | None:
+        """One line on Telegram settings that cannot work (shown at the start of run and poll), or None."""
+        if self.telegram_bot_token is None:
+            if self.telegram_channel:
+                return (f"TELEGRAM_CHANNEL is set ({self.telegram_channel}) but TELEGRAM_BOT_TOKEN is not: alerts "
+                        "are printed here, not posted to the channel")
+            return None
+        if not re.fullmatch(r"\d+:\S+", self.telegram_bot_token.get_secret_value()):
+            return ("TELEGRAM_BOT_TOKEN does not look like a bot token (the form is 123456789:AA..., from "
+                    "@BotFather): the bot stays off and alerts stay queued in the store")
+        return None
+
     def redacted(self) -> dict[str, str]:
         """The effective settings by environment name, secrets shown only as set or not set."""
         shown: dict[str, str] = {}
         for name, field in type(self).model_fields.items():
             alias = field.validation_alias
+            if isinstance(alias, AliasChoices):
+                alias = alias.choices[0]
             env_name = alias if isinstance(alias, str) else name.upper()
             value = getattr(self, name)
             if isinstance(value, SecretStr):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -218,6 +219,41 @@ def _read_config(path: str) -> tuple[dict[str, Any] | None, str | None]:
     if not isinstance(data, dict):
         return None, CONFIG_PROBLEMS[5]
     return data, None
+
+
+def observe_requests(on_response: Callable[[str], None]) -> None:
+    """The metrics hook: `on_response(status)` after every HTTP request huggingface_hub makes (listings,
+    model info, config.json downloads, each retry), with the status code, or "error" when no answer came.
+    It wraps `send` of the library's shared client, built by the library's own default factory."""
+    global _on_response
+    _on_response = on_response
+    from huggingface_hub import set_client_factory
+    from huggingface_hub.utils._http import default_client_factory
+
+    def factory() -> httpx2.Client:
+        client = default_client_factory()
+        send = client.send
+
+        def observed_send(request: httpx2.Request, **kwargs: Any) -> httpx2.Response:
+            try:
+                response = send(request, **kwargs)
+            except httpx2.HTTPError:
+                _on_response("error")
+                raise
+            _on_response(str(response.status_code))
+            return response
+
+        client.send = observed_send  # type: ignore[method-assign]
+        return client
+
+    set_client_factory(factory)
+
+
+def _ignore(_status: str) -> None:
+    return None
+
+
+_on_response: Callable[[str], None] = _ignore
 
 
 class _translate_errors:

@@ -16,6 +16,7 @@ from tracker.detect import Change, detect_changes
 from tracker.facts import FactInputs, ModelFacts, compute_facts
 from tracker.hub import HubClient, HubError, HubModel
 from tracker.models import TrackedModel, utcnow
+from tracker.stopping import PollAbandoned, StopGate
 from tracker.store import OrgPollSummary, Store
 from tracker.watchlist import Lab, Watchlist
 
@@ -84,6 +85,7 @@ class Poller:
         self.watchlist = watchlist
         self.workers = workers
         self.clock = clock or utcnow
+        self.gate = StopGate()  # closed by `tracker run` on stop: an abandoned poll writes nothing
 
     def run_cycle(self, only: Collection[str] | None = None) -> CycleReport:
         """Poll every watched organisation once (or only those in `only`)."""
@@ -102,13 +104,16 @@ class Poller:
     def _poll_org_safely(self, org: str, lab: Lab) -> OrgPollSummary | str:
         try:
             return self.poll_org(org, lab)
+        except PollAbandoned:
+            raise
         except HubError as exc:
             message = str(exc)
         except Exception as exc:  # noqa: BLE001  (one organisation must never stop the cycle)
             log.exception("unexpected error while polling %s", org)
             message = f"{org}: unexpected error: {type(exc).__name__}"
-        previous = self.store.org_state(org)
-        state = self.store.record_org_failure(org, lab, message, self.clock())
+        with self.gate.write():
+            previous = self.store.org_state(org)
+            state = self.store.record_org_failure(org, lab, message, self.clock())
         # Log a failure once, not every cycle: again only when the error changes.
         if previous is None or previous.error_count == 0 or previous.last_error != state.last_error:
             log.warning("poll of %s failed: %s (retried every cycle; logged again only if it changes)", org,
@@ -138,8 +143,9 @@ class Poller:
         )
         facts = self._facts(changes)
         checked = {c.repo_id for c in changes if c.model is not None and c.kind != "backfill"}
-        summary = self.store.apply_org_poll(org, lab, changes, facts, now=now, model_count=len(listing.models),
-                                            config_checked=checked)
+        with self.gate.write():
+            summary = self.store.apply_org_poll(org, lab, changes, facts, now=now,
+                                                model_count=len(listing.models), config_checked=checked)
         if summary.new or summary.license_changes or summary.removed:
             log.info("%s: %d new, %d license changes, %d removed", org, summary.new, summary.license_changes,
                      summary.removed)
@@ -154,7 +160,8 @@ class Poller:
             for row in self.store.needing_config(org, per_org):
                 model = stored_hub_model(row)
                 config, problem = self.hub.config(model.repo_id, model.sha)
-                self.store.update_facts(model.repo_id, facts_for(model, config, problem), self.clock())
+                with self.gate.write():
+                    self.store.update_facts(model.repo_id, facts_for(model, config, problem), self.clock())
                 done += 1
         return done
 

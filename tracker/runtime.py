@@ -3,6 +3,11 @@
 APScheduler runs two jobs that never overlap themselves: `poll` every TRACKER_POLL_INTERVAL seconds and
 `deliver` every few seconds (retries come due, waves settle). The Hub client is synchronous, so a poll
 cycle runs in a worker thread.
+
+Stopping (SIGINT/SIGTERM) takes at most a few seconds: running jobs get STOP_GRACE to finish, then are
+cancelled. A worker thread stuck in a Hub request cannot be cancelled; its poll is abandoned instead (the
+poller's StopGate lets it write nothing more) and the process exits without waiting for it. A send in
+flight is either finished and marked sent, or left pending. A second signal exits at once.
 """
 
 from __future__ import annotations
@@ -18,27 +23,30 @@ from typing import TYPE_CHECKING
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from tracker import outbox, subscriptions
-from tracker.config import Settings
+from tracker.config import ConfigError, Settings
 from tracker.deliver import deliver_to_console
 from tracker.follow import BOT_USERNAME_FLAG
 from tracker.leader import Leadership, LeadershipLost
+from tracker.metrics import Metrics
 from tracker.models import utcnow
+from tracker.stopping import PollAbandoned, StopExecutor, exit_at_once
 from tracker.store import Store
 from tracker.watchlist import Watchlist
 
 if TYPE_CHECKING:
     from telegram.ext import Application
 
+    from tracker.http_server import HttpServer
     from tracker.poll import CycleReport
     from tracker.telegram_deliver import TelegramDelivery
-    from tracker.webhook import WebhookServer
 
 log = logging.getLogger(__name__)
 DELIVER_EVERY = 2.0
 ONE_SHOT_ROUNDS = 10
 ONE_SHOT_MAX_WAIT = 60.0
-STOP_GRACE = 25.0
-LOST_GRACE = 1.0
+STOP_GRACE = 2.5  # running jobs get this long to finish on stop; the bot then gets BOT_STOP_GRACE
+BOT_STOP_GRACE = 1.0
+WORKER_THREADS = 16
 WEBHOOK_DEBOUNCE = 1.0
 
 
@@ -48,10 +56,12 @@ def deliver_once(settings: Settings, store: Store) -> int:
         return deliver_to_console(store, settings.hub_web_url, utcnow)
     from telegram.error import InvalidToken, NetworkError
 
+    from tracker.telegram_app import TOKEN_REJECTED
+
     try:
         return asyncio.run(_deliver_telegram_once(settings, store))
     except InvalidToken:
-        log.error("Telegram rejected TELEGRAM_BOT_TOKEN; alerts stay queued in the store")
+        log.warning(TOKEN_REJECTED)
     except NetworkError as exc:
         log.warning("Telegram unreachable (%s); alerts stay queued and go out on the next run", exc.message)
     return 0
@@ -95,14 +105,18 @@ class Runtime:
         self._webhook_orgs: set[str] = set()
         self._webhook_task: asyncio.Task | None = None
         self.leadership = Leadership.for_database(settings.database_url, store.engine, settings.leader_lease)
+        self.metrics = Metrics()
+        self.started_at = utcnow()
+        self.http: HttpServer | None = None
 
     @property
     def role(self) -> str:
-        """"leader" or "standby": only the leader polls, delivers and runs the bot (tracker.leader)."""
+        """"leader" or "standby": only the leader polls, delivers and runs the bot (tracker.leader).
+        /healthz, `tracker_leader` and the health rule read it on every request."""
         return self.leadership.role
 
     def _job(self, func: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
-        """A scheduler job that a clean stop waits for (instead of cancelling it mid-write)."""
+        """A scheduler job that a stop waits for, up to STOP_GRACE, before cancelling it (see _finish_jobs)."""
 
         async def run() -> None:
             task = asyncio.current_task()
@@ -111,9 +125,9 @@ class Runtime:
             try:
                 await func()
             except asyncio.CancelledError:
-                if not self.leadership.lost.is_set():
-                    raise
-                log.info("stopped a running job: this instance is no longer the leader")
+                # cancelled by a stop after its grace, or because the lease was lost: not an error
+                if self.leadership.lost.is_set():
+                    log.info("stopped a running job: this instance is no longer the leader")
             finally:
                 self._jobs.discard(task)
 
@@ -128,14 +142,24 @@ class Runtime:
                 log.info("paused by an admin: skipping this poll")
                 return
             async with self._hub_lock:
-                report = await asyncio.to_thread(self.poller.run_cycle)
+                report = await self._run_cycle()
             log.info("cycle done: %d orgs ok, %d failed, %d new", len(report.orgs_ok), len(report.orgs_failed),
                      report.new)
             await self.deliver()
             if self.settings.site_dir and _found_something(report):
                 await asyncio.to_thread(self._rebuild_outputs)
+        except PollAbandoned:
+            log.debug("poll abandoned: stopping")
         except Exception:  # noqa: BLE001
             log.exception("poll cycle failed")
+
+    async def _run_cycle(self, orgs: set[str] | None = None) -> CycleReport:
+        """One poll cycle in a worker thread, counted and timed for /metrics."""
+        with self.metrics.poll_duration.time():
+            report = await asyncio.to_thread(self.poller.run_cycle, orgs)
+        self.metrics.polls.inc()
+        self.metrics.alerts.inc(report.alerts)
+        return report
 
     def queue_org(self, org: str) -> None:
         """A Hub webhook named a watched organisation: poll it within a second (events are coalesced)."""
@@ -151,22 +175,37 @@ class Runtime:
             orgs, self._webhook_orgs = set(self._webhook_orgs), set()
             try:
                 async with self._hub_lock:
-                    report = await asyncio.to_thread(self.poller.run_cycle, orgs)
+                    report = await self._run_cycle(orgs)
                 log.info("webhook poll of %s: %d new", ", ".join(sorted(orgs)), report.new)
                 await self.deliver()
+            except PollAbandoned:
+                return
             except Exception:  # noqa: BLE001
                 log.exception("webhook-triggered poll failed; the regular poll picks it up")
 
-    def _start_webhook(self, loop: asyncio.AbstractEventLoop) -> WebhookServer | None:
-        if self.settings.hub_webhook_secret is None:
-            return None
-        from tracker.webhook import WebhookServer
+    async def _start_http(self) -> None:
+        """Serve /healthz, /metrics and (with TRACKER_HUB_WEBHOOK_SECRET) the Hub webhook."""
+        from tracker.http_routes import StatusRoutes
+        from tracker.http_server import HttpServer
 
-        server = WebhookServer(self.settings.hub_webhook_host, self.settings.hub_webhook_port,
-                               self.settings.hub_webhook_secret.get_secret_value(), self.watchlist,
-                               lambda org: loop.call_soon_threadsafe(self.queue_org, org))
-        server.start()
-        return server
+        routes = StatusRoutes(self.store, self.settings.poll_interval, self.metrics, lambda: self.role,
+                              self.started_at).routes()
+        server = HttpServer(self.settings.http_host, self.settings.http_port, routes)
+        if self.settings.hub_webhook_secret is not None:
+            from tracker.webhook import PATH, WebhookReceiver
+
+            receiver = WebhookReceiver(self.settings.hub_webhook_secret.get_secret_value(), self.watchlist,
+                                       self.queue_org)
+            server.routes[("POST", PATH)] = receiver
+            server.on_close.append(receiver.rejections.flush)
+        try:
+            await server.start()
+        except OSError as exc:
+            raise ConfigError(f"cannot serve HTTP on {self.settings.http_host}:{self.settings.http_port} "
+                              f"({exc.strerror or exc}); set TRACKER_HTTP_HOST / TRACKER_HTTP_PORT") from None
+        self.http = server
+        log.info("HTTP on http://%s:%d: /healthz, /metrics%s", self.settings.http_host, server.port,
+                 ", /hub-webhook" if self.settings.hub_webhook_secret else "")
 
     async def enrich(self) -> None:
         """Read config.json of a few backfilled models per organisation (a gentle, bounded trickle)."""
@@ -179,6 +218,8 @@ class Runtime:
                 done = await asyncio.to_thread(self.poller.enrich, self.settings.enrich_per_org)
             if done:
                 log.info("read config.json of %d backfilled models", done)
+        except PollAbandoned:
+            log.debug("enrichment abandoned: stopping")
         except Exception:  # noqa: BLE001
             log.exception("enrichment failed; it is tried again later")
 
@@ -203,9 +244,12 @@ class Runtime:
                 if not self.leadership.is_leader:
                     return
                 if self.telegram is not None:
-                    await self.telegram.run_once()
+                    report = await self.telegram.run_once()
+                    self.metrics.count_deliveries(sent=report.sent, edited=report.edited, retried=report.retried,
+                                                  dropped=report.dropped, failed=report.failed)
                 elif not self.settings.telegram_enabled:
-                    await asyncio.to_thread(deliver_to_console, self.store, self.settings.hub_web_url, utcnow)
+                    sent = await asyncio.to_thread(deliver_to_console, self.store, self.settings.hub_web_url, utcnow)
+                    self.metrics.count_deliveries(sent=sent)
         except Exception:  # noqa: BLE001
             log.exception("delivery failed; pending messages stay queued")
 
@@ -214,12 +258,12 @@ class Runtime:
         from telegram.error import InvalidToken, NetworkError
 
         from tracker.bot import publish_commands
-        from tracker.telegram_app import BotContext, attach_bot, build_application
+        from tracker.telegram_app import TOKEN_REJECTED, BotContext, attach_bot, build_application
         from tracker.telegram_deliver import TelegramDelivery
 
         delay = 5.0
         while not self.stop.is_set():
-            application = build_application(self.settings)
+            application = build_application(self.settings, on_429=self.metrics.telegram_429.inc)
             attach_bot(application, BotContext(self.settings, self.store, self.watchlist))
             try:
                 await application.initialize()
@@ -229,7 +273,7 @@ class Runtime:
                 await application.updater.start_polling(allowed_updates=["message", "callback_query", "inline_query"],
                                                         poll_interval=0.0, timeout=30)
             except InvalidToken:
-                log.error("Telegram rejected TELEGRAM_BOT_TOKEN; the bot stays off (alerts are kept)")
+                log.warning(TOKEN_REJECTED)
                 return
             except NetworkError as exc:
                 log.warning("Telegram unreachable (%s); retrying in %.0fs", exc.message, delay)
@@ -248,16 +292,20 @@ class Runtime:
 
     async def run(self) -> None:
         """Run until SIGINT or SIGTERM: as the leader, or as a standby until the leader goes."""
+        from tracker.hub import observe_requests
+
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, self.stop.set)
-        webhook = self._start_webhook(loop)  # served by a standby too
+        loop.set_default_executor(StopExecutor(WORKER_THREADS, thread_name_prefix="worker"))
+        self._handle_signals(loop, self.stop.set)
+        observe_requests(self.metrics.hub_response)
+        await self._start_http()  # a standby serves /healthz and /metrics too
         try:
             if await self.leadership.acquire(self.stop):
-                await self._lead()
+                await self._lead(loop)
         finally:
-            if webhook is not None:
-                webhook.stop()
+            self._handle_signals(loop, exit_at_once)
+            if self.http is not None:
+                await self.http.close()
             await self.leadership.release()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
@@ -265,11 +313,31 @@ class Runtime:
             raise LeadershipLost("stopped acting: the leader lease could not be renewed (is the database "
                                  "reachable?); exiting, so that a restart rejoins as a standby")
 
-    async def _lead(self) -> None:
+    async def _lead(self, loop: asyncio.AbstractEventLoop) -> None:
         """Poll, deliver and run the bot until stopped or the leadership is lost."""
         done = asyncio.Event()  # the lease is renewed until the clean stop below has finished
         keeper = asyncio.create_task(self.leadership.keep(done))
-        telegram_task = asyncio.create_task(self.start_telegram()) if self.settings.telegram_enabled else None
+        bot_usable = self.settings.telegram_enabled and self.settings.telegram_problem() is None
+        telegram_task = asyncio.create_task(self.start_telegram()) if bot_usable else None
+        scheduler = self._scheduler()
+        scheduler.start()
+        log.info("tracker running: %d labs, %d organisations, every %ss; Ctrl-C stops", len(self.watchlist.labs),
+                 len(self.watchlist.orgs), self.settings.poll_interval)
+        stopping = asyncio.create_task(self.stop.wait())
+        try:  # until stopped, or at once when the lease is lost (the keeper returns)
+            await asyncio.wait({stopping, keeper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            log.info("stopping")
+            self._handle_signals(loop, exit_at_once)
+            scheduler.pause()  # no new runs; shutdown() would cancel the running ones mid-write
+            await self._finish_jobs()
+            scheduler.shutdown(wait=False)
+            await self._stop_telegram(telegram_task)
+            done.set()
+            keeper.cancel()
+
+    def _scheduler(self) -> AsyncIOScheduler:
         scheduler = AsyncIOScheduler(timezone=UTC)
         soon = datetime.now(UTC) + timedelta(milliseconds=10)
         every = self.settings.poll_interval
@@ -281,30 +349,42 @@ class Runtime:
                           coalesce=True, next_run_time=soon + timedelta(minutes=1), misfire_grace_time=None)
         scheduler.add_job(self._job(self.deliver), "interval", seconds=DELIVER_EVERY, id="deliver", max_instances=1,
                           coalesce=True, misfire_grace_time=None)
-        scheduler.start()
-        log.info("tracker running: %d labs, %d organisations, every %ss; Ctrl-C stops", len(self.watchlist.labs),
-                 len(self.watchlist.orgs), self.settings.poll_interval)
-        stopping = asyncio.create_task(self.stop.wait())
-        try:  # until stopped, or at once when the lease is lost (the keeper returns)
-            await asyncio.wait({stopping, keeper}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            stopping.cancel()
-            lost = self.leadership.lost.is_set()
-            log.info("stopping")
-            scheduler.pause()  # no new runs; shutdown() would cancel the running ones mid-write
-            if self._jobs:
-                log.info("waiting for %d running job(s) to finish", len(self._jobs))
-                await asyncio.wait(set(self._jobs), timeout=LOST_GRACE if lost else STOP_GRACE)
-                if lost:  # the standby may take over soon: stop sending now
-                    for job in self._jobs:
-                        job.cancel()
-            scheduler.shutdown(wait=False)
-            if telegram_task is not None:
-                telegram_task.cancel()
-            if self.application is not None:
-                await _shutdown(self.application)
-            done.set()
-            keeper.cancel()
+        return scheduler
+
+    @staticmethod
+    def _handle_signals(loop: asyncio.AbstractEventLoop, handler: Callable[[], None]) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, handler)
+
+    async def _finish_jobs(self) -> None:
+        """Close the poll's write gate, give running jobs STOP_GRACE, then cancel what is left.
+
+        A cancelled delivery leaves its unsent messages pending; a poll stuck on the Hub is abandoned and
+        writes nothing (its worker thread is left behind: the process exits without waiting for it)."""
+        self.poller.gate.close(timeout=0)  # at once: from now on a poll starts no store write
+        if self._jobs:
+            log.info("waiting for %d running job(s) to finish", len(self._jobs))
+            _done, pending = await asyncio.wait(set(self._jobs), timeout=STOP_GRACE)
+            if pending:
+                log.info("abandoning %d job(s) still waiting (a hung Hub or Telegram); they write nothing more",
+                         len(pending))
+                for task in pending:
+                    task.cancel()
+                await asyncio.wait(pending, timeout=0.5)
+        for _ in range(20):  # a poll's write already under way in a worker thread is one short transaction
+            if not self.poller.gate.busy:
+                break
+            await asyncio.sleep(0.05)
+
+    async def _stop_telegram(self, telegram_task: asyncio.Task | None) -> None:
+        if telegram_task is not None and not telegram_task.done():
+            telegram_task.cancel()
+            await asyncio.wait([telegram_task], timeout=0.5)
+        if self.application is not None:
+            try:  # PTB confirms the last updates with one more getUpdates: bounded when Telegram hangs
+                await asyncio.wait_for(_shutdown(self.application), timeout=BOT_STOP_GRACE)
+            except TimeoutError:
+                log.info("Telegram did not answer while the bot stopped; stopped without it")
 
 
 async def _shutdown(application: Application) -> None:

@@ -52,8 +52,9 @@ class FloodLimiter(BaseRateLimiter[None]):
     """PTB's hook into every Bot API request: the bot's replies and the channel/subscriber delivery
     share one sliding-window limiter, so together they stay within Telegram's limits."""
 
-    def __init__(self, limiter: SlidingWindowLimiter | None = None) -> None:
+    def __init__(self, limiter: SlidingWindowLimiter | None = None, on_429: Callable[[], None] | None = None) -> None:
         self.limiter = limiter or SlidingWindowLimiter()
+        self.on_429 = on_429  # the metrics hook (tracker_telegram_429_total)
 
     async def initialize(self) -> None:
         return None
@@ -81,6 +82,8 @@ class FloodLimiter(BaseRateLimiter[None]):
                 async with self.limiter.slot(chat, private):
                     return await callback(*args, **kwargs)
             except RetryAfter as exc:
+                if self.on_429 is not None:
+                    self.on_429()
                 wait = retry_after_seconds(exc)
                 self.limiter.pause(wait)
                 if attempt == 2 or wait > _RETRY_AT_ONCE:
@@ -89,9 +92,9 @@ class FloodLimiter(BaseRateLimiter[None]):
         raise AssertionError("unreachable")
 
 
-def build_application(settings: Settings) -> Application:
+def build_application(settings: Settings, on_429: Callable[[], None] | None = None) -> Application:
     """An Application that talks to TELEGRAM_API_URL (`{url}/bot{token}/{method}`); no JobQueue, since
-    APScheduler in tracker.runtime is the one scheduler."""
+    APScheduler in tracker.runtime is the one scheduler. `on_429` is called on each 429 answer."""
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     return (
@@ -106,9 +109,32 @@ def build_application(settings: Settings) -> Application:
         .pool_timeout(10)
         .connection_pool_size(16)
         .get_updates_read_timeout(40)
-        .rate_limiter(FloodLimiter())
+        .rate_limiter(FloodLimiter(on_429=on_429))
         .build()
     )
+
+
+TOKEN_REJECTED = ("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): check the token from @BotFather; "
+                  "the bot stays off and alerts stay queued in the store")
+
+
+async def token_rejected(settings: Settings) -> bool:
+    """True when Telegram answers getMe with 401 (a wrong or revoked token); False when it accepts the token
+    or cannot be reached (delivery then reports that)."""
+    from telegram import Bot
+    from telegram.error import InvalidToken, TelegramError
+    from telegram.request import HTTPXRequest
+
+    assert settings.telegram_bot_token is not None
+    bot = Bot(settings.telegram_bot_token.get_secret_value(), base_url=f"{settings.telegram_api_url}/bot",
+              request=HTTPXRequest(connect_timeout=5, read_timeout=5, write_timeout=5, pool_timeout=5))
+    try:
+        async with bot:  # initialize() calls getMe
+            return False
+    except InvalidToken:
+        return True
+    except TelegramError:
+        return False
 
 
 def attach_bot(application: Application, ctx: BotContext) -> None:

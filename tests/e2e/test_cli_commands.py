@@ -246,6 +246,7 @@ def test_a_hub_webhook_triggers_an_immediate_poll(tracker: Tracker, fake_hub: Fa
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    tracker.env.pop("TRACKER_HTTP_PORT")  # the webhook's old variable still names the (now shared) port
     tracker.env.update({"TRACKER_POLL_INTERVAL": "3600", "TRACKER_HUB_WEBHOOK_SECRET": "hook-secret-123",
                         "TRACKER_HUB_WEBHOOK_PORT": str(port)})
     url = f"http://127.0.0.1:{port}/hub-webhook"
@@ -263,6 +264,7 @@ def test_a_hub_webhook_triggers_an_immediate_poll(tracker: Tracker, fake_hub: Fa
         body = json.dumps(payload).encode()
         assert _post(url, body, "wrong")[0] == 401
         assert _post(url, body, None)[0] == 401
+        assert _post(url + "?secret=hook-secret-123", body, None)[0] == 401  # only the header counts
         assert _post(url, b"{not json", "hook-secret-123")[0] == 400
         other = dict(payload, repo=dict(payload["repo"], name="someone/else"))
         assert _post(url, json.dumps(other).encode(), "hook-secret-123") == (

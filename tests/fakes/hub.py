@@ -98,6 +98,7 @@ class FakeHub:
 
     def stop(self) -> None:
         """Stop serving."""
+        self.faults.clear()  # lets held (`hang`) requests go
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -313,6 +314,11 @@ class FakeHub:
     def slow(self, match: Match, seconds: float, times: int | None = None) -> Fault:
         """Delay matching requests by `seconds` (then answer normally, or per another fault)."""
         return self.faults.add(Fault("slow", compile_match(match), times, seconds=seconds))
+
+    def hang(self, match: Match, times: int | None = None) -> Fault:
+        """Hold matching requests without answering (a Hub that accepts connections and never replies)
+        until the fault is removed or cleared, or the fake stops; `hits` counts the requests held."""
+        return self.faults.add(Fault("hang", compile_match(match), times))
 
     def clear_faults(self) -> None:
         """Remove every fault."""

@@ -93,7 +93,7 @@ def compile_match(match: Match) -> Callable[[RequestInfo], bool]:
 class Fault:
     """An injected fault. `hits` counts the requests it answered; `remaining` None means until cleared."""
 
-    kind: str  # fail | malformed | slow
+    kind: str  # fail | malformed | slow | hang
     predicate: Callable[[RequestInfo], bool]
     remaining: int | None = None
     status: int = 500
@@ -102,6 +102,7 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     hits: int = 0
+    released: threading.Event = field(default_factory=threading.Event)  # ends a `hang`
 
     @property
     def active(self) -> bool:
@@ -125,18 +126,21 @@ class FaultSet:
         with self._lock:
             if fault in self._faults:
                 self._faults.remove(fault)
+        fault.released.set()
 
     def clear(self) -> None:
         with self._lock:
-            self._faults.clear()
+            faults, self._faults = self._faults, []
+        for fault in faults:
+            fault.released.set()
 
     def take(self, info: RequestInfo) -> list[Fault]:
-        """Faults that apply to this request (at most one slow plus one fail/malformed), consuming `times`."""
+        """Faults that apply to this request (at most one slow/hang plus one fail/malformed), consuming `times`."""
         chosen: list[Fault] = []
         seen: set[str] = set()
         with self._lock:
             for fault in self._faults:
-                group = "slow" if fault.kind == "slow" else "answer"
+                group = "slow" if fault.kind in ("slow", "hang") else "answer"
                 if group in seen or not fault.active or not fault.predicate(info):
                     continue
                 seen.add(group)

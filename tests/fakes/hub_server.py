@@ -287,6 +287,8 @@ def make_handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
             for fault in hub.faults.take(info):
                 if fault.kind == "slow":
                     time.sleep(fault.seconds)
+                elif fault.kind == "hang":
+                    fault.released.wait()
                 elif fault.kind == "malformed":
                     return Response(200, _MALFORMED, {"Content-Type": "application/json; charset=utf-8"})
                 else:
@@ -335,7 +337,7 @@ def make_handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
 def admin(hub: FakeHub, info: RequestInfo, body: bytes) -> Response:
     """GET /_fake/stats; POST /_fake/reset-stats, /_fake/models (add), /_fake/update, /_fake/publish,
     /_fake/make-private, /_fake/delete, /_fake/set-license ({"repo_id", ...}), /_fake/faults
-    ({"kind": "fail"|"malformed"|"slow", "match", ...}), /_fake/clear-faults."""
+    ({"kind": "fail"|"malformed"|"slow"|"hang", "match", ...}), /_fake/clear-faults."""
     try:
         data: dict[str, Any] = json.loads(body) if body else {}
         action = info.path[len("/_fake/") :]
@@ -351,7 +353,7 @@ def admin(hub: FakeHub, info: RequestInfo, body: bytes) -> Response:
             return json_response(200, {"ok": True})
         if action == "faults":
             kind = data.pop("kind", "fail")
-            fn = {"fail": hub.fail, "malformed": hub.malformed, "slow": hub.slow}[kind]
+            fn = {"fail": hub.fail, "malformed": hub.malformed, "slow": hub.slow, "hang": hub.hang}[kind]
             fn(**data)
             return json_response(200, {"ok": True})
         if "files" in data:
