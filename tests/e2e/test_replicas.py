@@ -133,6 +133,8 @@ def test_two_replicas_on_postgresql_survive_a_kill_mid_wave(replicas, tracker: T
     second.wait_log("standby:")
     wait_polls(fake_hub)
     telegram.wait_for(lambda: telegram.requests("getUpdates"), timeout=45)
+    refused = tracker.run("poll")
+    assert refused.returncode == 1 and "a `tracker run` is active" in refused.stderr, refused.stderr
     add_subscribers(postgres_url, telegram)
 
     wave(fake_hub)
