@@ -85,5 +85,6 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def lock_beside(database: Path, purpose: str) -> FileLock:
-    """The lock file `<database>.<purpose>.lock`."""
+    """The lock file `<database>.<purpose>.lock` (beside the real file, whatever path or link names it)."""
+    database = database.resolve()
     return FileLock(database.with_name(f"{database.name}.{purpose}.lock"))

@@ -133,6 +133,8 @@ def test_two_replicas_on_postgresql_survive_a_kill_mid_wave(replicas, tracker: T
     second.wait_log("standby:")
     wait_polls(fake_hub)
     telegram.wait_for(lambda: telegram.requests("getUpdates"), timeout=45)
+    refused = tracker.run("poll")
+    assert refused.returncode == 1 and "a `tracker run` is active" in refused.stderr, refused.stderr
     add_subscribers(postgres_url, telegram)
 
     wave(fake_hub)
@@ -192,8 +194,9 @@ def test_a_leader_that_loses_the_database_stops_before_the_standby_takes_over(
     assert len(telegram.messages(CHANNEL)) == 1
 
 
+@pytest.mark.parametrize("leader_ends", ["stopped", "killed"])
 def test_two_runs_on_one_sqlite_file_never_send_twice(replicas, tracker: Tracker, fake_hub: FakeHub,
-                                                      telegram: FakeTelegram) -> None:
+                                                      telegram: FakeTelegram, leader_ends: str) -> None:
     hub_catalog.qwen2_5_7b(fake_hub)
     first = replicas("first")
     first.wait_log("this instance is the leader")
@@ -212,8 +215,12 @@ def test_two_runs_on_one_sqlite_file_never_send_twice(replicas, tracker: Tracker
     telegram.wait_for(lambda: all(len(cards(telegram, u)) == 4 for u in SUBSCRIBERS), timeout=60)
     wait_polls(fake_hub, cycles=2)
     stopped_at = time.monotonic()
-    assert first.stop() == 0  # a clean stop frees the lock: the standby takes over at once
-    second.wait_log("this instance is the leader", timeout=10)
+    if leader_ends == "killed":
+        first.proc.kill()  # the kernel frees the lock of a killed process
+        first.proc.wait()
+    else:
+        assert first.stop() == 0  # a clean stop frees the lock
+    second.wait_log("this instance is the leader", timeout=10)  # at once
     fake_hub.set_license("Qwen/Qwen3-8B", "mit")
     telegram.wait_for(lambda: any("License change" in t for t in cards(telegram, CHANNEL)), timeout=45)
     wait_polls(fake_hub, cycles=2)
