@@ -61,12 +61,12 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
     from tracker.leader import Leadership
     from tracker.runtime import deliver_once
 
-    deliver = telegram_ready(settings, check_token=True)
     watchlist = load_watchlist(settings.watchlist)
     store = open_store(settings)
     poller = make_poller(settings, store, watchlist)
     # Never alongside a running `tracker run`: it holds the leadership, and this refuses (tracker.leader).
     with Leadership.for_database(settings.database_url, store.engine, settings.leader_lease).one_shot():
+        deliver = telegram_ready(settings, check_token=True)
         report = poller.run_cycle()
         enriched = poller.enrich(args.enrich) if args.enrich else 0
         delivered = deliver_once(settings, store) if deliver else 0
