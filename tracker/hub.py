@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -26,11 +26,14 @@ from huggingface_hub.errors import (
     EntryNotFoundError,
     GatedRepoError,
     HfHubHTTPError,
+    HFValidationError,
     LocalEntryNotFoundError,
     RepositoryNotFoundError,
     RevisionNotFoundError,
 )
-from huggingface_hub.utils import build_hf_headers, hf_raise_for_status, http_backoff, paginate
+from huggingface_hub.utils import build_hf_headers, hf_raise_for_status, http_backoff, paginate, validate_repo_id
+
+from tracker import hub_values
 
 log = logging.getLogger(__name__)
 
@@ -133,10 +136,11 @@ class HubClient:
         with _translate_errors(f"listing {org}"):
             for item in paginate(f"{self.endpoint}/api/models", params=params, headers=self._headers(),
                                  timeout=self.timeout):
-                parsed = parse_model(item)
-                if parsed is None:
-                    skipped.append(str(item.get("id") if isinstance(item, dict) else item)[:120])
+                if (reason := skip_reason(item)) is not None:
+                    skipped.append(f"{describe_item(item)}: {reason}")
                     continue
+                parsed = parse_model(item)
+                assert parsed is not None
                 # Listings can in theory include models of other authors (e.g. search fallbacks).
                 if parsed.org.lower() == org.lower():
                     models.append(parsed)
@@ -172,6 +176,8 @@ class HubClient:
                 etag_timeout=self.timeout,
                 library_name="release-tracker",
             )
+        except HFValidationError:
+            return None, "config.json not fetched: the repo id is not one the Hub client accepts"
         except GatedRepoError:
             return None, "gated: config.json needs access"
         except LocalEntryNotFoundError:
@@ -188,7 +194,7 @@ class HubClient:
             return None, "config.json is not valid JSON"
         if not isinstance(data, dict):
             return None, "config.json is not a JSON object"
-        return data, None
+        return hub_values.clean_json(data, "config.json", []), None
 
 
 class _translate_errors:
@@ -226,16 +232,8 @@ def _short(exc: BaseException) -> str:
 
 
 def parse_time(value: Any) -> datetime | None:
-    """An ISO 8601 time from the Hub as an aware UTC datetime, or None when absent or unreadable."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    """An ISO 8601 time from the Hub as an aware UTC datetime, or None when absent, unreadable or implausible."""
+    return hub_values.time_value(value, "time", [])
 
 
 def _gated(value: Any) -> str:
@@ -244,16 +242,37 @@ def _gated(value: Any) -> str:
     return "manual" if value is True else "no"
 
 
-def parse_model(item: Any) -> HubModel | None:
-    """Our HubModel from one Hub JSON item; None when the item has no usable id.
-
-    Anything else malformed is tolerated: the field becomes None and a problem is noted.
-    """
+def skip_reason(item: Any) -> str | None:
+    """Why a Hub JSON item cannot be kept at all (no usable repo id), or None when it can."""
     if not isinstance(item, dict):
+        return f"not an object ({type(item).__name__})"
+    repo_id = item.get("id") or item.get("modelId")
+    if not isinstance(repo_id, str):
+        return "no repo id"
+    if repo_id.count("/") != 1:
+        return "repo id is not owner/name"
+    try:
+        validate_repo_id(repo_id)
+    except HFValidationError:
+        return "repo id the Hub client rejects"
+    return None
+
+
+def describe_item(item: Any) -> str:
+    """A short, log-safe name of a Hub item (its id, as a repr, cut)."""
+    value = item.get("id", item.get("modelId")) if isinstance(item, dict) else item
+    text = ascii(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def parse_model(item: Any, now: datetime | None = None) -> HubModel | None:
+    """Our HubModel from one Hub JSON item; None when the item has no usable id (see `skip_reason`).
+
+    Every other value is checked by `tracker.hub_values`: a bad one is dropped and a problem noted.
+    """
+    if skip_reason(item) is not None:
         return None
     repo_id = item.get("id") or item.get("modelId")
-    if not isinstance(repo_id, str) or "/" not in repo_id or len(repo_id) > 200:
-        return None
     problems: list[str] = []
 
     def as_dict(key: str) -> dict[str, Any] | None:
@@ -261,35 +280,35 @@ def parse_model(item: Any) -> HubModel | None:
         if value is None:
             return None
         if isinstance(value, dict):
-            return value
+            return hub_values.clean_json(value, key, problems)
         problems.append(f"{key} is not an object")
         return None
 
     tags_raw = item.get("tags")
-    tags = tuple(t for t in tags_raw if isinstance(t, str)) if isinstance(tags_raw, list) else ()
-    safetensors = as_dict("safetensors")
-    if safetensors is not None and not isinstance(safetensors.get("parameters"), dict):
-        problems.append("safetensors has no parameter table")
-        safetensors = None
-    text = {k: (v if isinstance(v, str) else None) for k, v in item.items()
-            if k in ("pipeline_tag", "library_name", "sha", "author")}
+    if tags_raw is not None and not isinstance(tags_raw, list):
+        problems.append("tags is not a list")
+    tags_raw = tags_raw if isinstance(tags_raw, list) else []
+    tags = tuple(hub_values.clean_text(t, "tags", problems, limit=300) for t in tags_raw[:hub_values.MAX_ITEMS]
+                 if isinstance(t, str))
+    text = {k: hub_values.text_or_none(item.get(k), k, problems, limit=200)
+            for k in ("pipeline_tag", "library_name", "sha", "author")}
     return HubModel(
         repo_id=repo_id,
         author=text.get("author") or repo_id.split("/", 1)[0],
-        created_at=parse_time(item.get("createdAt")),
-        last_modified=parse_time(item.get("lastModified")),
-        private=bool(item.get("private", False)),
+        created_at=hub_values.time_value(item.get("createdAt"), "createdAt", problems, now),
+        last_modified=hub_values.time_value(item.get("lastModified"), "lastModified", problems, now),
+        private=hub_values.flag(item.get("private"), "private", problems),
         gated=_gated(item.get("gated")),
-        disabled=bool(item.get("disabled", False)),
+        disabled=hub_values.flag(item.get("disabled"), "disabled", problems),
         sha=text.get("sha"),
         pipeline_tag=text.get("pipeline_tag"),
         library_name=text.get("library_name"),
         tags=tags,
         card_data=as_dict("cardData") or {},
-        safetensors=safetensors,
+        safetensors=hub_values.safetensors_info(item.get("safetensors"), problems),
         config_subset=as_dict("config"),
-        gguf=as_dict("gguf"),
-        problems=tuple(problems),
+        gguf=hub_values.gguf_info(item.get("gguf"), problems),
+        problems=tuple(dict.fromkeys(problems)),
     )
 
 

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from tracker import hub_values
 from tracker.detect import Change, detect_changes
 from tracker.facts import FactInputs, ModelFacts, compute_facts
 from tracker.hub import HubClient, HubError, HubModel
@@ -57,7 +58,7 @@ def facts_for(model: HubModel, config: dict | None, config_problem: str | None) 
         gguf=model.gguf,
         gated=model.gated if model.gated != "no" else False,
     )
-    facts = compute_facts(inputs)
+    facts = hub_values.bounded_facts(compute_facts(inputs))
     if config_problem and config is None:
         facts = replace(facts, params_notes=(*facts.params_notes, config_problem))
     return facts
@@ -84,6 +85,7 @@ class Poller:
         self.watchlist = watchlist
         self.workers = workers
         self.clock = clock or utcnow
+        self._skips_logged: set[str] = set()  # a malformed model is logged once per process, not every cycle
 
     def run_cycle(self, only: Collection[str] | None = None) -> CycleReport:
         """Poll every watched organisation once (or only those in `only`)."""
@@ -119,7 +121,9 @@ class Poller:
         """List one organisation, detect what changed, and store it with its facts and alerts."""
         listing = self.hub.list_org(org)
         for skipped in listing.skipped:
-            log.warning("%s: skipped a model with malformed metadata: %s", org, skipped)
+            if skipped not in self._skips_logged:
+                self._skips_logged.add(skipped)
+                log.warning("%s: skipped a model the tracker cannot use: %s (not logged again)", org, skipped)
         now = self.clock()
         state, known = self.store.org_snapshot(org)
         public_known = sum(1 for k in known.values() if k.status == "public")
@@ -167,6 +171,10 @@ class Poller:
             if model is None:
                 continue
             wants_config = change.kind != "backfill"
-            config, problem = self.hub.config(model.repo_id, model.sha) if wants_config else (None, None)
+            try:
+                config, problem = self.hub.config(model.repo_id, model.sha) if wants_config else (None, None)
+            except Exception as exc:  # noqa: BLE001  (one model never fails its organisation)
+                log.debug("config.json of %s failed", model.repo_id, exc_info=True)
+                config, problem = None, f"config.json could not be read: unexpected {type(exc).__name__}"
             facts[model.repo_id] = facts_for(model, config, problem)
         return facts
