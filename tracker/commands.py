@@ -43,7 +43,13 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
     watchlist = load_watchlist(settings.watchlist)
     store = open_store(settings)
     poller = make_poller(settings, store, watchlist)
+    poller.guard.announce = False  # an unreachable Hub is this command's one summary line
     report = poller.run_cycle()
+    if report.hub_unreachable is not None:
+        delivered = deliver_once(settings, store)  # alerts left from before still go out
+        print(f"error: the Hub at {settings.hf_endpoint} is unreachable: {report.hub_unreachable}; nothing polled"
+              + (f" ({delivered} earlier alerts delivered)" if delivered else ""), file=sys.stderr)
+        return 1
     enriched = poller.enrich(args.enrich) if args.enrich else 0
     delivered = deliver_once(settings, store)
     failed = len(report.orgs_failed)

@@ -3,10 +3,14 @@
 It lists a watched organisation's models and fetches one model's details and its config.json, and
 turns the Hub's JSON into our own plain dataclasses; everything else in the tracker is Hub-agnostic.
 
-We use `huggingface_hub`'s HTTP layer (`paginate`, `http_backoff`, `hf_raise_for_status`,
-`build_hf_headers`, `hf_hub_download`) rather than `HfApi.list_models`, because `list_models` builds a
-`ModelInfo` per item inside its generator: one model with malformed metadata would raise there and lose
-the whole organisation's listing. We parse each item ourselves and skip only the bad one.
+We use `huggingface_hub`'s HTTP layer (`http_backoff`, `hf_raise_for_status`, `build_hf_headers`,
+`hf_hub_download`) rather than `HfApi.list_models`, because `list_models` builds a `ModelInfo` per item
+inside its generator: one model with malformed metadata would raise there and lose the whole
+organisation's listing. We parse each item ourselves and skip only the bad one.
+
+Requests are bounded: a few quick retries of read errors and 5xx, none of a failed connection (DNS, refused,
+TLS: the Hub is unreachable, which `reachable()` confirms), and a 429 that asks for a long wait is not slept
+on but raised as `HubError("rate-limited", retry_after=...)`, so one organisation never holds the others.
 API reference: https://huggingface.co/docs/hub/api#get-apimodels
 """
 
@@ -14,6 +18,8 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -31,7 +37,13 @@ from huggingface_hub.errors import (
     RepositoryNotFoundError,
     RevisionNotFoundError,
 )
-from huggingface_hub.utils import build_hf_headers, hf_raise_for_status, http_backoff, paginate, validate_repo_id
+from huggingface_hub.utils import (
+    build_hf_headers,
+    hf_raise_for_status,
+    http_backoff,
+    parse_ratelimit_headers,
+    validate_repo_id,
+)
 
 from tracker import hub_values
 
@@ -61,12 +73,22 @@ _CARD_KEYS_FOR_FACTS = ("license", "license_name", "license_link", "base_model",
                         "pipeline_tag", "library_name")
 
 
-class HubError(Exception):
-    """The Hub could not answer; `kind` says why in one word a person understands."""
+RETRIES = 2  # of read errors and 5xx, after 0.5 s and 1 s
+CONNECT_TIMEOUT = 10.0
+SHORT_RATE_WAIT = 5.0  # a 429 asking for at most this long is waited out once, in place
+_RETRY_ON = (httpx2.ReadTimeout, httpx2.WriteTimeout, httpx2.PoolTimeout, httpx2.ReadError, httpx2.WriteError,
+             httpx2.RemoteProtocolError)  # not ConnectError / ConnectTimeout: an unreachable Hub fails at once
 
-    def __init__(self, kind: str, message: str) -> None:
+
+class HubError(Exception):
+    """The Hub could not answer; `kind` says why in one word a person understands (`unreachable`: no
+    connection at all; `rate-limited`: try again after `retry_after` seconds)."""
+
+    def __init__(self, kind: str, message: str, retry_after: float | None = None, reason: str | None = None) -> None:
         super().__init__(message)
         self.kind = kind
+        self.retry_after = retry_after
+        self.reason = reason or message
 
 
 @dataclass(frozen=True)
@@ -127,6 +149,45 @@ class HubClient:
         # token=False stops huggingface_hub from picking up a locally saved login we were not given.
         return build_hf_headers(token=self._token or False, library_name="release-tracker")
 
+    def _get(self, url: str, params: list[tuple[str, Any]] | None = None) -> httpx2.Response:
+        """One GET with bounded retries; a long 429 raises HubError('rate-limited') instead of sleeping."""
+        for attempt in range(2):
+            response = http_backoff("GET", url, params=params, headers=self._headers(),
+                                    timeout=httpx2.Timeout(self.timeout, connect=min(CONNECT_TIMEOUT, self.timeout)),
+                                    max_retries=RETRIES, base_wait_time=0.5, max_wait_time=2,
+                                    retry_on_exceptions=_RETRY_ON, retry_on_status_codes=(500, 502, 503, 504))
+            if response.status_code != 429:
+                hf_raise_for_status(response)
+                return response
+            wait = rate_limit_wait(response.headers)
+            if attempt == 0 and wait <= SHORT_RATE_WAIT:
+                time.sleep(wait)
+                continue
+            raise HubError("rate-limited", f"the Hub answered 429: rate-limited for {wait:.0f}s", retry_after=wait)
+        raise AssertionError("unreachable")
+
+    def reachable(self) -> str | None:
+        """None when the Hub answers anything at all over HTTP; else why it cannot be reached (one try)."""
+        try:
+            httpx2.head(self.endpoint, timeout=httpx2.Timeout(min(CONNECT_TIMEOUT, self.timeout)),
+                        headers=self._headers())
+        except (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.ProxyError) as exc:
+            return connect_reason(exc)
+        except (httpx2.HTTPError, OSError):
+            return None  # it connected: whatever went wrong after that is not "unreachable"
+        return None
+
+    def _pages(self, url: str, params: list[tuple[str, Any]]) -> Iterator[Any]:
+        """The items of a listing, following `Link: rel="next"`."""
+        next_url: str | None = url
+        while next_url is not None:
+            response = self._get(next_url, params if next_url == url else None)
+            page = response.json()
+            if not isinstance(page, list):
+                raise HubError("malformed", "the Hub's listing is not a JSON list")
+            yield from page
+            next_url = response.links.get("next", {}).get("url")
+
     def list_org(self, org: str) -> OrgListing:
         """Every public model of `org`, newest first, with the metadata detection and facts need."""
         params: list[tuple[str, Any]] = [("author", org), ("sort", "createdAt")]
@@ -134,8 +195,7 @@ class HubClient:
         models: list[HubModel] = []
         skipped: list[str] = []
         with _translate_errors(f"listing {org}"):
-            for item in paginate(f"{self.endpoint}/api/models", params=params, headers=self._headers(),
-                                 timeout=self.timeout):
+            for item in self._pages(f"{self.endpoint}/api/models", params):
                 if (reason := skip_reason(item)) is not None:
                     skipped.append(f"{describe_item(item)}: {reason}")
                     continue
@@ -151,9 +211,7 @@ class HubClient:
         url = f"{self.endpoint}/api/models/{quote(repo_id, safe='/')}"
         params = [("expand", value) for value in LIST_EXPAND]
         with _translate_errors(repo_id):
-            response = http_backoff("GET", url, params=params, headers=self._headers(), timeout=self.timeout,
-                                    max_retries=2)
-            hf_raise_for_status(response)
+            response = self._get(url, params)
             try:
                 item = response.json()
             except ValueError:
@@ -207,8 +265,15 @@ class _translate_errors:
         return None
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
-        if exc is None or isinstance(exc, HubError):
+        if exc is None:
             return False
+        if isinstance(exc, HubError):
+            if exc.kind == "rate-limited":
+                raise HubError(exc.kind, f"{self.what}: {exc}", exc.retry_after) from None
+            return False
+        if isinstance(exc, httpx2.ConnectError | httpx2.ConnectTimeout | httpx2.ProxyError):
+            reason = connect_reason(exc)
+            raise HubError("unreachable", f"{self.what}: cannot connect to the Hub: {reason}", reason=reason) from None
         if isinstance(exc, GatedRepoError):
             raise HubError("gated", f"{self.what}: gated repo (access needed)") from None
         if isinstance(exc, RepositoryNotFoundError | RevisionNotFoundError):
@@ -224,6 +289,31 @@ class _translate_errors:
         if isinstance(exc, ValueError):
             raise HubError("malformed", f"{self.what}: the Hub answered with malformed data") from None
         return False
+
+
+def rate_limit_wait(headers: Any) -> float:
+    """Seconds a 429 asks us to wait: the `RateLimit` header's reset, else `Retry-After`, else 1."""
+    info = parse_ratelimit_headers(headers)
+    if info is not None and info.remaining == 0:
+        return float(info.reset_in_seconds)
+    value = str(headers.get("Retry-After", "")).strip()
+    return float(value) if value.isdigit() else 1.0
+
+
+def connect_reason(exc: BaseException) -> str:
+    """Why a connection failed, in a few words: DNS, refused, TLS, timeout."""
+    text = str(exc) or type(exc).__name__
+    lowered = text.lower()
+    if isinstance(exc, httpx2.ConnectTimeout) or "timed out" in lowered:
+        return "connection timed out"
+    if "refused" in lowered:
+        return "connection refused"
+    if any(s in lowered for s in ("name or service not known", "nodename nor servname", "name resolution",
+                                  "no address associated", "getaddrinfo")):
+        return "DNS lookup failed (unknown host)"
+    if "ssl" in lowered or "certificate" in lowered or "tls" in lowered:
+        return f"TLS error: {_short(exc)}"
+    return _short(exc)
 
 
 def _short(exc: BaseException) -> str:

@@ -1,7 +1,9 @@
 """One poll cycle: list every watched organisation, detect changes, compute facts, store them.
 
 The Hub client is synchronous, so organisations are polled in worker threads; one organisation's
-failure is logged once and recorded, and never stops the others.
+failure is logged once and recorded, and never stops the others. An unreachable Hub is one line for the
+whole cycle, and a long 429 skips only its organisation (tracker.poll_guard). Each organisation's outcome is
+handed to `on_stored` as soon as it is stored, so its alerts go out without waiting for the others.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from tracker.detect import Change, detect_changes
 from tracker.facts import FactInputs, ModelFacts, compute_facts
 from tracker.hub import HubClient, HubError, HubModel
 from tracker.models import TrackedModel, utcnow
+from tracker.poll_guard import CycleGuard, HubGuard
 from tracker.store import OrgPollSummary, Store
 from tracker.watchlist import Lab, Watchlist
 
@@ -31,6 +34,8 @@ class CycleReport:
     orgs_ok: list[str] = field(default_factory=list)
     orgs_failed: dict[str, str] = field(default_factory=dict)
     summaries: list[OrgPollSummary] = field(default_factory=list)
+    hub_unreachable: str | None = None  # why, when the Hub could not be reached at all (orgs then not polled)
+    orgs_skipped: list[str] = field(default_factory=list)  # not polled: Hub unreachable or org rate-limited
 
     @property
     def alerts(self) -> int:
@@ -42,7 +47,7 @@ class CycleReport:
 
     @property
     def all_failed(self) -> bool:
-        return bool(self.orgs_failed) and not self.orgs_ok
+        return (bool(self.orgs_failed) or self.hub_unreachable is not None) and not self.orgs_ok
 
 
 def facts_for(model: HubModel, config: dict | None, config_problem: str | None) -> ModelFacts:
@@ -79,43 +84,76 @@ class Poller:
     """Runs poll cycles over a watchlist with one Hub client and one store."""
 
     def __init__(self, hub: HubClient, store: Store, watchlist: Watchlist, workers: int = 6,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None,
+                 on_stored: Callable[[OrgPollSummary], None] | None = None) -> None:
         self.hub = hub
         self.store = store
         self.watchlist = watchlist
         self.workers = workers
         self.clock = clock or utcnow
         self._skips_logged: set[str] = set()  # a malformed model is logged once per process, not every cycle
+        self.guard = HubGuard(hub)
+        self.on_stored = on_stored  # called from the worker thread right after an organisation is stored
 
     def run_cycle(self, only: Collection[str] | None = None) -> CycleReport:
         """Poll every watched organisation once (or only those in `only`)."""
         report = CycleReport()
         orgs = [(org, lab) for org, lab in self.watchlist.orgs if only is None or org in only]
+        now = self.clock()
+        if self.guard.waiting(now) and self.guard.current is not None:  # the Hub was unreachable: back off
+            report.hub_unreachable = self.guard.current.error
+            report.orgs_skipped = [org for org, _lab in orgs]
+            return report
+        cycle = CycleGuard(self.hub)
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="poll") as pool:
-            results = list(pool.map(lambda pair: self._poll_org_safely(*pair), orgs))
+            results = list(pool.map(lambda pair: self._poll_org_safely(*pair, cycle), orgs))
         for (org, _lab), result in zip(orgs, results, strict=True):
             if isinstance(result, OrgPollSummary):
                 report.orgs_ok.append(org)
                 report.summaries.append(result)
+            elif result is None:
+                report.orgs_skipped.append(org)
             else:
                 report.orgs_failed[org] = result
+        report.hub_unreachable = cycle.reason if cycle.down.is_set() else None
+        self.guard.cycle_done(cycle, bool(report.orgs_ok), self.clock())
         return report
 
-    def _poll_org_safely(self, org: str, lab: Lab) -> OrgPollSummary | str:
+    def _poll_org_safely(self, org: str, lab: Lab, cycle: CycleGuard | None = None) -> OrgPollSummary | str | None:
+        """The organisation's summary, its failure message, or None when it was not polled (skipped)."""
+        if (cycle is not None and cycle.down.is_set()) or self.guard.limited_until(org, self.clock()):
+            return None
         try:
-            return self.poll_org(org, lab)
+            summary = self.poll_org(org, lab)
         except HubError as exc:
+            if exc.kind == "unreachable" and cycle is not None and cycle.unreachable(exc):
+                return None  # said once for the whole cycle, not per organisation
+            if exc.kind == "rate-limited":
+                self.guard.rate_limited(org, exc, self.clock())  # logged there, once
             message = str(exc)
         except Exception as exc:  # noqa: BLE001  (one organisation must never stop the cycle)
             log.exception("unexpected error while polling %s", org)
             message = f"{org}: unexpected error: {type(exc).__name__}"
+        else:
+            self._hand_over(summary)
+            return summary
         previous = self.store.org_state(org)
         state = self.store.record_org_failure(org, lab, message, self.clock())
         # Log a failure once, not every cycle: again only when the error changes.
-        if previous is None or previous.error_count == 0 or previous.last_error != state.last_error:
+        changed = previous is None or previous.error_count == 0 or previous.last_error != state.last_error
+        if changed and "rate-limited" not in message:
             log.warning("poll of %s failed: %s (retried every cycle; logged again only if it changes)", org,
                         message)
         return message
+
+    def _hand_over(self, summary: OrgPollSummary) -> None:
+        """Tell `on_stored` (delivery) about an organisation's stored alerts now, not at the cycle's end."""
+        if self.on_stored is None or not summary.alerts:
+            return
+        try:
+            self.on_stored(summary)
+        except Exception:  # noqa: BLE001  (stored is stored: the regular delivery sends it)
+            log.exception("handing %s's alerts to delivery failed; the next delivery round sends them", summary.org)
 
     def poll_org(self, org: str, lab: Lab) -> OrgPollSummary:
         """List one organisation, detect what changed, and store it with its facts and alerts."""
