@@ -76,8 +76,9 @@ _CARD_KEYS_FOR_FACTS = ("license", "license_name", "license_link", "base_model",
 RETRIES = 2  # of read errors and 5xx, after 0.5 s and 1 s
 CONNECT_TIMEOUT = 10.0
 SHORT_RATE_WAIT = 5.0  # a 429 asking for at most this long is waited out once, in place
-_RETRY_ON = (httpx2.ReadTimeout, httpx2.WriteTimeout, httpx2.PoolTimeout, httpx2.ReadError, httpx2.WriteError,
-             httpx2.RemoteProtocolError)  # not ConnectError / ConnectTimeout: an unreachable Hub fails at once
+# Not ConnectError / ConnectTimeout (an unreachable Hub fails at once), nor timeouts (already long: a slow
+# organisation would hold the next cycle of every other one for several of them).
+_RETRY_ON = (httpx2.ReadError, httpx2.WriteError, httpx2.RemoteProtocolError)
 
 
 class HubError(Exception):

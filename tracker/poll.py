@@ -2,8 +2,8 @@
 
 The Hub client is synchronous, so organisations are polled in worker threads; one organisation's
 failure is logged once and recorded, and never stops the others. An unreachable Hub is one line for the
-whole cycle, and a long 429 skips only its organisation (tracker.poll_guard). Each organisation's outcome is
-handed to `on_stored` as soon as it is stored, so its alerts go out without waiting for the others.
+whole cycle, and a long 429 skips only its organisation (tracker.poll_guard). Each organisation is stored
+as soon as it is done, so the delivery job (every few seconds) sends its alerts without waiting for the others.
 """
 
 from __future__ import annotations
@@ -84,8 +84,7 @@ class Poller:
     """Runs poll cycles over a watchlist with one Hub client and one store."""
 
     def __init__(self, hub: HubClient, store: Store, watchlist: Watchlist, workers: int = 6,
-                 clock: Callable[[], datetime] | None = None,
-                 on_stored: Callable[[OrgPollSummary], None] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None) -> None:
         self.hub = hub
         self.store = store
         self.watchlist = watchlist
@@ -93,7 +92,6 @@ class Poller:
         self.clock = clock or utcnow
         self._skips_logged: set[str] = set()  # a malformed model is logged once per process, not every cycle
         self.guard = HubGuard(hub)
-        self.on_stored = on_stored  # called from the worker thread right after an organisation is stored
 
     def run_cycle(self, only: Collection[str] | None = None) -> CycleReport:
         """Poll every watched organisation once (or only those in `only`)."""
@@ -135,7 +133,6 @@ class Poller:
             log.exception("unexpected error while polling %s", org)
             message = f"{org}: unexpected error: {type(exc).__name__}"
         else:
-            self._hand_over(summary)
             return summary
         previous = self.store.org_state(org)
         state = self.store.record_org_failure(org, lab, message, self.clock())
@@ -145,15 +142,6 @@ class Poller:
             log.warning("poll of %s failed: %s (retried every cycle; logged again only if it changes)", org,
                         message)
         return message
-
-    def _hand_over(self, summary: OrgPollSummary) -> None:
-        """Tell `on_stored` (delivery) about an organisation's stored alerts now, not at the cycle's end."""
-        if self.on_stored is None or not summary.alerts:
-            return
-        try:
-            self.on_stored(summary)
-        except Exception:  # noqa: BLE001  (stored is stored: the regular delivery sends it)
-            log.exception("handing %s's alerts to delivery failed; the next delivery round sends them", summary.org)
 
     def poll_org(self, org: str, lab: Lab) -> OrgPollSummary:
         """List one organisation, detect what changed, and store it with its facts and alerts."""
