@@ -42,10 +42,10 @@ from huggingface_hub.utils import (
     hf_raise_for_status,
     http_backoff,
     parse_ratelimit_headers,
-    validate_repo_id,
 )
 
 from tracker import hub_values
+from tracker.hub_values import describe_item, skip_reason
 
 log = logging.getLogger(__name__)
 
@@ -322,38 +322,10 @@ def _short(exc: BaseException) -> str:
     return text[:200]
 
 
-def parse_time(value: Any) -> datetime | None:
-    """An ISO 8601 time from the Hub as an aware UTC datetime, or None when absent, unreadable or implausible."""
-    return hub_values.time_value(value, "time", [])
-
-
 def _gated(value: Any) -> str:
     if value in ("auto", "manual"):
         return value
     return "manual" if value is True else "no"
-
-
-def skip_reason(item: Any) -> str | None:
-    """Why a Hub JSON item cannot be kept at all (no usable repo id), or None when it can."""
-    if not isinstance(item, dict):
-        return f"not an object ({type(item).__name__})"
-    repo_id = item.get("id") or item.get("modelId")
-    if not isinstance(repo_id, str):
-        return "no repo id"
-    if repo_id.count("/") != 1:
-        return "repo id is not owner/name"
-    try:
-        validate_repo_id(repo_id)
-    except HFValidationError:
-        return "repo id the Hub client rejects"
-    return None
-
-
-def describe_item(item: Any) -> str:
-    """A short, log-safe name of a Hub item (its id, as a repr, cut)."""
-    value = item.get("id", item.get("modelId")) if isinstance(item, dict) else item
-    text = ascii(value)
-    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def parse_model(item: Any, now: datetime | None = None) -> HubModel | None:

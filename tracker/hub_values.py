@@ -3,7 +3,8 @@
 Most of a model's metadata is written by its owner (card YAML, config.json, GGUF headers) or computed from
 files they upload, so any field can hold anything JSON can: a count of 2**64, a list where an object
 belongs, a lone UTF-16 surrogate, a NUL. A value out of bounds is dropped and a note says so; the model is
-kept without it. Pure functions; the caller collects the notes (`problems`) and stores them with the model.
+kept without it; a model whose repo id huggingface_hub rejects is skipped (`skip_reason`). Pure functions;
+the caller collects the notes (`problems`) and stores them with the model.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ import re
 from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
+
+from huggingface_hub.errors import HFValidationError
+from huggingface_hub.utils import validate_repo_id
 
 MAX_PARAMS = 10**15  # a quadrillion parameters; the largest open models have about 2 * 10**12
 MAX_BYTES = 10**17  # 100 PB, far above any repo (used storage, file sizes)
@@ -91,6 +95,29 @@ def _clean(value: Any, what: str, notes: list[str], depth: int) -> Any:
         return [item for item in items if item is not _DROPPED]
     notes.append(f"{what}: unexpected {type(value).__name__}; dropped")
     return _DROPPED
+
+
+def skip_reason(item: Any) -> str | None:
+    """Why a Hub JSON item cannot be kept at all (no usable repo id), or None when it can."""
+    if not isinstance(item, dict):
+        return f"not an object ({type(item).__name__})"
+    repo_id = item.get("id") or item.get("modelId")
+    if not isinstance(repo_id, str):
+        return "no repo id"
+    if repo_id.count("/") != 1:
+        return "repo id is not owner/name"
+    try:
+        validate_repo_id(repo_id)
+    except HFValidationError:
+        return "repo id the Hub client rejects"
+    return None
+
+
+def describe_item(item: Any) -> str:
+    """A short, log-safe name of a Hub item (its id, as a repr, cut)."""
+    value = item.get("id", item.get("modelId")) if isinstance(item, dict) else item
+    text = ascii(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def count(value: Any, what: str, notes: list[str], limit: int = MAX_COUNT, minimum: int = 0) -> int | None:

@@ -180,6 +180,8 @@ class Poller:
         recompute their facts: exact active counts and MTP-free totals arrive without a burst of requests
         at start-up. Returns how many models were enriched."""
         done = 0
+        if self.guard.current is not None:  # the Hub is unreachable: do not mark models as read meanwhile
+            return 0
         for org, _lab in self.watchlist.orgs:
             for row in self.store.needing_config(org, per_org):
                 model = stored_hub_model(row)
