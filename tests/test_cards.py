@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tests.fakes.telegram_html import parse_html
+import pytest
+
+from tests.fakes.telegram_html import parse_html, utf16_len
 from tracker.bot.text import visible_length
 from tracker.cards import license_card, release_card, wave_key
 from tracker.queries import ModelRow
@@ -93,3 +95,50 @@ def test_the_variant_other_is_never_shown() -> None:
         text = parse_html(release_card([model(1, variant="other")], lang, "https://huggingface.co")).text
         assert "other" not in text.lower().split("apache")[0]
         assert "quantized" in parse_html(release_card([model(1)], "en", "https://huggingface.co")).text
+
+
+LONG_TEXTS = {
+    "ascii": "L" * 10_000,
+    "escaped": "<&>" * 3_400,  # every character becomes an entity; cut before escaping, never inside one
+    "astral": "😀" * 3_000,  # two UTF-16 code units each: 6,000 as Telegram counts
+    "mixed": ("Licence <b>très</b> longue & 🦙 " * 400),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(LONG_TEXTS))
+@pytest.mark.parametrize("lang", ["en", "it"])
+def test_a_single_model_card_with_a_huge_license_is_cut_to_fit(kind: str, lang: str) -> None:
+    long = LONG_TEXTS[kind]
+    m = model(1, license=long, license_id=None, license_reason="Custom license: " + long[:3000])
+    text = release_card([m], lang, "https://huggingface.co")
+    parsed = parse_html(text)  # well-formed: no tag or entity broken by the cut
+    assert utf16_len(parsed.text) <= 4096
+    assert visible_length(text) == utf16_len(parsed.text)
+    assert "…" in parsed.text
+    assert "Qwen3-Variant-Number-1" in parsed.text and "🕒" in parsed.text
+    assert any(e["type"] == "text_link" for e in parsed.entities)  # still the full card, not plain text
+
+
+def test_the_longest_hub_text_is_cut_first() -> None:
+    m = model(1, license="other", license_id=None, license_reason="short reason", family="F" * 6000)
+    parsed = parse_html(release_card([m], "en", "https://huggingface.co"))
+    assert "short reason" in parsed.text  # left alone
+    assert "F" * 100 in parsed.text and "F" * 5000 not in parsed.text
+
+
+def test_a_small_wave_with_huge_licenses_keeps_its_models() -> None:
+    wave = [model(i, license="X" * 9000, license_id=None) for i in range(3)]
+    text = release_card(wave, "en", "https://huggingface.co")
+    parsed = parse_html(text)
+    assert utf16_len(parsed.text) <= 4096
+    assert all(f"Qwen3-Variant-Number-{i}" in parsed.text for i in range(3))
+    assert "more on the Hub" not in parsed.text
+
+
+def test_a_license_card_with_huge_names_is_cut_to_fit() -> None:
+    old = {"license": "other", "license_name": "O" * 9000, "license_link": "https://x"}
+    new = {"license": "other", "license_name": "N" * 9000}
+    text = license_card(model(1, license_reason="R" * 5000), old, new, "en", "https://huggingface.co")
+    parsed = parse_html(text)
+    assert utf16_len(parsed.text) <= 4096
+    assert "O" * 100 in parsed.text and "N" * 100 in parsed.text and "License change" in parsed.text

@@ -144,6 +144,8 @@ def _setup_logging(verbose: bool) -> None:
     # Library loggers print request URLs at INFO; a token is never in a URL, but keep them quiet.
     for noisy in ("httpx", "httpx2", "apscheduler", "telegram", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # PTB logs every non-JSON answer (an nginx 502 page) with a traceback; the delivery logs an outage once.
+    logging.getLogger("telegram.request").setLevel(logging.CRITICAL)
     # huggingface_hub warns on every retry, through a handler of its own too; our poll logs each
     # organisation's failure once, so only its errors are worth showing. It reads the level when it is
     # imported (later, lazily), hence the environment variable.

@@ -64,10 +64,17 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
     watchlist = load_watchlist(settings.watchlist)
     store = open_store(settings)
     poller = make_poller(settings, store, watchlist)
+    poller.guard.announce = False  # an unreachable Hub is this command's one summary line
     # Never alongside a running `tracker run`: it holds the leadership, and this refuses (tracker.leader).
     with Leadership.for_database(settings.database_url, store.engine, settings.leader_lease).one_shot():
         deliver = telegram_ready(settings, check_token=True)
         report = poller.run_cycle()
+        if report.hub_unreachable is not None:
+            delivered = deliver_once(settings, store) if deliver else 0  # alerts left from before still go out
+            print(f"error: the Hub at {settings.hf_endpoint} is unreachable: {report.hub_unreachable}; "
+                  "nothing polled" + (f" ({delivered} earlier alerts delivered)" if delivered else ""),
+                  file=sys.stderr)
+            return 1
         enriched = poller.enrich(args.enrich) if args.enrich else 0
         delivered = deliver_once(settings, store) if deliver else 0
     failed = len(report.orgs_failed)

@@ -3,10 +3,14 @@
 It lists a watched organisation's models and fetches one model's details and its config.json, and
 turns the Hub's JSON into our own plain dataclasses; everything else in the tracker is Hub-agnostic.
 
-We use `huggingface_hub`'s HTTP layer (`paginate`, `http_backoff`, `hf_raise_for_status`,
-`build_hf_headers`, `hf_hub_download`) rather than `HfApi.list_models`, because `list_models` builds a
-`ModelInfo` per item inside its generator: one model with malformed metadata would raise there and lose
-the whole organisation's listing. We parse each item ourselves and skip only the bad one.
+We use `huggingface_hub`'s HTTP layer (`http_backoff`, `hf_raise_for_status`, `build_hf_headers`,
+`hf_hub_download`) rather than `HfApi.list_models`, because `list_models` builds a `ModelInfo` per item
+inside its generator: one model with malformed metadata would raise there and lose the whole
+organisation's listing. We parse each item ourselves and skip only the bad one.
+
+Requests are bounded: a few quick retries of read errors and 5xx, none of a failed connection (DNS, refused,
+TLS: the Hub is unreachable, which `reachable()` confirms), and a 429 that asks for a long wait is not slept
+on but raised as `HubError("rate-limited", retry_after=...)`, so one organisation never holds the others.
 API reference: https://huggingface.co/docs/hub/api#get-apimodels
 """
 
@@ -14,9 +18,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -27,11 +32,20 @@ from huggingface_hub.errors import (
     EntryNotFoundError,
     GatedRepoError,
     HfHubHTTPError,
+    HFValidationError,
     LocalEntryNotFoundError,
     RepositoryNotFoundError,
     RevisionNotFoundError,
 )
-from huggingface_hub.utils import build_hf_headers, hf_raise_for_status, http_backoff, paginate
+from huggingface_hub.utils import (
+    build_hf_headers,
+    hf_raise_for_status,
+    http_backoff,
+    parse_ratelimit_headers,
+)
+
+from tracker import hub_values
+from tracker.hub_values import describe_item, skip_reason
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +73,23 @@ _CARD_KEYS_FOR_FACTS = ("license", "license_name", "license_link", "base_model",
                         "pipeline_tag", "library_name")
 
 
-class HubError(Exception):
-    """The Hub could not answer; `kind` says why in one word a person understands."""
+RETRIES = 2  # of read errors and 5xx, after 0.5 s and 1 s
+CONNECT_TIMEOUT = 10.0
+SHORT_RATE_WAIT = 5.0  # a 429 asking for at most this long is waited out once, in place
+# Not ConnectError / ConnectTimeout (an unreachable Hub fails at once), nor timeouts (already long: a slow
+# organisation would hold the next cycle of every other one for several of them).
+_RETRY_ON = (httpx2.ReadError, httpx2.WriteError, httpx2.RemoteProtocolError)
 
-    def __init__(self, kind: str, message: str) -> None:
+
+class HubError(Exception):
+    """The Hub could not answer; `kind` says why in one word a person understands (`unreachable`: no
+    connection at all; `rate-limited`: try again after `retry_after` seconds)."""
+
+    def __init__(self, kind: str, message: str, retry_after: float | None = None, reason: str | None = None) -> None:
         super().__init__(message)
         self.kind = kind
+        self.retry_after = retry_after
+        self.reason = reason or message
 
 
 @dataclass(frozen=True)
@@ -125,6 +150,45 @@ class HubClient:
         # token=False stops huggingface_hub from picking up a locally saved login we were not given.
         return build_hf_headers(token=self._token or False, library_name="release-tracker")
 
+    def _get(self, url: str, params: list[tuple[str, Any]] | None = None) -> httpx2.Response:
+        """One GET with bounded retries; a long 429 raises HubError('rate-limited') instead of sleeping."""
+        for attempt in range(2):
+            response = http_backoff("GET", url, params=params, headers=self._headers(),
+                                    timeout=httpx2.Timeout(self.timeout, connect=min(CONNECT_TIMEOUT, self.timeout)),
+                                    max_retries=RETRIES, base_wait_time=0.5, max_wait_time=2,
+                                    retry_on_exceptions=_RETRY_ON, retry_on_status_codes=(500, 502, 503, 504))
+            if response.status_code != 429:
+                hf_raise_for_status(response)
+                return response
+            wait = rate_limit_wait(response.headers)
+            if attempt == 0 and wait <= SHORT_RATE_WAIT:
+                time.sleep(wait)
+                continue
+            raise HubError("rate-limited", f"the Hub answered 429: rate-limited for {wait:.0f}s", retry_after=wait)
+        raise AssertionError("unreachable")
+
+    def reachable(self) -> str | None:
+        """None when the Hub answers anything at all over HTTP; else why it cannot be reached (one try)."""
+        try:
+            httpx2.head(self.endpoint, timeout=httpx2.Timeout(min(CONNECT_TIMEOUT, self.timeout)),
+                        headers=self._headers())
+        except (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.ProxyError) as exc:
+            return connect_reason(exc)
+        except (httpx2.HTTPError, OSError):
+            return None  # it connected: whatever went wrong after that is not "unreachable"
+        return None
+
+    def _pages(self, url: str, params: list[tuple[str, Any]]) -> Iterator[Any]:
+        """The items of a listing, following `Link: rel="next"`."""
+        next_url: str | None = url
+        while next_url is not None:
+            response = self._get(next_url, params if next_url == url else None)
+            page = response.json()
+            if not isinstance(page, list):
+                raise HubError("malformed", "the Hub's listing is not a JSON list")
+            yield from page
+            next_url = response.links.get("next", {}).get("url")
+
     def list_org(self, org: str) -> OrgListing:
         """Every public model of `org`, newest first, with the metadata detection and facts need."""
         params: list[tuple[str, Any]] = [("author", org), ("sort", "createdAt")]
@@ -132,12 +196,12 @@ class HubClient:
         models: list[HubModel] = []
         skipped: list[str] = []
         with _translate_errors(f"listing {org}"):
-            for item in paginate(f"{self.endpoint}/api/models", params=params, headers=self._headers(),
-                                 timeout=self.timeout):
-                parsed = parse_model(item)
-                if parsed is None:
-                    skipped.append(str(item.get("id") if isinstance(item, dict) else item)[:120])
+            for item in self._pages(f"{self.endpoint}/api/models", params):
+                if (reason := skip_reason(item)) is not None:
+                    skipped.append(f"{describe_item(item)}: {reason}")
                     continue
+                parsed = parse_model(item)
+                assert parsed is not None
                 # Listings can in theory include models of other authors (e.g. search fallbacks).
                 if parsed.org.lower() == org.lower():
                     models.append(parsed)
@@ -148,9 +212,7 @@ class HubClient:
         url = f"{self.endpoint}/api/models/{quote(repo_id, safe='/')}"
         params = [("expand", value) for value in LIST_EXPAND]
         with _translate_errors(repo_id):
-            response = http_backoff("GET", url, params=params, headers=self._headers(), timeout=self.timeout,
-                                    max_retries=2)
-            hf_raise_for_status(response)
+            response = self._get(url, params)
             try:
                 item = response.json()
             except ValueError:
@@ -173,6 +235,8 @@ class HubClient:
                 etag_timeout=self.timeout,
                 library_name="release-tracker",
             )
+        except HFValidationError:
+            return None, "config.json not fetched: the repo id is not one the Hub client accepts"
         except GatedRepoError:
             return None, CONFIG_PROBLEMS[0]
         except LocalEntryNotFoundError:
@@ -218,7 +282,7 @@ def _read_config(path: str) -> tuple[dict[str, Any] | None, str | None]:
         return None, CONFIG_PROBLEMS[4]
     if not isinstance(data, dict):
         return None, CONFIG_PROBLEMS[5]
-    return data, None
+    return hub_values.clean_json(data, "config.json", []), None
 
 
 def observe_requests(on_response: Callable[[str], None]) -> None:
@@ -266,8 +330,15 @@ class _translate_errors:
         return None
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
-        if exc is None or isinstance(exc, HubError):
+        if exc is None:
             return False
+        if isinstance(exc, HubError):
+            if exc.kind == "rate-limited":
+                raise HubError(exc.kind, f"{self.what}: {exc}", exc.retry_after) from None
+            return False
+        if isinstance(exc, httpx2.ConnectError | httpx2.ConnectTimeout | httpx2.ProxyError):
+            reason = connect_reason(exc)
+            raise HubError("unreachable", f"{self.what}: cannot connect to the Hub: {reason}", reason=reason) from None
         if isinstance(exc, GatedRepoError):
             raise HubError("gated", f"{self.what}: gated repo (access needed)") from None
         if isinstance(exc, RepositoryNotFoundError | RevisionNotFoundError):
@@ -285,22 +356,34 @@ class _translate_errors:
         return False
 
 
+def rate_limit_wait(headers: Any) -> float:
+    """Seconds a 429 asks us to wait: the `RateLimit` header's reset, else `Retry-After`, else 1."""
+    info = parse_ratelimit_headers(headers)
+    if info is not None and info.remaining == 0:
+        return float(info.reset_in_seconds)
+    value = str(headers.get("Retry-After", "")).strip()
+    return float(value) if value.isdigit() else 1.0
+
+
+def connect_reason(exc: BaseException) -> str:
+    """Why a connection failed, in a few words: DNS, refused, TLS, timeout."""
+    text = str(exc) or type(exc).__name__
+    lowered = text.lower()
+    if isinstance(exc, httpx2.ConnectTimeout) or "timed out" in lowered:
+        return "connection timed out"
+    if "refused" in lowered:
+        return "connection refused"
+    if any(s in lowered for s in ("name or service not known", "nodename nor servname", "name resolution",
+                                  "no address associated", "getaddrinfo")):
+        return "DNS lookup failed (unknown host)"
+    if "ssl" in lowered or "certificate" in lowered or "tls" in lowered:
+        return f"TLS error: {_short(exc)}"
+    return _short(exc)
+
+
 def _short(exc: BaseException) -> str:
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return text[:200]
-
-
-def parse_time(value: Any) -> datetime | None:
-    """An ISO 8601 time from the Hub as an aware UTC datetime, or None when absent or unreadable."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
 
 
 def _gated(value: Any) -> str:
@@ -309,16 +392,14 @@ def _gated(value: Any) -> str:
     return "manual" if value is True else "no"
 
 
-def parse_model(item: Any) -> HubModel | None:
-    """Our HubModel from one Hub JSON item; None when the item has no usable id.
+def parse_model(item: Any, now: datetime | None = None) -> HubModel | None:
+    """Our HubModel from one Hub JSON item; None when the item has no usable id (see `skip_reason`).
 
-    Anything else malformed is tolerated: the field becomes None and a problem is noted.
+    Every other value is checked by `tracker.hub_values`: a bad one is dropped and a problem noted.
     """
-    if not isinstance(item, dict):
+    if skip_reason(item) is not None:
         return None
     repo_id = item.get("id") or item.get("modelId")
-    if not isinstance(repo_id, str) or "/" not in repo_id or len(repo_id) > 200:
-        return None
     problems: list[str] = []
 
     def as_dict(key: str) -> dict[str, Any] | None:
@@ -326,35 +407,35 @@ def parse_model(item: Any) -> HubModel | None:
         if value is None:
             return None
         if isinstance(value, dict):
-            return value
+            return hub_values.clean_json(value, key, problems)
         problems.append(f"{key} is not an object")
         return None
 
     tags_raw = item.get("tags")
-    tags = tuple(t for t in tags_raw if isinstance(t, str)) if isinstance(tags_raw, list) else ()
-    safetensors = as_dict("safetensors")
-    if safetensors is not None and not isinstance(safetensors.get("parameters"), dict):
-        problems.append("safetensors has no parameter table")
-        safetensors = None
-    text = {k: (v if isinstance(v, str) else None) for k, v in item.items()
-            if k in ("pipeline_tag", "library_name", "sha", "author")}
+    if tags_raw is not None and not isinstance(tags_raw, list):
+        problems.append("tags is not a list")
+    tags_raw = tags_raw if isinstance(tags_raw, list) else []
+    tags = tuple(hub_values.clean_text(t, "tags", problems, limit=300) for t in tags_raw[:hub_values.MAX_ITEMS]
+                 if isinstance(t, str))
+    text = {k: hub_values.text_or_none(item.get(k), k, problems, limit=200)
+            for k in ("pipeline_tag", "library_name", "sha", "author")}
     return HubModel(
         repo_id=repo_id,
         author=text.get("author") or repo_id.split("/", 1)[0],
-        created_at=parse_time(item.get("createdAt")),
-        last_modified=parse_time(item.get("lastModified")),
-        private=bool(item.get("private", False)),
+        created_at=hub_values.time_value(item.get("createdAt"), "createdAt", problems, now),
+        last_modified=hub_values.time_value(item.get("lastModified"), "lastModified", problems, now),
+        private=hub_values.flag(item.get("private"), "private", problems),
         gated=_gated(item.get("gated")),
-        disabled=bool(item.get("disabled", False)),
+        disabled=hub_values.flag(item.get("disabled"), "disabled", problems),
         sha=text.get("sha"),
         pipeline_tag=text.get("pipeline_tag"),
         library_name=text.get("library_name"),
         tags=tags,
         card_data=as_dict("cardData") or {},
-        safetensors=safetensors,
+        safetensors=hub_values.safetensors_info(item.get("safetensors"), problems),
         config_subset=as_dict("config"),
-        gguf=as_dict("gguf"),
-        problems=tuple(problems),
+        gguf=hub_values.gguf_info(item.get("gguf"), problems),
+        problems=tuple(dict.fromkeys(problems)),
     )
 
 

@@ -1,7 +1,9 @@
 """One poll cycle: list every watched organisation, detect changes, compute facts, store them.
 
 The Hub client is synchronous, so organisations are polled in worker threads; one organisation's
-failure is logged once and recorded, and never stops the others.
+failure is logged once and recorded, and never stops the others. An unreachable Hub is one line for the
+whole cycle, and a long 429 skips only its organisation (tracker.poll_guard). Each organisation is stored
+as soon as it is done, so the delivery job (every few seconds) sends its alerts without waiting for the others.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from tracker import hub_values
 from tracker.detect import Change, detect_changes
 from tracker.facts import FactInputs, ModelFacts, compute_facts
 from tracker.hub import HubClient, HubError, HubModel
 from tracker.models import TrackedModel, utcnow
+from tracker.poll_guard import CycleGuard, HubGuard
 from tracker.stopping import PollAbandoned, StopGate
 from tracker.store import OrgPollSummary, Store
 from tracker.watchlist import Lab, Watchlist
@@ -31,6 +35,8 @@ class CycleReport:
     orgs_ok: list[str] = field(default_factory=list)
     orgs_failed: dict[str, str] = field(default_factory=dict)
     summaries: list[OrgPollSummary] = field(default_factory=list)
+    hub_unreachable: str | None = None  # why, when the Hub could not be reached at all (orgs then not polled)
+    orgs_skipped: list[str] = field(default_factory=list)  # not polled: Hub unreachable or org rate-limited
 
     @property
     def alerts(self) -> int:
@@ -42,7 +48,7 @@ class CycleReport:
 
     @property
     def all_failed(self) -> bool:
-        return bool(self.orgs_failed) and not self.orgs_ok
+        return (bool(self.orgs_failed) or self.hub_unreachable is not None) and not self.orgs_ok
 
 
 def facts_for(model: HubModel, config: dict | None, config_problem: str | None) -> ModelFacts:
@@ -58,7 +64,7 @@ def facts_for(model: HubModel, config: dict | None, config_problem: str | None) 
         gguf=model.gguf,
         gated=model.gated if model.gated != "no" else False,
     )
-    facts = compute_facts(inputs)
+    facts = hub_values.bounded_facts(compute_facts(inputs))
     if config_problem and config is None:
         facts = replace(facts, params_notes=(*facts.params_notes, config_problem))
     return facts
@@ -86,36 +92,58 @@ class Poller:
         self.workers = workers
         self.clock = clock or utcnow
         self.gate = StopGate()  # closed by `tracker run` on stop: an abandoned poll writes nothing
+        self._skips_logged: set[str] = set()  # a malformed model is logged once per process, not every cycle
+        self.guard = HubGuard(hub)
 
     def run_cycle(self, only: Collection[str] | None = None) -> CycleReport:
         """Poll every watched organisation once (or only those in `only`)."""
         report = CycleReport()
         orgs = [(org, lab) for org, lab in self.watchlist.orgs if only is None or org in only]
+        now = self.clock()
+        if self.guard.waiting(now) and self.guard.current is not None:  # the Hub was unreachable: back off
+            report.hub_unreachable = self.guard.current.error
+            report.orgs_skipped = [org for org, _lab in orgs]
+            return report
+        cycle = CycleGuard(self.hub)
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="poll") as pool:
-            results = list(pool.map(lambda pair: self._poll_org_safely(*pair), orgs))
+            results = list(pool.map(lambda pair: self._poll_org_safely(*pair, cycle), orgs))
         for (org, _lab), result in zip(orgs, results, strict=True):
             if isinstance(result, OrgPollSummary):
                 report.orgs_ok.append(org)
                 report.summaries.append(result)
+            elif result is None:
+                report.orgs_skipped.append(org)
             else:
                 report.orgs_failed[org] = result
+        report.hub_unreachable = cycle.reason if cycle.down.is_set() else None
+        self.guard.cycle_done(cycle, bool(report.orgs_ok), self.clock())
         return report
 
-    def _poll_org_safely(self, org: str, lab: Lab) -> OrgPollSummary | str:
+    def _poll_org_safely(self, org: str, lab: Lab, cycle: CycleGuard | None = None) -> OrgPollSummary | str | None:
+        """The organisation's summary, its failure message, or None when it was not polled (skipped)."""
+        if (cycle is not None and cycle.down.is_set()) or self.guard.limited_until(org, self.clock()):
+            return None
         try:
-            return self.poll_org(org, lab)
+            summary = self.poll_org(org, lab)
         except PollAbandoned:
             raise
         except HubError as exc:
+            if exc.kind == "unreachable" and cycle is not None and cycle.unreachable(exc):
+                return None  # said once for the whole cycle, not per organisation
+            if exc.kind == "rate-limited":
+                self.guard.rate_limited(org, exc, self.clock())  # logged there, once
             message = str(exc)
         except Exception as exc:  # noqa: BLE001  (one organisation must never stop the cycle)
             log.exception("unexpected error while polling %s", org)
             message = f"{org}: unexpected error: {type(exc).__name__}"
+        else:
+            return summary
         with self.gate.write():
             previous = self.store.org_state(org)
             state = self.store.record_org_failure(org, lab, message, self.clock())
         # Log a failure once, not every cycle: again only when the error changes.
-        if previous is None or previous.error_count == 0 or previous.last_error != state.last_error:
+        changed = previous is None or previous.error_count == 0 or previous.last_error != state.last_error
+        if changed and "rate-limited" not in message:
             log.warning("poll of %s failed: %s (retried every cycle; logged again only if it changes)", org,
                         message)
         return message
@@ -124,7 +152,9 @@ class Poller:
         """List one organisation, detect what changed, and store it with its facts and alerts."""
         listing = self.hub.list_org(org)
         for skipped in listing.skipped:
-            log.warning("%s: skipped a model with malformed metadata: %s", org, skipped)
+            if skipped not in self._skips_logged:
+                self._skips_logged.add(skipped)
+                log.warning("%s: skipped a model the tracker cannot use: %s (not logged again)", org, skipped)
         now = self.clock()
         state, known = self.store.org_snapshot(org)
         public_known = sum(1 for k in known.values() if k.status == "public")
@@ -156,6 +186,8 @@ class Poller:
         recompute their facts: exact active counts and MTP-free totals arrive without a burst of requests
         at start-up. Returns how many models were enriched."""
         done = 0
+        if self.guard.current is not None:  # the Hub is unreachable: do not mark models as read meanwhile
+            return 0
         for org, _lab in self.watchlist.orgs:
             for row in self.store.needing_config(org, per_org):
                 model = stored_hub_model(row)
@@ -174,6 +206,10 @@ class Poller:
             if model is None:
                 continue
             wants_config = change.kind != "backfill"
-            config, problem = self.hub.config(model.repo_id, model.sha) if wants_config else (None, None)
+            try:
+                config, problem = self.hub.config(model.repo_id, model.sha) if wants_config else (None, None)
+            except Exception as exc:  # noqa: BLE001  (one model never fails its organisation)
+                log.debug("config.json of %s failed", model.repo_id, exc_info=True)
+                config, problem = None, f"config.json could not be read: unexpected {type(exc).__name__}"
             facts[model.repo_id] = facts_for(model, config, problem)
         return facts

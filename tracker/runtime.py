@@ -143,8 +143,9 @@ class Runtime:
                 return
             async with self._hub_lock:
                 report = await self._run_cycle()
-            log.info("cycle done: %d orgs ok, %d failed, %d new", len(report.orgs_ok), len(report.orgs_failed),
-                     report.new)
+            log.log(logging.DEBUG if report.hub_unreachable else logging.INFO,  # the poller said it once
+                    "cycle done: %d orgs ok, %d failed, %d new", len(report.orgs_ok), len(report.orgs_failed),
+                    report.new)
             await self.deliver()
             if self.settings.site_dir and _found_something(report):
                 await asyncio.to_thread(self._rebuild_outputs)

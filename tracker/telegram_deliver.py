@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,6 +27,7 @@ from tracker.config import Settings
 from tracker.filters import SubscriptionFilter, matches
 from tracker.follow import follow_url
 from tracker.models import Alert, Card, ForumTopic, TrackedModel
+from tracker.outage import Outage, OutageLog, duration
 from tracker.queries import models_by_ids
 from tracker.store import Store
 from tracker.telegram_app import retry_after_seconds
@@ -36,6 +38,7 @@ CHANNEL = "channel"
 NETWORK_RETRY_CAP = timedelta(minutes=2)
 CHANNEL_RETRY_CAP = timedelta(minutes=5)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+OUTAGE_WARN_AFTER = timedelta(seconds=10)  # sends failing this long (network, 5xx) are logged once
 
 
 @dataclass
@@ -45,6 +48,8 @@ class DeliveryReport:
     retried: int = 0
     dropped: int = 0
     failed: int = 0
+    unreachable: int = 0  # sends that failed because Telegram itself did (network errors, 5xx)
+    last_error: str = ""
 
 
 @dataclass
@@ -78,6 +83,7 @@ class TelegramDelivery:
         self.concurrency = concurrency
         self._run_lock = asyncio.Lock()
         self.window = timedelta(minutes=settings.wave_window_minutes)
+        self.outage = OutageLog(log, OUTAGE_WARN_AFTER, _failing_line, _recovered_line)
 
     # ---- fan-out -----------------------------------------------------------------------------
     def targets_for(self) -> Callable[[Alert, TrackedModel], list[str]]:
@@ -125,7 +131,18 @@ class TelegramDelivery:
                     await one(group)
 
             await asyncio.gather(*(chain(g) for g in by_target.values()))
+            self._track_outage(report)
             return report
+
+    def _track_outage(self, report: DeliveryReport) -> None:
+        """One warning while sends keep failing because of Telegram, one line when they work again."""
+        done = report.sent + report.edited
+        if report.unreachable and not done:
+            self.outage.failure(report.last_error, self.clock(), report.unreachable)
+        elif done and not report.unreachable:
+            self.outage.success(self.clock(), done)
+        elif report.unreachable and self.outage.down:
+            self.outage.failure(report.last_error, self.clock(), report.unreachable)
 
     def _group(self, items: list[outbox.DeliveryItem]) -> list[_Group]:
         groups: dict[tuple[str, str], _Group] = {}
@@ -175,8 +192,12 @@ class TelegramDelivery:
                 report.failed += len(group.items)
         except (TimedOut, NetworkError) as exc:
             self._retry(group, f"network: {exc.message}", None, report)
+            report.unreachable += 1
+            report.last_error = short_error(exc.message)
         except TelegramError as exc:
             self._retry(group, f"telegram: {exc.message}", None, report)
+            report.unreachable += 1
+            report.last_error = short_error(exc.message)
         else:
             outbox.mark_sent(self.store, [i.delivery.id for i in group.items if i.delivery.id], self.clock())
             if edited:
@@ -294,6 +315,27 @@ class TelegramDelivery:
             session.add(Card(target=group.target, chat_id=str(chat.chat_id), thread_id=thread_id,
                              message_id=message_id, wave_key=group.key, lang=chat.lang, model_ids=ids,
                              opened_at=now, updated_at=now))
+
+
+_STATUS = re.compile(r"^(?P<phrase>[^()]*?) \((?P<code>\d{3})\)")
+
+
+def short_error(message: str) -> str:
+    """PTB's error text made short: "Bad Gateway (502). Parsing the server response ... failed" is
+    "502 Bad Gateway"."""
+    found = _STATUS.match(message)
+    if found:
+        return f"{found.group('code')} {found.group('phrase')}"
+    return message.split(". Parsing the server response", 1)[0][:120] or "network error"
+
+
+def _failing_line(outage: Outage) -> str:
+    return (f"Telegram failing: {outage.error} since {outage.since:%H:%M} UTC; {outage.failed} sends failed, "
+            "retrying")
+
+
+def _recovered_line(outage: Outage, span: timedelta, done: int) -> str:
+    return f"Telegram recovered after {duration(span)}; {done} messages sent"
 
 
 def _kind(group: _Group) -> str:

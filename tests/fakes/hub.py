@@ -148,10 +148,12 @@ class FakeHub:
         downloads_all_time: int | None = None,
         likes: int = 0,
         trending_score: int = 0,
+        api_override: dict[str, Any] | None = None,
     ) -> FakeModel:
         """Create a repo. `card_data` is merged over the card built from license/base_model/tags/...;
         `config` is the full config.json (served as a file; its subset is the API's `config`);
-        `safetensors` is {dtype: n} (total computed); `gated` is False, "auto" or "manual"."""
+        `safetensors` is {dtype: n} (total computed); `gated` is False, "auto" or "manual"; `api_override`
+        serves API fields as given (e.g. {"safetensors": {"total": 2**64}} or {"cardData": []})."""
         now = self.clock()
         created = parse_when(created_at) if created_at is not None else now
         modified = parse_when(last_modified) if last_modified is not None else created
@@ -188,6 +190,7 @@ class FakeHub:
                 downloads=downloads,
                 likes=likes,
                 trending_score=trending_score,
+                api_override=dict(api_override or {}),
                 downloads_all_time=downloads if downloads_all_time is None else downloads_all_time,
             )
             self._models[repo_id] = model

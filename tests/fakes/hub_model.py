@@ -186,6 +186,9 @@ class FakeModel:
     downloads_all_time: int = 0
     likes: int = 0
     trending_score: int = 0
+    # API fields served exactly as given instead of computed (a hostile or broken record: wrong JSON types,
+    # huge numbers, lone surrogates); only when the field is asked for, like any other field.
+    api_override: dict[str, Any] = field(default_factory=dict)
     previous_shas: list[str] = field(default_factory=list)
     access_tokens: set[str] = field(default_factory=set)
     _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
@@ -370,6 +373,8 @@ class FakeModel:
 
     def field_value(self, name: str) -> Any:
         """Value of one API field (None = omit the key)."""
+        if name in self.api_override:
+            return self.api_override[name]
         match name:
             case "_id":
                 return self.object_id
