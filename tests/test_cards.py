@@ -22,6 +22,8 @@ def model(i: int, **extra: object) -> ModelRow:
         "memory_fp8_gb": 1.0 * (i + 1), "memory_4bit_gb": 0.5 * (i + 1), "license": "apache-2.0",
         "license_id": "apache-2.0", "license_class": "permissive", "license_reason": "Apache-2.0",
         "gated": "no", "first_seen_at": NOW, "is_moe": False, "license_link": None,
+        "params_active_lab": None, "weights_bytes": None, "context_length": None, "openness_level": None,
+        "openness_evidence": None, "summary": None,
     }
     data.update(extra)
     return ModelRow(data)
@@ -69,3 +71,15 @@ def test_license_links_become_absolute_and_odd_ones_are_dropped() -> None:
         assert license_url(hub, model(1, license_link=odd)) is None
     card = release_card([model(1, license_link="LICENSE")], "en", hub)
     assert any(e.get("url", "").endswith("/blob/main/LICENSE") for e in parse_html(card).entities)
+
+
+def test_the_card_says_context_and_where_the_weights_fit_as_shipped_and_at_4bit() -> None:
+    row = model(1, repo_id="deepseek-ai/DeepSeek-V3", params_total=671_000_000_000, context_length=163_840,
+                weights_bytes=688_574_839_360)
+    text = release_card([row], "en", "https://huggingface.co")
+    assert "📜 160K tokens of context" in text
+    assert "Fits on <b>8×141 GB GPUs</b> as shipped (689 GB, 439 GB left for the KV cache)" in text
+    assert "at 4-bit 8×80 GB GPUs (304 GB left)" in text
+    assert "160K" in release_card([row], "it", "https://huggingface.co")
+    plain = release_card([model(2)], "en", "https://huggingface.co")
+    assert "context" not in plain and "Fits on" not in plain

@@ -13,7 +13,7 @@ from telegram.constants import MessageLimit
 
 from tracker.bot.text import visible_length
 from tracker.render import render
-from tracker.views import license_url, model_url
+from tracker.views import fits, license_url, model_url
 
 
 def wave_key(model: Any) -> str:
@@ -31,7 +31,7 @@ def release_card(models: Sequence[Any], lang: str, hub_url: str, kind: str = "ne
     if len(models) == 1:
         m = models[0]
         text = render("card_release.html", lang=lang, m=m, url=model_url(hub_url, m.repo_id), kind=kind,
-                      license_url=license_url(hub_url, m))
+                      license_url=license_url(hub_url, m), fits=fits(m))
         if visible_length(text) <= MessageLimit.MAX_TEXT_LENGTH:
             return text
     ordered = sorted(models, key=lambda m: (-(m.params_total or 0), m.repo_id))

@@ -56,6 +56,7 @@ def facts_for(model: HubModel, config: dict | None, config_problem: str | None) 
         config=config,
         gguf=model.gguf,
         gated=model.gated if model.gated != "no" else False,
+        config_subset=model.config_subset,
     )
     facts = compute_facts(inputs)
     if config_problem and config is None:

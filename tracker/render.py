@@ -41,6 +41,16 @@ def _gb(value: float | None) -> str:
     return f"{value:,.0f} GB" if value >= 100 else f"{value:.1f} GB"
 
 
+def _tokens(value: int | None) -> str:
+    """A context length as people write it: 131072 -> "128K", 1048576 -> "1M", 40000 -> "40,000"."""
+    if not value:
+        return "?"
+    for unit, size in (("M", 1024**2), ("K", 1024)):
+        if value % size == 0:
+            return f"{value // size}{unit}"
+    return f"{value:,}"
+
+
 @cache
 def environment(directory: Path | None = None) -> Environment:
     """The shared Jinja2 environment (one per templates directory)."""
@@ -56,6 +66,7 @@ def environment(directory: Path | None = None) -> Environment:
     env.filters["iso"] = _iso
     env.filters["date"] = _date
     env.filters["gb"] = _gb
+    env.filters["tokens"] = _tokens
     return env
 
 
