@@ -110,7 +110,7 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
     from tracker.cli import UsageError
     from tracker.hub import HubError
-    from tracker.poll import facts_for
+    from tracker.poll import card_reading, facts_for
     from tracker.render import render
     from tracker.store import row_from_hub
     from tracker.views import card, record
@@ -127,8 +127,11 @@ def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     config, problem = hub.config(model.repo_id, model.sha)
+    readme = hub.readme(model.repo_id, model.sha)
+    reading = card_reading(readme) if readme.final else None
     watchlist = load_watchlist(settings.watchlist)
-    row = row_from_hub(model, facts_for(model, config, problem), watchlist.lab_for_org(model.org))
+    row = row_from_hub(model, facts_for(model, config, problem, reading), watchlist.lab_for_org(model.org))
+    row.readme_sha = readme.sha
     if args.format == "json":
         data: dict[str, Any] = record(row, settings.hub_web_url)
         print(json.dumps(data, indent=2, ensure_ascii=False))

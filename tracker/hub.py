@@ -55,7 +55,8 @@ LIST_EXPAND = (
 
 
 _CARD_KEYS_FOR_FACTS = ("license", "license_name", "license_link", "base_model", "base_model_relation", "tags",
-                        "pipeline_tag", "library_name")
+                        "pipeline_tag", "library_name", "datasets")
+README_MAX_BYTES = 1_000_000
 
 
 class HubError(Exception):
@@ -189,6 +190,44 @@ class HubClient:
         if not isinstance(data, dict):
             return None, "config.json is not a JSON object"
         return data, None
+
+    def readme(self, repo_id: str, revision: str | None = None) -> Readme:
+        """The model card (README.md) in one request, with its blob sha; never raises for Hub trouble."""
+        return _read_readme(self, repo_id, revision)
+
+
+@dataclass(frozen=True)
+class Readme:
+    """The model card as read: its text (None when the repo has none), the blob sha, or why it is unread.
+
+    `final` is False when the Hub could not answer (try again later); True when there is an answer to keep,
+    including "no README" and "gated"."""
+
+    text: str | None
+    sha: str | None
+    problem: str | None = None
+    final: bool = True
+
+
+def _read_readme(client: HubClient, repo_id: str, revision: str | None) -> Readme:
+    url = f"{client.endpoint}/{quote(repo_id, safe='/')}/resolve/{quote(revision or 'main', safe='')}/README.md"
+    try:
+        response = http_backoff("GET", url, headers=client._headers(), timeout=client.timeout, max_retries=1,
+                                follow_redirects=True)
+        hf_raise_for_status(response)
+    except GatedRepoError:
+        return Readme(None, None, "gated: README.md needs access")
+    except EntryNotFoundError:
+        return Readme(None, None, "no README.md in the repo")
+    except RepositoryNotFoundError:
+        return Readme(None, None, "repo not found or private")
+    except RevisionNotFoundError:
+        return Readme(None, None, "README.md could not be fetched: commit gone", final=False)
+    except (HfHubHTTPError, httpx2.HTTPError, OSError) as exc:
+        return Readme(None, None, f"README.md could not be fetched: {_short(exc)}", final=False)
+    etag = response.headers.get("X-Linked-ETag") or response.headers.get("ETag") or ""
+    text = response.content[:README_MAX_BYTES].decode("utf-8", errors="replace")
+    return Readme(text, etag.strip('"').removeprefix("W/").strip('"') or None)
 
 
 class _translate_errors:

@@ -14,7 +14,8 @@ from datetime import datetime
 
 from tracker.detect import Change, detect_changes
 from tracker.facts import FactInputs, ModelFacts, compute_facts
-from tracker.hub import HubClient, HubError, HubModel
+from tracker.facts.readme import read_card
+from tracker.hub import HubClient, HubError, HubModel, Readme
 from tracker.models import TrackedModel, utcnow
 from tracker.store import OrgPollSummary, Store
 from tracker.watchlist import Lab, Watchlist
@@ -44,8 +45,9 @@ class CycleReport:
         return bool(self.orgs_failed) and not self.orgs_ok
 
 
-def facts_for(model: HubModel, config: dict | None, config_problem: str | None) -> ModelFacts:
-    """The facts of one Hub model (pure apart from the config it is handed)."""
+def facts_for(model: HubModel, config: dict | None, config_problem: str | None,
+              readme: dict | None = None) -> ModelFacts:
+    """The facts of one Hub model (pure apart from the config and the model card reading it is handed)."""
     inputs = FactInputs(
         repo_id=model.repo_id,
         tags=model.tags,
@@ -57,6 +59,7 @@ def facts_for(model: HubModel, config: dict | None, config_problem: str | None) 
         gguf=model.gguf,
         gated=model.gated if model.gated != "no" else False,
         config_subset=model.config_subset,
+        readme=readme,
     )
     facts = compute_facts(inputs)
     if config_problem and config is None:
@@ -137,10 +140,13 @@ class Poller:
             last_success_at=state.last_success_at if state else None,
             now=now,
         )
-        facts = self._facts(changes)
+        cards = self._read_cards(changes)
+        known_cards = self.store.card_readings([c.repo_id for c in changes if c.model is not None
+                                                and c.repo_id not in cards and c.kind != "backfill"])
+        facts = self._facts(changes, {**known_cards, **{repo: info for repo, (info, _sha) in cards.items()}})
         checked = {c.repo_id for c in changes if c.model is not None and c.kind != "backfill"}
         summary = self.store.apply_org_poll(org, lab, changes, facts, now=now, model_count=len(listing.models),
-                                            config_checked=checked)
+                                            config_checked=checked, cards=cards)
         if summary.new or summary.license_changes or summary.removed:
             log.info("%s: %d new, %d license changes, %d removed", org, summary.new, summary.license_changes,
                      summary.removed)
@@ -155,11 +161,27 @@ class Poller:
             for row in self.store.needing_config(org, per_org):
                 model = stored_hub_model(row)
                 config, problem = self.hub.config(model.repo_id, model.sha)
-                self.store.update_facts(model.repo_id, facts_for(model, config, problem), self.clock())
+                facts = facts_for(model, config, problem, row.readme_meta)
+                self.store.update_facts(model.repo_id, facts, self.clock())
                 done += 1
+            for row in self.store.needing_card(org, per_org):
+                readme = self.hub.readme(row.repo_id, row.sha)
+                if readme.final:
+                    self.store.update_card(row.repo_id, card_reading(readme), readme.sha, self.clock())
+                    done += 1
         return done
 
-    def _facts(self, changes: list[Change]) -> dict[str, ModelFacts]:
+    def _read_cards(self, changes: list[Change]) -> dict[str, tuple[dict, str | None]]:
+        """The model card of every new release, one request each (read once: later changes keep it)."""
+        cards: dict[str, tuple[dict, str | None]] = {}
+        for change in changes:
+            if change.model is not None and change.kind in ("new", "published"):
+                readme = self.hub.readme(change.repo_id, change.model.sha)
+                if readme.final:  # else enrichment reads it later
+                    cards[change.repo_id] = (card_reading(readme), readme.sha)
+        return cards
+
+    def _facts(self, changes: list[Change], cards: dict[str, dict] | None = None) -> dict[str, ModelFacts]:
         """Facts for every changed model; config.json is read for all but backfill, which skips it on
         purpose: a first poll of 40 labs would otherwise spend thousands of Hub requests on old models."""
         facts: dict[str, ModelFacts] = {}
@@ -169,5 +191,12 @@ class Poller:
                 continue
             wants_config = change.kind != "backfill"
             config, problem = self.hub.config(model.repo_id, model.sha) if wants_config else (None, None)
-            facts[model.repo_id] = facts_for(model, config, problem)
+            facts[model.repo_id] = facts_for(model, config, problem, (cards or {}).get(model.repo_id))
         return facts
+
+
+def card_reading(readme: Readme) -> dict:
+    """What we keep of a model card: tracker.facts.readme.read_card's findings, or why there are none."""
+    if readme.text is None:
+        return {"found": False, "problem": readme.problem}
+    return read_card(readme.text)

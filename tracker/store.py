@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from tracker.db import open_engine
 from tracker.detect import Change, Known, LicenseKey, license_of
 from tracker.facts import ModelFacts
+from tracker.facts.openness import classify_openness
 from tracker.models import Alert, Event, OrgState, TrackedModel
 from tracker.watchlist import Lab
 
@@ -81,6 +82,7 @@ class Store:
         now: datetime,
         model_count: int,
         config_checked: Set[str] = frozenset(),
+        cards: Mapping[str, tuple[dict[str, Any], str | None]] | None = None,
     ) -> OrgPollSummary:
         """Write one organisation's changes, their events and alerts, and its poll state, atomically."""
         summary = OrgPollSummary(org=org)
@@ -90,6 +92,9 @@ class Store:
                 row = self._apply_change(session, change, lab, facts.get(change.repo_id), now, summary)
                 if row is not None and change.repo_id in config_checked:
                     row.config_checked_at = now
+                if row is not None and cards and change.repo_id in cards:
+                    row.readme_meta, row.readme_sha = cards[change.repo_id]
+                    row.readme_checked_at = now
             state.lab = lab.name
             state.first_polled_at = state.first_polled_at or now
             state.last_attempt_at = now
@@ -168,6 +173,40 @@ class Store:
                        col(TrackedModel.config_checked_at).is_(None))
                 .order_by(col(TrackedModel.released_at).desc()).limit(limit)
             ).all())
+
+    def needing_card(self, org: str, limit: int) -> list[TrackedModel]:
+        """Public models of `org` whose model card was never read (backfill, older rows), newest first."""
+        with self.session() as session:
+            return list(session.exec(
+                select(TrackedModel)
+                .where(TrackedModel.org == org, TrackedModel.status == "public",
+                       col(TrackedModel.readme_checked_at).is_(None))
+                .order_by(col(TrackedModel.released_at).desc()).limit(limit)
+            ).all())
+
+    def card_readings(self, repo_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """What was read from the model cards of these models (those read so far)."""
+        if not repo_ids:
+            return {}
+        with self.session() as session:
+            rows = session.exec(select(TrackedModel.repo_id, TrackedModel.readme_meta)
+                                .where(col(TrackedModel.repo_id).in_(list(repo_ids)))).all()
+        return {repo: meta for repo, meta in rows if isinstance(meta, dict)}
+
+    def update_card(self, repo_id: str, reading: dict[str, Any], sha: str | None, now: datetime) -> None:
+        """Store a model card reading and the openness and summary it gives (the other facts stay)."""
+        with self.session() as session, session.begin():
+            row = session.exec(select(TrackedModel).where(TrackedModel.repo_id == repo_id)).first()
+            if row is None:
+                return
+            card = (row.hub_meta or {}).get("card_data") or {}
+            level, evidence = classify_openness(row.license_id, row.license_class, row.gated,
+                                                tuple(row.tags or ()), card, reading)
+            row.openness_level, row.openness_evidence = level, list(evidence)
+            found = reading.get("summary")
+            row.summary = found if isinstance(found, str) and found else None
+            row.readme_meta, row.readme_sha, row.readme_checked_at = reading, sha, now
+            session.add(row)
 
     def update_facts(self, repo_id: str, facts: ModelFacts, now: datetime) -> None:
         """Store recomputed facts of a known model (after reading its config.json)."""

@@ -7,6 +7,7 @@ from typing import Any
 
 from tracker.facts import family as fam
 from tracker.facts.licenses import LicenseFacts, classify_license
+from tracker.facts.openness import classify_openness
 from tracker.facts.params import ParamFacts, memory_gb, resolve_params
 from tracker.facts.weights import context_length, weights_bytes
 
@@ -133,6 +134,11 @@ def compute_facts(inputs: FactInputs) -> ModelFacts:
     size, _source = _guard(notes, "weights size", (None, None), weights_bytes, getattr(inputs, "safetensors", None),
                            getattr(inputs, "weight_files", None), config or getattr(inputs, "config_subset", None))
     context = _guard(notes, "context length", None, context_length, config, getattr(inputs, "gguf", None))
+    readme = getattr(inputs, "readme", None)
+    readme = readme if isinstance(readme, dict) else None
+    level, evidence = _guard(notes, "openness", (None, ()), classify_openness, lic.id, lic.license_class,
+                             getattr(inputs, "gated", False), tags, card, readme)
+    summary = readme.get("summary") if readme else None
     return ModelFacts(
         params_total=params.total,
         params_total_source=params.total_source,
@@ -159,4 +165,7 @@ def compute_facts(inputs: FactInputs) -> ModelFacts:
         distilled_from=teacher,
         weights_bytes=size,
         context_length=context,
+        openness_level=level,
+        openness_evidence=tuple(evidence),
+        summary=summary if isinstance(summary, str) and summary else None,
     )
