@@ -60,6 +60,9 @@ def test_history_json_of_a_polled_release_carries_the_contract_fields(tracker: T
     readme_gets = [r for r in fake_hub.requests if r.path.endswith("/README.md")]
     assert len(readme_gets) == 2  # one request per new release
 
+    table = tracker.run("history", check=True).stdout.splitlines()
+    assert "openness" in table[0].split()
+    assert any("deepseek-ai/DeepSeek-V3" in line and "restricted-weights" in line for line in table)
     csv_text = tracker.run("export", "--format", "csv", check=True).stdout
     header = csv_text.splitlines()[0].split(",")
     assert {"context_length", "weights_bytes", "openness_level", "summary"} <= set(header)
