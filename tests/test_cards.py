@@ -83,3 +83,17 @@ def test_the_card_says_context_and_where_the_weights_fit_as_shipped_and_at_4bit(
     assert "160K" in release_card([row], "it", "https://huggingface.co")
     plain = release_card([model(2)], "en", "https://huggingface.co")
     assert "context" not in plain and "Fits on" not in plain
+
+
+def test_weights_card_says_what_changed_and_escapes_hub_text() -> None:
+    from tracker.cards import weights_card
+
+    row = model(1, repo_id="Qwen/<b>x</b>")
+    old = {"sha": "aaaaaaaaaaaaaaaa", "parameters": {"BF16": 8_000_000_000}, "params_total": 8_000_000_000}
+    new = {"sha": "bbbbbbbbbbbbbbbb", "parameters": {"F8_E4M3": 8_000_000_000}, "params_total": 8_000_000_000,
+           "files": 2, "bytes": 8_100_000_000}
+    text = weights_card(row, old, new, "en", "https://huggingface.co")
+    assert "Weights updated" in text and "&lt;b&gt;x&lt;/b&gt;" in text and "<b>x</b>" not in text
+    assert "F8_E4M3 8B (was BF16 8B)" in text and "2 weight files, 8.1 GB" in text
+    assert "<code>aaaaaaaaaa</code> → <code>bbbbbbbbbb</code>" in text
+    assert "Pesi aggiornati" in weights_card(row, old, new, "it", "https://huggingface.co")

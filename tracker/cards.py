@@ -45,6 +45,12 @@ def release_card(models: Sequence[Any], lang: str, hub_url: str, kind: str = "ne
         shown = max(1, int(shown * 0.8))
 
 
+def weights_card(model: Any, old: dict[str, Any], new: dict[str, Any], lang: str, hub_url: str) -> str:
+    """The short card of a weight update (a commit that changed the weight files)."""
+    return render("card_weights.html", lang=lang, m=model, old=old or {}, new=new or {},
+                  url=model_url(hub_url, model.repo_id))
+
+
 def license_card(model: Any, old: dict[str, Any], new: dict[str, Any], lang: str, hub_url: str) -> str:
     """The short card of a license change."""
     return render("card_license.html", lang=lang, m=model, old=old or {}, new=new or {},

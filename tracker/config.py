@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     wave_window_minutes: float = Field(30, validation_alias="TRACKER_WAVE_WINDOW")
     admins: Annotated[list[int], NoDecode] = Field(default_factory=list, validation_alias="TRACKER_ADMINS")
 
+    # Weight updates (a commit that changes the weight files): recorded always, alerted to the channel only
+    # when this is on; subscribers opt in with /settings weights on.
+    alert_weight_updates: bool = Field(False, validation_alias="TRACKER_ALERT_WEIGHT_UPDATES")
+
     @field_validator("poll_interval")
     @classmethod
     def _interval_positive(cls, value: float) -> float:

@@ -191,6 +191,21 @@ class HubClient:
             return None, "config.json is not a JSON object"
         return data, None
 
+    def weight_files(self, repo_id: str, revision: str | None = None) -> dict[str, dict[str, Any]] | None:
+        """The repo's weight files at `revision` ({name: {"size", "sha256"}}), one API request; None when the
+        Hub cannot say (the caller then compares what the listing shows)."""
+        url = f"{self.endpoint}/api/models/{quote(repo_id, safe='/')}"
+        if revision:
+            url += f"/revision/{quote(revision, safe='')}"
+        try:
+            response = http_backoff("GET", url, params=[("blobs", "true")], headers=self._headers(),
+                                    timeout=self.timeout, max_retries=1)
+            hf_raise_for_status(response)
+            siblings = response.json().get("siblings")
+        except (HfHubHTTPError, httpx2.HTTPError, OSError, ValueError, AttributeError):
+            return None
+        return weight_manifest(siblings)
+
     def readme(self, repo_id: str, revision: str | None = None) -> Readme:
         """The model card (README.md) in one request, with its blob sha; never raises for Hub trouble."""
         return _read_readme(self, repo_id, revision)
@@ -330,6 +345,26 @@ def parse_model(item: Any) -> HubModel | None:
         gguf=as_dict("gguf"),
         problems=tuple(problems),
     )
+
+
+WEIGHT_SUFFIXES = (".safetensors", ".gguf", ".bin", ".pt", ".pth", ".ckpt", ".h5", ".msgpack", ".onnx", ".npz")
+
+
+def weight_manifest(siblings: Any) -> dict[str, dict[str, Any]] | None:
+    """The weight files among `siblings` (a `?blobs=true` answer): name -> size and LFS sha256."""
+    if not isinstance(siblings, list):
+        return None
+    out: dict[str, dict[str, Any]] = {}
+    for entry in siblings:
+        if not isinstance(entry, dict) or not isinstance(name := entry.get("rfilename"), str):
+            continue
+        if not name.lower().endswith(WEIGHT_SUFFIXES):
+            continue
+        lfs = entry.get("lfs") if isinstance(entry.get("lfs"), dict) else {}
+        size = entry.get("size")
+        out[name] = {"size": size if isinstance(size, int) else None,
+                     "sha256": lfs.get("sha256") if isinstance(lfs.get("sha256"), str) else entry.get("blobId")}
+    return out
 
 
 def model_url(endpoint: str, repo_id: str) -> str:

@@ -116,6 +116,7 @@ class TrackedModel(SQLModel, table=True):
     readme_sha: str | None = None  # the README.md blob the openness evidence and summary were read from
     readme_meta: dict[str, Any] | None = _json()  # what was found in it (tracker.facts.readme.CardText)
     readme_checked_at: datetime | None = _time()
+    weights_digest: str | None = None  # digest of the weight files (names, sizes, LFS sha256) at the last check
 
 
 class Event(SQLModel, table=True):

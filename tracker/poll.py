@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from tracker.detect import Change, detect_changes
+from tracker.detect import Change, Known, detect_changes, weights_changed, weights_summary
 from tracker.facts import FactInputs, ModelFacts, compute_facts
 from tracker.facts.readme import read_card
 from tracker.hub import HubClient, HubError, HubModel, Readme
@@ -46,7 +46,7 @@ class CycleReport:
 
 
 def facts_for(model: HubModel, config: dict | None, config_problem: str | None,
-              readme: dict | None = None) -> ModelFacts:
+              readme: dict | None = None, weight_files: dict[str, int] | None = None) -> ModelFacts:
     """The facts of one Hub model (pure apart from the config and the model card reading it is handed)."""
     inputs = FactInputs(
         repo_id=model.repo_id,
@@ -60,6 +60,7 @@ def facts_for(model: HubModel, config: dict | None, config_problem: str | None,
         gated=model.gated if model.gated != "no" else False,
         config_subset=model.config_subset,
         readme=readme,
+        weight_files=weight_files,
     )
     facts = compute_facts(inputs)
     if config_problem and config is None:
@@ -140,13 +141,14 @@ class Poller:
             last_success_at=state.last_success_at if state else None,
             now=now,
         )
+        changes, digests, files = self._weight_updates(changes, known)
         cards = self._read_cards(changes)
         known_cards = self.store.card_readings([c.repo_id for c in changes if c.model is not None
                                                 and c.repo_id not in cards and c.kind != "backfill"])
-        facts = self._facts(changes, {**known_cards, **{repo: info for repo, (info, _sha) in cards.items()}})
+        facts = self._facts(changes, {**known_cards, **{repo: info for repo, (info, _sha) in cards.items()}}, files)
         checked = {c.repo_id for c in changes if c.model is not None and c.kind != "backfill"}
         summary = self.store.apply_org_poll(org, lab, changes, facts, now=now, model_count=len(listing.models),
-                                            config_checked=checked, cards=cards)
+                                            config_checked=checked, cards=cards, digests=digests)
         if summary.new or summary.license_changes or summary.removed:
             log.info("%s: %d new, %d license changes, %d removed", org, summary.new, summary.license_changes,
                      summary.removed)
@@ -171,6 +173,38 @@ class Poller:
                     done += 1
         return done
 
+    def _weight_updates(self, changes: list[Change], known: dict[str, Known]
+                        ) -> tuple[list[Change], dict[str, str], dict[str, dict[str, int]]]:
+        """Commits to known models that changed the weight files become `weights_updated` (one API request
+        per commit, for the files' sizes and hashes). Returns the changes, new digests and GGUF file sizes."""
+        updated = [c for c in changes if c.kind == "updated" and c.model is not None]
+        if not updated:
+            return changes, {}, {}
+        states = self.store.weight_states([c.repo_id for c in updated])
+        digests: dict[str, str] = {}
+        files: dict[str, dict[str, int]] = {}
+        out: list[Change] = []
+        for change in changes:
+            model, state = change.model, states.get(change.repo_id)
+            if change.kind != "updated" or model is None or state is None:
+                out.append(change)
+                continue
+            manifest = self.hub.weight_files(change.repo_id, model.sha)
+            changed, digest = weights_changed(state, model, manifest)
+            if digest:
+                digests[change.repo_id] = digest
+            if manifest:
+                files[change.repo_id] = {n: f["size"] for n, f in manifest.items() if isinstance(f.get("size"), int)}
+            if not changed:
+                out.append(change)
+                continue
+            before = known.get(change.repo_id)
+            out.append(Change("weights_updated", change.repo_id, model, alert=True,
+                              old=weights_summary(state.safetensors, None, before.sha if before else None)
+                              | {"digest": state.digest},
+                              new=weights_summary(model.safetensors, manifest, model.sha) | {"digest": digest}))
+        return out, digests, files
+
     def _read_cards(self, changes: list[Change]) -> dict[str, tuple[dict, str | None]]:
         """The model card of every new release, one request each (read once: later changes keep it)."""
         cards: dict[str, tuple[dict, str | None]] = {}
@@ -181,7 +215,8 @@ class Poller:
                     cards[change.repo_id] = (card_reading(readme), readme.sha)
         return cards
 
-    def _facts(self, changes: list[Change], cards: dict[str, dict] | None = None) -> dict[str, ModelFacts]:
+    def _facts(self, changes: list[Change], cards: dict[str, dict] | None = None,
+               files: dict[str, dict[str, int]] | None = None) -> dict[str, ModelFacts]:
         """Facts for every changed model; config.json is read for all but backfill, which skips it on
         purpose: a first poll of 40 labs would otherwise spend thousands of Hub requests on old models."""
         facts: dict[str, ModelFacts] = {}
@@ -191,7 +226,8 @@ class Poller:
                 continue
             wants_config = change.kind != "backfill"
             config, problem = self.hub.config(model.repo_id, model.sha) if wants_config else (None, None)
-            facts[model.repo_id] = facts_for(model, config, problem, (cards or {}).get(model.repo_id))
+            facts[model.repo_id] = facts_for(model, config, problem, (cards or {}).get(model.repo_id),
+                                             (files or {}).get(model.repo_id))
         return facts
 
 

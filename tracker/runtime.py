@@ -42,7 +42,7 @@ WEBHOOK_DEBOUNCE = 1.0
 def deliver_once(settings: Settings, store: Store) -> int:
     """Deliver what is pending now: to Telegram when configured, else to the terminal."""
     if not settings.telegram_enabled:
-        return deliver_to_console(store, settings.hub_web_url, utcnow)
+        return deliver_to_console(store, settings.hub_web_url, utcnow, weight_updates=settings.alert_weight_updates)
     from telegram.error import InvalidToken, NetworkError
 
     try:
@@ -161,7 +161,7 @@ class Runtime:
             async with self._hub_lock:
                 done = await asyncio.to_thread(self.poller.enrich, self.settings.enrich_per_org)
             if done:
-                log.info("read config.json of %d backfilled models", done)
+                log.info("enriched %d backfilled models (config.json, model card)", done)
         except Exception:  # noqa: BLE001
             log.exception("enrichment failed; it is tried again later")
 
@@ -186,7 +186,8 @@ class Runtime:
                 if self.telegram is not None:
                     await self.telegram.run_once()
                 elif not self.settings.telegram_enabled:
-                    await asyncio.to_thread(deliver_to_console, self.store, self.settings.hub_web_url, utcnow)
+                    await asyncio.to_thread(deliver_to_console, self.store, self.settings.hub_web_url, utcnow, None,
+                                            self.settings.alert_weight_updates)
         except Exception:  # noqa: BLE001
             log.exception("delivery failed; pending messages stay queued")
 

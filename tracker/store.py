@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from tracker.db import open_engine
-from tracker.detect import Change, Known, LicenseKey, license_of
+from tracker.detect import Change, Known, LicenseKey, WeightState, license_of
 from tracker.facts import ModelFacts
 from tracker.facts.openness import classify_openness
 from tracker.models import Alert, Event, OrgState, TrackedModel
@@ -35,6 +35,7 @@ class OrgPollSummary:
     new: int = 0
     backfill: int = 0
     license_changes: int = 0
+    weight_updates: int = 0
     removed: int = 0
     alerts: int = 0
 
@@ -83,6 +84,7 @@ class Store:
         model_count: int,
         config_checked: Set[str] = frozenset(),
         cards: Mapping[str, tuple[dict[str, Any], str | None]] | None = None,
+        digests: Mapping[str, str] | None = None,
     ) -> OrgPollSummary:
         """Write one organisation's changes, their events and alerts, and its poll state, atomically."""
         summary = OrgPollSummary(org=org)
@@ -95,6 +97,8 @@ class Store:
                 if row is not None and cards and change.repo_id in cards:
                     row.readme_meta, row.readme_sha = cards[change.repo_id]
                     row.readme_checked_at = now
+                if row is not None and digests and change.repo_id in digests:
+                    row.weights_digest = digests[change.repo_id]
             state.lab = lab.name
             state.first_polled_at = state.first_polled_at or now
             state.last_attempt_at = now
@@ -156,10 +160,12 @@ class Store:
             summary.new += 1
         elif change.kind == "license_changed":
             summary.license_changes += 1
+        elif change.kind == "weights_updated":
+            summary.weight_updates += 1
         if change.alert:
             session.flush()
             assert event.id is not None
-            kind = "license_changed" if change.kind == "license_changed" else "release"
+            kind = change.kind if change.kind in ("license_changed", "weights_updated") else "release"
             session.add(Alert(event_id=event.id, model_id=row.id, kind=kind, created_at=now))
             summary.alerts += 1
         return row
@@ -183,6 +189,20 @@ class Store:
                        col(TrackedModel.readme_checked_at).is_(None))
                 .order_by(col(TrackedModel.released_at).desc()).limit(limit)
             ).all())
+
+    def weight_states(self, repo_ids: Sequence[str]) -> dict[str, WeightState]:
+        """What we knew of these models' weights: the last files digest and the listing's counts."""
+        if not repo_ids:
+            return {}
+        with self.session() as session:
+            rows = session.exec(select(TrackedModel.repo_id, TrackedModel.weights_digest, TrackedModel.hub_meta)
+                                .where(col(TrackedModel.repo_id).in_(list(repo_ids)))).all()
+        out = {}
+        for repo, digest, meta in rows:
+            meta = meta if isinstance(meta, dict) else {}
+            gguf = meta.get("gguf") if isinstance(meta.get("gguf"), dict) else {}
+            out[repo] = WeightState(digest, meta.get("safetensors"), gguf.get("total"))
+        return out
 
     def card_readings(self, repo_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """What was read from the model cards of these models (those read so far)."""

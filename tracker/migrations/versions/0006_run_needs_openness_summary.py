@@ -30,6 +30,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("readme_sha", sa.String(), nullable=True))
         batch_op.add_column(sa.Column("readme_meta", sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column("readme_checked_at", sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column("weights_digest", sa.String(), nullable=True))
         batch_op.create_index("ix_models_openness_level", ["openness_level"], unique=False)
     with op.batch_alter_table("subscribers", schema=None) as batch_op:
         batch_op.add_column(sa.Column("openness_levels", sa.JSON(), nullable=True))
@@ -42,6 +43,6 @@ def downgrade() -> None:
         batch_op.drop_column("openness_levels")
     with op.batch_alter_table("models", schema=None) as batch_op:
         batch_op.drop_index("ix_models_openness_level")
-        for name in ("readme_checked_at", "readme_meta", "readme_sha", "summary", "openness_evidence",
+        for name in ("weights_digest", "readme_checked_at", "readme_meta", "readme_sha", "summary", "openness_evidence",
                      "openness_level", "context_length", "weights_bytes", "params_active_lab"):
             batch_op.drop_column(name)
