@@ -78,3 +78,26 @@ def test_compute_facts_carries_openness_and_summary_and_never_raises_on_odd_card
     odd = compute_facts(FactInputs(repo_id="lab/m", card_data={"license": "mit"},
                                    readme={"found": True, "papers": 5, "code": [None, 3], "summary": 7}))
     assert odd.openness_level == "open-weights" and odd.summary is None
+
+
+def test_control_characters_from_a_card_never_reach_a_terminal_or_a_message() -> None:
+    found = read_card("Evil\x1b[31m model card text that has colours and a bell\x07 here.\n\n"
+                      '<a href="x\x1b[2J.pdf">paper</a> [r](https://arxiv.org/abs/2401.00001)')
+    assert found["summary"] == "Evil [31m model card text that has colours and a bell here."
+    assert found["papers"] == ["arxiv:2401.00001"]
+
+
+def test_a_gated_card_says_why_it_was_not_read() -> None:
+    level, evidence = classify_openness("mit", "permissive", "auto", (), {},
+                                        {"found": False, "problem": "gated: README.md needs access"})
+    assert level == "restricted-weights" and "model card not read: gated: README.md needs access" in evidence
+
+
+@pytest.mark.parametrize("evil", ["<a " * 130_000, "[" * 400_000, "](" * 200_000, "![" * 200_000, "<" * 400_000,
+                                  "](x" * 130_000])
+def test_a_hostile_card_is_read_in_linear_time(evil: str) -> None:
+    import time
+
+    started = time.perf_counter()
+    read_card(evil)
+    assert time.perf_counter() - started < 10  # about 0.1-0.7 s; quadratic patterns took minutes

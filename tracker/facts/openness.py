@@ -85,7 +85,11 @@ def classify_openness(
         evidence.append("model card not read yet: code links unknown")
     else:
         if not info.get("found"):
-            evidence.append("no model card (README.md) to read")
+            problem = info.get("problem")
+            if isinstance(problem, str) and problem and "no README.md" not in problem:
+                evidence.append(f"model card not read: {problem}")
+            else:
+                evidence.append("no model card (README.md) to read")
         evidence.append(f"code: {_few(code)}" if code else "no code repository linked")
     evidence.append(f"training data declared: {_few(datasets)}" if datasets else "no training data declared")
     if is_gated or not open_license:

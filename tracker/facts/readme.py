@@ -18,10 +18,10 @@ MAX_CARD_CHARS = 400_000  # longer cards are read up to here (cards are a few KB
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n.*?\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _FENCE = re.compile(r"^(```|~~~).*?^\1[^\n]*$", re.DOTALL | re.MULTILINE)
-_TAG = re.compile(r"<[^>]*>")
-_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-_REF_LINK = re.compile(r"\[([^\]]*)\]\[[^\]]*\]")
+_TAG = re.compile(r"<[^<>]{0,2000}>")
+_IMAGE = re.compile(r"!\[[^\[\]]{0,500}\]\([^()\s]{0,2000}\)")
+_LINK = re.compile(r"\[([^\[\]]{0,500})\]\([^()\s]{0,2000}\)")
+_REF_LINK = re.compile(r"\[([^\[\]]{0,500})\]\[[^\[\]]{0,100}\]")
 _BARE_URL = re.compile(r"https?://\S+")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(\[])|(?<=[。！？])")
@@ -29,7 +29,7 @@ _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "approx.", "Fig.", "No.", "al."
 _URL = re.compile(r"https?://[^\s<>\"')\]]+", re.IGNORECASE)
 _ARXIV = re.compile(r"arxiv\.org/(?:abs|pdf|html)/(\d{4}\.\d{4,5})", re.IGNORECASE)
 _HF_PAPER = re.compile(r"huggingface\.co/papers/(\d{4}\.\d{4,5})", re.IGNORECASE)
-_PAPER_LINK = re.compile(r"<a\s[^>]*href=\"([^\"]+\.pdf)\"|\]\(([^)\s]+\.pdf)\)", re.IGNORECASE)
+_PAPER_LINK = re.compile(r"<a\s[^<>]{0,500}?href=\"([^\"\s]{1,300}\.pdf)\"|\]\(([^)\s]{1,300}\.pdf)\)", re.IGNORECASE)
 _CODE_HOST = re.compile(r"https?://(?:www\.)?(github\.com|gitlab\.com)/([\w.-]+)/([\w.-]+)", re.IGNORECASE)
 _IMAGE_FILE = re.compile(r"\.(png|jpe?g|gif|svg|webp)(\?|$)", re.IGNORECASE)
 # Code of the tools a card tells you to install, not of the model.
@@ -52,7 +52,7 @@ def _plain(paragraph: str) -> str:
     text = _BARE_URL.sub("", text)
     text = _EMPHASIS.sub("", text)
     text = html.unescape(text)
-    return " ".join(text.split())
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
 
 
 def _is_prose(paragraph: str, plain: str) -> bool:
@@ -94,7 +94,9 @@ def paper_links(card: str) -> list[str]:
     """Technical reports the card links: arXiv ids (`arxiv:2412.19437`) and PDF papers in or beside the repo."""
     found = [f"arxiv:{m}" for m in _ARXIV.findall(card)] + [f"arxiv:{m}" for m in _HF_PAPER.findall(card)]
     for match in _PAPER_LINK.finditer(card):
-        found.append(match.group(1) or match.group(2))
+        link = match.group(1) or match.group(2)
+        if link.isprintable():
+            found.append(link)
     return list(dict.fromkeys(found))[:MAX_LINKS]
 
 
