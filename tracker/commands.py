@@ -45,13 +45,15 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
     poller = make_poller(settings, store, watchlist)
     report = poller.run_cycle()
     enriched = poller.enrich(args.enrich) if args.enrich else 0
+    cards = poller.enrich_cards(args.enrich) if args.enrich else 0
     delivered = deliver_once(settings, store)
     failed = len(report.orgs_failed)
     print(
         f"polled {len(report.orgs_ok)} of {len(report.orgs_ok) + failed} organisations: "
         f"{report.new} new releases, {report.alerts} alerts, {delivered} delivered"
         + (f", {failed} failed ({', '.join(sorted(report.orgs_failed))})" if failed else "")
-        + (f"; read config.json of {enriched} backfilled models" if enriched else ""),
+        + (f"; read config.json of {enriched} backfilled models" if enriched else "")
+        + (f"; read {cards} model cards" if cards else ""),
         file=sys.stderr,
     )
     return 1 if report.all_failed else 0

@@ -166,6 +166,13 @@ class Poller:
                 facts = facts_for(model, config, problem, row.readme_meta)
                 self.store.update_facts(model.repo_id, facts, self.clock())
                 done += 1
+        return done
+
+    def enrich_cards(self, per_org: int) -> int:
+        """Read the model card of up to `per_org` backfilled models per organisation (newest first): their
+        openness evidence and summary. Returns how many cards were read (or found missing)."""
+        done = 0
+        for org, _lab in self.watchlist.orgs:
             for row in self.store.needing_card(org, per_org):
                 readme = self.hub.readme(row.repo_id, row.sha)
                 if readme.final:

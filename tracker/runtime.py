@@ -152,7 +152,7 @@ class Runtime:
         return server
 
     async def enrich(self) -> None:
-        """Read config.json of a few backfilled models per organisation (a gentle, bounded trickle)."""
+        """Read config.json and the model card of a few backfilled models per organisation (a bounded trickle)."""
         if self.settings.enrich_per_org == 0:
             return
         try:
@@ -160,8 +160,11 @@ class Runtime:
                 return
             async with self._hub_lock:
                 done = await asyncio.to_thread(self.poller.enrich, self.settings.enrich_per_org)
+                cards = await asyncio.to_thread(self.poller.enrich_cards, self.settings.enrich_per_org)
             if done:
-                log.info("enriched %d backfilled models (config.json, model card)", done)
+                log.info("read config.json of %d backfilled models", done)
+            if cards:
+                log.info("read the model cards of %d backfilled models", cards)
         except Exception:  # noqa: BLE001
             log.exception("enrichment failed; it is tried again later")
 

@@ -112,3 +112,14 @@ def test_backfilled_models_get_their_model_card_read_gradually(tracker: Tracker,
     assert qwen["openness"]["level"] == "open-model" and qwen["summary"].startswith("Qwen3 is the latest")
     assert qwen["params_active"] is not None  # the config enrichment's facts were kept
     assert after["deepseek-ai/DeepSeek-V3"]["summary"].startswith("We present DeepSeek-V3")
+
+
+def test_poll_enrich_also_reads_model_cards_now(tracker: Tracker, fake_hub: FakeHub) -> None:
+    hub_catalog.deepseek_v3(fake_hub)
+    hub_catalog.qwen3_30b_a3b(fake_hub)
+    result = tracker.run("poll", "--enrich", "5", check=True)
+    assert "read 2 model cards" in result.stderr
+    records = {r["repo_id"]: r for r in json.loads(tracker.run("history", "--format", "json", check=True).stdout)}
+    assert records["Qwen/Qwen3-30B-A3B"]["openness"]["level"] == "open-model"
+    assert records["deepseek-ai/DeepSeek-V3"]["summary"].startswith("We present DeepSeek-V3")
+    assert "model cards" not in tracker.run("poll", "--enrich", "5", check=True).stderr  # each read once
