@@ -42,3 +42,21 @@ def test_model_answer_shows_summary_and_openness_with_its_evidence(world: World)
     assert "🧭 open-model: open weights, technical report and code" in text
     assert "· code: https://github.com/QwenLM/Qwen3" in text
     assert "📜 40K tokens of context" in text and "🖥 Fits on 1×80 GB GPU as shipped" in text
+
+
+def test_settings_buttons_toggle_openness_levels_and_weight_updates(world: World) -> None:  # noqa: F811
+    user = world.user()
+    (msg,) = world.bot.send(user, "/settings")
+    assert "Openness: any" in msg.text
+    world.bot.click(user, msg, "s:open")
+    levels = world.bot.last(user)
+    assert [b["callback_data"] for b in levels.buttons][:4] == [
+        "s:open:restricted-weights", "s:open:open-weights", "s:open:open-model", "s:open:open-science"]
+    assert world.bot.click(user, levels, "s:open:open-science")["text"] == "Saved"
+    world.bot.click(user, world.bot.last(user), "s:open:open-model")
+    assert subscriptions.get(world.store, user).openness_levels == ["open-model", "open-science"]
+    assert "Openness: open-model, open-science" in world.bot.last(user).text
+    world.bot.click(user, world.bot.last(user), "s:home")
+    world.bot.click(user, world.bot.last(user), "s:w")
+    assert subscriptions.get(world.store, user).weight_updates is True
+    assert "Weight updates: alerted" in world.bot.last(user).text

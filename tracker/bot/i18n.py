@@ -48,6 +48,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "subscribe": "🔔 Subscribe", "unsubscribe": "🔕 Unsubscribe", "prev": "◀", "next": "▶",
         "saved": "Saved", "stale": "This button is no longer valid", "min_above_max": "Minimum is above maximum",
         "unknown_model": "That model is no longer stored", "error": "Something went wrong, try again",
+        "openness": "Openness", "weights_on": "Weight updates: alerted", "weights_off": "Weight updates: not alerted",
     },
     "it": {
         "newer": "◀ Più recenti", "older": "Meno recenti ▶", "labs": "Lab", "min": "Dim. minima",
@@ -57,6 +58,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "unsubscribe": "🔕 Disiscriviti", "prev": "◀", "next": "▶", "saved": "Salvato",
         "stale": "Questo pulsante non è più valido", "min_above_max": "Il minimo supera il massimo",
         "unknown_model": "Questo modello non è più in archivio", "error": "Qualcosa è andato storto, riprova",
+        "openness": "Apertura", "weights_on": "Aggiornamenti dei pesi: segnalati",
+        "weights_off": "Aggiornamenti dei pesi: non segnalati",
     },
 }
 
