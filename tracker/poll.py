@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from tracker.detect import Change, Known, detect_changes, weights_changed, weights_summary
+from tracker.detect import Change, Known, detect_changes, weights_changed, weights_digest, weights_summary
 from tracker.facts import FactInputs, ModelFacts, compute_facts
 from tracker.facts.readme import read_card
 from tracker.hub import HubClient, HubError, HubModel, Readme
@@ -184,12 +184,20 @@ class Poller:
                         ) -> tuple[list[Change], dict[str, str], dict[str, dict[str, int]]]:
         """Commits to known models that changed the weight files become `weights_updated` (one API request
         per commit, for the files' sizes and hashes). Returns the changes, new digests and GGUF file sizes."""
-        updated = [c for c in changes if c.kind == "updated" and c.model is not None]
-        if not updated:
-            return changes, {}, {}
-        states = self.store.weight_states([c.repo_id for c in updated])
         digests: dict[str, str] = {}
         files: dict[str, dict[str, int]] = {}
+        for change in changes:  # a new GGUF release: its file sizes give weights_bytes (safetensors need none)
+            model = change.model
+            if change.kind not in ("new", "published") or model is None or not model.gguf or model.safetensors:
+                continue
+            if manifest := self.hub.weight_files(change.repo_id, model.sha):
+                files[change.repo_id] = _sizes(manifest)
+                if digest := weights_digest(manifest):
+                    digests[change.repo_id] = digest
+        updated = [c for c in changes if c.kind == "updated" and c.model is not None]
+        if not updated:
+            return changes, digests, files
+        states = self.store.weight_states([c.repo_id for c in updated])
         out: list[Change] = []
         for change in changes:
             model, state = change.model, states.get(change.repo_id)
@@ -201,7 +209,7 @@ class Poller:
             if digest:
                 digests[change.repo_id] = digest
             if manifest:
-                files[change.repo_id] = {n: f["size"] for n, f in manifest.items() if isinstance(f.get("size"), int)}
+                files[change.repo_id] = _sizes(manifest)
             if not changed:
                 out.append(change)
                 continue
@@ -236,6 +244,10 @@ class Poller:
             facts[model.repo_id] = facts_for(model, config, problem, (cards or {}).get(model.repo_id),
                                              (files or {}).get(model.repo_id))
         return facts
+
+
+def _sizes(manifest: dict[str, dict]) -> dict[str, int]:
+    return {name: f["size"] for name, f in manifest.items() if isinstance(f.get("size"), int)}
 
 
 def card_reading(readme: Readme) -> dict:

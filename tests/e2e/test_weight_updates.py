@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import UTC, datetime
 
 from tests.conftest import Tracker
 from tests.fakes import hub_catalog
@@ -49,14 +50,15 @@ def test_changed_gguf_files_are_a_weight_update_even_with_the_same_counts(tracke
                                                                           fake_hub: FakeHub) -> None:
     tracker.env["TRACKER_ALERT_WEIGHT_UPDATES"] = "1"
     gguf = {"total": 8_190_735_360, "architecture": "qwen3", "context_length": 40960}
-    fake_hub.add_model("Qwen/Qwen3-8B-GGUF", library_name=None, gguf=gguf,
-                       weight_files={"Qwen3-8B-Q4_K_M.gguf": 5_027_784_000, "Qwen3-8B-Q8_0.gguf": 8_709_519_000})
     tracker.run("poll", check=True)
-    fake_hub.update("Qwen/Qwen3-8B-GGUF", readme="# Qwen3-8B-GGUF\n\nNew card.\n")
-    tracker.run("poll", check=True)  # first commit seen: the files' digest becomes the baseline
-    assert _events(tracker, "weights_updated") == []
+    fake_hub.add_model("Qwen/Qwen3-8B-GGUF", library_name=None, gguf=gguf, created_at=datetime.now(UTC),
+                       weight_files={"Qwen3-8B-Q4_K_M.gguf": 5_027_784_000, "Qwen3-8B-Q8_0.gguf": 8_709_519_000})
+    tracker.run("poll", check=True)  # a new GGUF release: its files are listed once, for their sizes
     record = json.loads(tracker.run("history", "--format", "json", check=True).stdout)[0]
     assert record["weights_bytes"] == 8_709_519_000 and record["context_length"] == 40960  # largest variant
+    fake_hub.update("Qwen/Qwen3-8B-GGUF", readme="# Qwen3-8B-GGUF\n\nNew card.\n")
+    tracker.run("poll", check=True)  # same files: not a weight update
+    assert _events(tracker, "weights_updated") == []
 
     fake_hub.update("Qwen/Qwen3-8B-GGUF", weight_files={"Qwen3-8B-Q4_K_M.gguf": 5_027_790_000,
                                                         "Qwen3-8B-Q8_0.gguf": 8_709_519_000})
