@@ -43,3 +43,16 @@ def test_openness_chart_by_lab_per_quarter_and_the_tables_show_level_and_summary
     assert qwen[-1].endswith("open-model")
     html = (out / "releases.html").read_text(encoding="utf-8")
     assert "of &lt;large&gt; language" in html
+
+
+def test_feed_entries_carry_openness_and_summary_escaped(tmp_path: Path) -> None:
+    from tests.test_feed import NOW as FEED_NOW
+    from tests.test_feed import OPTS, parse
+    from tracker.feed import build_feed
+    from tracker.queries import HistoryFilter
+
+    engine = store(tmp_path, [dict(SPECS[0])])
+    root = parse(build_feed(engine, HistoryFilter(limit=None), OPTS, FEED_NOW))
+    content = root.find("{http://www.w3.org/2005/Atom}entry/{http://www.w3.org/2005/Atom}content")
+    assert content is not None and content.text is not None
+    assert "open-model" in content.text and "Qwen3 is the latest generation of &lt;large&gt;" in content.text
