@@ -131,8 +131,11 @@ def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
     config, problem = hub.config(model.repo_id, model.sha)
     readme = hub.readme(model.repo_id, model.sha)
     reading = card_reading(readme) if readme.final else None
+    manifest = hub.weight_files(model.repo_id, model.sha) if model.gguf and not model.safetensors else None
+    sizes = {n: f["size"] for n, f in (manifest or {}).items() if isinstance(f.get("size"), int)} or None
     watchlist = load_watchlist(settings.watchlist)
-    row = row_from_hub(model, facts_for(model, config, problem, reading), watchlist.lab_for_org(model.org))
+    facts = facts_for(model, config, problem, reading, sizes)
+    row = row_from_hub(model, facts, watchlist.lab_for_org(model.org))
     row.readme_sha = readme.sha
     if args.format == "json":
         data: dict[str, Any] = record(row, settings.hub_web_url)

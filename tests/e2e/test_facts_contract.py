@@ -123,3 +123,12 @@ def test_poll_enrich_also_reads_model_cards_now(tracker: Tracker, fake_hub: Fake
     assert records["Qwen/Qwen3-30B-A3B"]["openness"]["level"] == "open-model"
     assert records["deepseek-ai/DeepSeek-V3"]["summary"].startswith("We present DeepSeek-V3")
     assert "model cards" not in tracker.run("poll", "--enrich", "5", check=True).stderr  # each read once
+
+
+def test_inspect_of_a_gguf_repo_sizes_its_largest_variant(tracker: Tracker, fake_hub: FakeHub) -> None:
+    fake_hub.add_model("Qwen/Qwen3-8B-GGUF", library_name=None,
+                       gguf={"total": 8_190_735_360, "architecture": "qwen3", "context_length": 40960},
+                       weight_files={"Qwen3-8B-Q4_K_M.gguf": 5_027_784_000, "Qwen3-8B-Q8_0.gguf": 8_709_519_000})
+    data = json.loads(tracker.run("inspect", "Qwen/Qwen3-8B-GGUF", "--format", "json", check=True).stdout)
+    assert data["weights_bytes"] == 8_709_519_000 and data["context_length"] == 40960
+    assert data["fits_on"]["as_shipped"]["setup"] == "1x24"
