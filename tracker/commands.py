@@ -76,13 +76,15 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
                   file=sys.stderr)
             return 1
         enriched = poller.enrich(args.enrich) if args.enrich else 0
+        cards = poller.enrich_cards(args.enrich) if args.enrich else 0
         delivered = deliver_once(settings, store) if deliver else 0
     failed = len(report.orgs_failed)
     print(
         f"polled {len(report.orgs_ok)} of {len(report.orgs_ok) + failed} organisations: "
         f"{report.new} new releases, {report.alerts} alerts, {delivered} delivered"
         + (f", {failed} failed ({', '.join(sorted(report.orgs_failed))})" if failed else "")
-        + (f"; read config.json of {enriched} backfilled models" if enriched else ""),
+        + (f"; read config.json of {enriched} backfilled models" if enriched else "")
+        + (f"; read {cards} model cards" if cards else ""),
         file=sys.stderr,
     )
     return 1 if report.all_failed else 0
@@ -144,7 +146,7 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
     from tracker.cli import UsageError
     from tracker.hub import HubError
-    from tracker.poll import facts_for
+    from tracker.poll import card_reading, facts_for
     from tracker.render import render
     from tracker.store import row_from_hub
     from tracker.views import card, record
@@ -161,8 +163,14 @@ def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     config, problem = hub.config(model.repo_id, model.sha)
+    readme = hub.readme(model.repo_id, model.sha)
+    reading = card_reading(readme) if readme.final else None
+    manifest = hub.weight_files(model.repo_id, model.sha) if model.gguf and not model.safetensors else None
+    sizes = {n: f["size"] for n, f in (manifest or {}).items() if isinstance(f.get("size"), int)} or None
     watchlist = load_watchlist(settings.watchlist)
-    row = row_from_hub(model, facts_for(model, config, problem), watchlist.lab_for_org(model.org))
+    facts = facts_for(model, config, problem, reading, sizes)
+    row = row_from_hub(model, facts, watchlist.lab_for_org(model.org))
+    row.readme_sha = readme.sha
     if args.format == "json":
         data: dict[str, Any] = record(row, settings.hub_web_url)
         print(json.dumps(data, indent=2, ensure_ascii=False))

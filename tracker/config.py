@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     http_host: str = Field("127.0.0.1", validation_alias=AliasChoices("TRACKER_HTTP_HOST", "TRACKER_HUB_WEBHOOK_HOST"))
     http_port: int = Field(8787, ge=0, le=65535,
                            validation_alias=AliasChoices("TRACKER_HTTP_PORT", "TRACKER_HUB_WEBHOOK_PORT"))
+    # Weight updates (a commit that changes the weight files): recorded always, alerted to the channel only
+    # when this is on; subscribers opt in with /settings weights on.
+    alert_weight_updates: bool = Field(False, validation_alias="TRACKER_ALERT_WEIGHT_UPDATES")
 
     @field_validator("poll_interval")
     @classmethod

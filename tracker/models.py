@@ -107,6 +107,16 @@ class TrackedModel(SQLModel, table=True):
     # kept so facts can be recomputed later, e.g. when a backfilled model's config.json is read.
     hub_meta: dict[str, Any] | None = _json()
     config_checked_at: datetime | None = _time()
+    # What it takes to run it, how open it is, and the card's summary (migration 0006).
+    weights_bytes: int | None = _bigint()
+    context_length: int | None = _bigint()
+    openness_level: str | None = Field(default=None, index=True)
+    openness_evidence: list[str] | None = _json()
+    summary: str | None = None
+    readme_sha: str | None = None  # the README.md blob the openness evidence and summary were read from
+    readme_meta: dict[str, Any] | None = _json()  # what was found in it (tracker.facts.readme.CardText)
+    readme_checked_at: datetime | None = _time()
+    weights_digest: str | None = None  # digest of the weight files (names, sizes, LFS sha256) at the last check
 
 
 class Event(SQLModel, table=True):
@@ -190,6 +200,8 @@ class Subscriber(SQLModel, table=True):
     created_at: datetime = _time(nullable=False)
     updated_at: datetime = _time(nullable=False)
     blocked_at: datetime | None = _time()
+    openness_levels: list[str] | None = _json()  # empty = any level
+    weight_updates: bool = False  # also alert when a model's weight files change
 
 
 class Card(SQLModel, table=True):

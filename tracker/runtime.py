@@ -53,7 +53,7 @@ WEBHOOK_DEBOUNCE = 1.0
 def deliver_once(settings: Settings, store: Store) -> int:
     """Deliver what is pending now: to Telegram when configured, else to the terminal."""
     if not settings.telegram_enabled:
-        return deliver_to_console(store, settings.hub_web_url, utcnow)
+        return deliver_to_console(store, settings.hub_web_url, utcnow, weight_updates=settings.alert_weight_updates)
     from telegram.error import InvalidToken, NetworkError
 
     from tracker.telegram_app import TOKEN_REJECTED
@@ -209,7 +209,7 @@ class Runtime:
                  ", /hub-webhook" if self.settings.hub_webhook_secret else "")
 
     async def enrich(self) -> None:
-        """Read config.json of a few backfilled models per organisation (a gentle, bounded trickle)."""
+        """Read config.json and the model card of a few backfilled models per organisation (a bounded trickle)."""
         if self.settings.enrich_per_org == 0:
             return
         try:
@@ -217,8 +217,11 @@ class Runtime:
                 return
             async with self._hub_lock:
                 done = await asyncio.to_thread(self.poller.enrich, self.settings.enrich_per_org)
+                cards = await asyncio.to_thread(self.poller.enrich_cards, self.settings.enrich_per_org)
             if done:
                 log.info("read config.json of %d backfilled models", done)
+            if cards:
+                log.info("read the model cards of %d backfilled models", cards)
         except PollAbandoned:
             log.debug("enrichment abandoned: stopping")
         except Exception:  # noqa: BLE001
@@ -249,7 +252,8 @@ class Runtime:
                     self.metrics.count_deliveries(sent=report.sent, edited=report.edited, retried=report.retried,
                                                   dropped=report.dropped, failed=report.failed)
                 elif not self.settings.telegram_enabled:
-                    sent = await asyncio.to_thread(deliver_to_console, self.store, self.settings.hub_web_url, utcnow)
+                    sent = await asyncio.to_thread(deliver_to_console, self.store, self.settings.hub_web_url, utcnow,
+                                                   None, self.settings.alert_weight_updates)
                     self.metrics.count_deliveries(sent=sent)
         except Exception:  # noqa: BLE001
             log.exception("delivery failed; pending messages stay queued")

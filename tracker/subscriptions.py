@@ -11,6 +11,7 @@ from tracker.models import RuntimeFlag, Subscriber, utcnow
 from tracker.store import Store
 
 EDITABLE = {"lang", "labs", "min_params", "max_params", "license_classes", "include_quantized", "keywords",
+            "openness_levels", "weight_updates",
             "active", "first_name", "chat_id"}
 
 

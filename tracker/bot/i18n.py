@@ -50,6 +50,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "unknown_model": "That model is no longer stored", "error": "Something went wrong, try again",
         "active": "active", "open_hub": "Open on Hugging Face",
         "inline_none": "No release matches: open the bot",
+        "openness": "Openness", "weights_on": "Weight updates: alerted", "weights_off": "Weight updates: not alerted",
     },
     "it": {
         "newer": "◀ Più recenti", "older": "Meno recenti ▶", "labs": "Lab", "min": "Dim. minima",
@@ -61,6 +62,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "unknown_model": "Questo modello non è più in archivio", "error": "Qualcosa è andato storto, riprova",
         "active": "attivi", "open_hub": "Apri su Hugging Face",
         "inline_none": "Nessun rilascio corrisponde: apri il bot",
+        "openness": "Apertura", "weights_on": "Aggiornamenti dei pesi: segnalati",
+        "weights_off": "Aggiornamenti dei pesi: non segnalati",
     },
 }
 

@@ -16,7 +16,7 @@ from telegram.constants import InlineKeyboardButtonLimit
 
 from tracker.bot.i18n import label
 from tracker.facts import format_params
-from tracker.filters import LICENSE_CLASSES, SubscriptionFilter
+from tracker.filters import LICENSE_CLASSES, OPENNESS_LEVELS, SubscriptionFilter
 from tracker.watchlist import Lab, Watchlist
 
 MAX_DATA = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA  # 64 bytes
@@ -105,7 +105,8 @@ def settings_home(lang: str, f: SubscriptionFilter, active: bool) -> InlineKeybo
         [_button(label(lang, "labs"), "s", "labs", 0), _button(label(lang, "license"), "s", "lic")],
         [_button(f"{label(lang, 'min')}: {_size(lang, f.min_params)}", "s", "min"),
          _button(f"{label(lang, 'max')}: {_size(lang, f.max_params)}", "s", "max")],
-        [_button(quant, "s", "q")],
+        [_button(quant, "s", "q"), _button(label(lang, "openness"), "s", "open")],
+        [_button(label(lang, "weights_on" if f.weight_updates else "weights_off"), "s", "w")],
         [_button(label(lang, "keywords"), "s", "kw"),
          _button(label(lang, "unsubscribe" if active else "subscribe"), "s", "unsub" if active else "sub")],
         [_button(label(lang, "done"), "s", "done")],
@@ -130,6 +131,12 @@ def size_keyboard(lang: str, which: str, current: int | None) -> InlineKeyboardM
 
 def license_keyboard(lang: str, chosen: Sequence[str]) -> InlineKeyboardMarkup:
     rows = [[_button(("✅ " if cls in chosen else "▫️ ") + cls, "s", "lic", cls)] for cls in LICENSE_CLASSES]
+    return InlineKeyboardMarkup([*rows, _back(lang)])
+
+
+def openness_keyboard(lang: str, chosen: Sequence[str]) -> InlineKeyboardMarkup:
+    """Openness levels as toggles (least to most open); none chosen means any."""
+    rows = [[_button(("✅ " if lvl in chosen else "▫️ ") + lvl, "s", "open", lvl)] for lvl in OPENNESS_LEVELS]
     return InlineKeyboardMarkup([*rows, _back(lang)])
 
 

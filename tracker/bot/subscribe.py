@@ -20,7 +20,7 @@ from tracker.bot.settings_logic import (
     toggled,
 )
 from tracker.bot.text import whole_number
-from tracker.filters import LICENSE_CLASSES, SubscriptionFilter
+from tracker.filters import LICENSE_CLASSES, OPENNESS_LEVELS, SubscriptionFilter
 from tracker.models import Subscriber
 from tracker.telegram_app import BotContext
 
@@ -83,6 +83,8 @@ def _view(ctx: BotContext, sub: Subscriber, view: str = "home", labs_page: int =
         keyboard = kb.size_keyboard(sub.lang, view, f.min_params if view == "min" else f.max_params)
     elif view == "lic":
         keyboard = kb.license_keyboard(sub.lang, f.license_classes)
+    elif view == "open":
+        keyboard = kb.openness_keyboard(sub.lang, f.openness_levels)
     elif view == "done":
         keyboard = None
     else:
@@ -123,6 +125,10 @@ def _apply(ctx: BotContext, sub: Subscriber, action: str, rest: list[str]) -> tu
         lo, hi = (value, sub.max_params) if action == "min" else (sub.min_params, value)
         check_range(lo, hi)
         return {"min_params" if action == "min" else "max_params": value}, "home"
+    if action == "w":
+        return {"weight_updates": not sub.weight_updates}, "home"
+    if action == "open" and arg in OPENNESS_LEVELS:
+        return {"openness_levels": toggled(sub.openness_levels or [], arg, OPENNESS_LEVELS)}, "open"
     if action == "lic" and arg in LICENSE_CLASSES:
         return {"license_classes": toggled(sub.license_classes or [], arg, LICENSE_CLASSES)}, "lic"
     if action == "tl" and len(rest) == 2 and (lab := kb.lab_from_token(ctx.watchlist, arg)) is not None:
@@ -133,7 +139,7 @@ def _apply(ctx: BotContext, sub: Subscriber, action: str, rest: list[str]) -> tu
     raise SettingsError("stale")
 
 
-_VIEWS = ("home", "lic", "min", "max", "done")
+_VIEWS = ("home", "lic", "open", "min", "max", "done")
 
 
 @on_button
