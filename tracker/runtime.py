@@ -27,6 +27,7 @@ from tracker.watchlist import Watchlist
 if TYPE_CHECKING:
     from telegram.ext import Application
 
+    from tracker.digest_send import DigestSender
     from tracker.poll import CycleReport
     from tracker.telegram_deliver import TelegramDelivery
     from tracker.webhook import WebhookServer
@@ -85,6 +86,7 @@ class Runtime:
         self.poller = make_poller(settings, store, watchlist)
         self.application: Application | None = None
         self.telegram: TelegramDelivery | None = None
+        self.digests: DigestSender | None = None
         self.stop = asyncio.Event()
         self._deliver_lock = asyncio.Lock()
         self._hub_lock = asyncio.Lock()  # a poll cycle and enrichment never write the same models at once
@@ -179,12 +181,27 @@ class Runtime:
 
         rebuild_outputs(self.settings, self.store.engine)
 
+    async def queue_digests(self) -> None:
+        """Queue the digests whose period has begun (at TRACKER_DIGEST_TIME, and once at start to catch up
+        on one missed while the tracker was down), then send them."""
+        if self.digests is None:
+            return
+        try:
+            queued = await asyncio.to_thread(self.digests.queue)
+            if queued:
+                log.info("queued %d digest(s)", queued)
+        except Exception:  # noqa: BLE001
+            log.exception("queuing digests failed; tried again at the next check")
+        await self.deliver()
+
     async def deliver(self) -> None:
         """Send what is due; without Telegram, print it."""
         try:
             async with self._deliver_lock:
                 if self.telegram is not None:
                     await self.telegram.run_once()
+                if self.digests is not None:
+                    await self.digests.run_once()
                 elif not self.settings.telegram_enabled:
                     await asyncio.to_thread(deliver_to_console, self.store, self.settings.hub_web_url, utcnow)
         except Exception:  # noqa: BLE001
@@ -195,6 +212,7 @@ class Runtime:
         from telegram.error import InvalidToken, NetworkError
 
         from tracker.bot import publish_commands
+        from tracker.digest_send import DigestSender
         from tracker.telegram_app import BotContext, attach_bot, build_application
         from tracker.telegram_deliver import TelegramDelivery
 
@@ -221,7 +239,9 @@ class Runtime:
                 continue
             self.application = application
             self.telegram = TelegramDelivery(application.bot, self.store, self.settings)
+            self.digests = DigestSender(application.bot, self.store, self.settings)
             log.info("Telegram bot @%s connected", application.bot.username)
+            await self.queue_digests()  # catch up on a digest missed while the tracker was down
             return
 
     async def run(self) -> None:
@@ -242,6 +262,11 @@ class Runtime:
                           coalesce=True, next_run_time=soon + timedelta(minutes=1), misfire_grace_time=None)
         scheduler.add_job(self._job(self.deliver), "interval", seconds=DELIVER_EVERY, id="deliver", max_instances=1,
                           coalesce=True, misfire_grace_time=None)
+        hour, minute = self.settings.digest_time.split(":")
+        scheduler.add_job(self._job(self.queue_digests), "cron", hour=int(hour), minute=int(minute), second=1,
+                          id="digest", max_instances=1, coalesce=True, misfire_grace_time=None)
+        scheduler.add_job(self._job(self.queue_digests), "interval", minutes=10, id="digest-check",
+                          max_instances=1, coalesce=True, misfire_grace_time=None)
         scheduler.start()
         log.info("tracker running: %d labs, %d organisations, every %ss; Ctrl-C stops", len(self.watchlist.labs),
                  len(self.watchlist.orgs), self.settings.poll_interval)

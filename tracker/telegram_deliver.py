@@ -87,7 +87,9 @@ class TelegramDelivery:
         def targets(_alert: Alert, model: TrackedModel) -> list[str]:
             nonlocal people
             if people is None:
-                people = [(s.user_id, SubscriptionFilter.of(s)) for s in subscriptions.active(self.store)]
+                # Digest subscribers get their releases once a period instead (tracker.digest).
+                people = [(s.user_id, SubscriptionFilter.of(s)) for s in subscriptions.active(self.store)
+                          if s.digest in (None, "off")]
             chosen = [CHANNEL] if self.settings.telegram_channel else []
             chosen += [f"user:{uid}" for uid, f in people if matches(f, model)]
             return chosen

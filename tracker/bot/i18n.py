@@ -14,7 +14,7 @@ COMMANDS: dict[str, list[tuple[str, str]]] = {
         ("labs", "The labs we watch"),
         ("subscribe", "Get alerts in this chat: /subscribe [labs…]"),
         ("unsubscribe", "Stop the alerts"),
-        ("settings", "Filters: labs, size, license, quantized, keywords"),
+        ("settings", "Filters: labs, size, license, quantized, keywords, digest"),
         ("stats", "Releases per lab and region"),
         ("lang", "Language: /lang en|it"),
     ],
@@ -27,7 +27,7 @@ COMMANDS: dict[str, list[tuple[str, str]]] = {
         ("labs", "I lab che seguiamo"),
         ("subscribe", "Ricevi gli avvisi qui: /subscribe [lab…]"),
         ("unsubscribe", "Interrompi gli avvisi"),
-        ("settings", "Filtri: lab, dimensione, licenza, quantizzati, parole chiave"),
+        ("settings", "Filtri: lab, dimensione, licenza, quantizzati, parole chiave, riepilogo"),
         ("stats", "Rilasci per lab e per regione"),
         ("lang", "Lingua: /lang en|it"),
     ],
@@ -48,6 +48,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "subscribe": "🔔 Subscribe", "unsubscribe": "🔕 Unsubscribe", "prev": "◀", "next": "▶",
         "saved": "Saved", "stale": "This button is no longer valid", "min_above_max": "Minimum is above maximum",
         "unknown_model": "That model is no longer stored", "error": "Something went wrong, try again",
+        "digest": "Digest", "digest_off": "off (alerts one by one)", "digest_daily": "daily",
+        "digest_weekly": "weekly",
     },
     "it": {
         "newer": "◀ Più recenti", "older": "Meno recenti ▶", "labs": "Lab", "min": "Dim. minima",
@@ -57,6 +59,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "unsubscribe": "🔕 Disiscriviti", "prev": "◀", "next": "▶", "saved": "Salvato",
         "stale": "Questo pulsante non è più valido", "min_above_max": "Il minimo supera il massimo",
         "unknown_model": "Questo modello non è più in archivio", "error": "Qualcosa è andato storto, riprova",
+        "digest": "Riepilogo", "digest_off": "no (avvisi uno per uno)", "digest_daily": "giornaliero",
+        "digest_weekly": "settimanale",
     },
 }
 

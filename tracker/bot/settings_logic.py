@@ -5,6 +5,7 @@
     /settings quantized skip|include
     /settings labs deepseek qwen | labs all
     /settings keywords coder vl | keywords -
+    /settings digest off|daily|weekly
     /settings reset
 """
 
@@ -18,10 +19,12 @@ from tracker.facts import parse_param_count
 from tracker.filters import LICENSE_CLASSES, clean_keywords
 from tracker.watchlist import Lab, Watchlist
 
-FIELDS = ("min", "max", "license", "quantized", "labs", "keywords", "reset")
+FIELDS = ("min", "max", "license", "quantized", "labs", "keywords", "digest", "reset")
 ANY = ("any", "all", "-", "none", "qualsiasi", "tutti", "tutte", "nessuno")
 SKIP = ("skip", "no", "off", "exclude", "escludi")
 INCLUDE = ("include", "yes", "on", "includi", "si", "sì")
+DIGEST_WORDS = {"off": "off", "no": "off", "daily": "daily", "day": "daily", "giornaliero": "daily",
+                "weekly": "weekly", "week": "weekly", "settimanale": "weekly"}
 RESET = {"labs": [], "min_params": None, "max_params": None, "license_classes": [], "include_quantized": True,
          "keywords": []}
 
@@ -111,6 +114,11 @@ def parse_settings_args(args: Sequence[str], watchlist: Watchlist, min_params: i
         if wrong:
             raise SettingsError("bad_license", value=" ".join(wrong), valid=LICENSE_CLASSES)
         return Change({"license_classes": [c for c in LICENSE_CLASSES if c in classes]})
+    if name == "digest":
+        mode = DIGEST_WORDS.get(values[0].lower()) if len(values) == 1 else None
+        if mode is None:
+            raise SettingsError("bad_digest")
+        return Change({"digest": mode})
     if name == "keywords":
         if not values or (len(values) == 1 and values[0] == "-"):
             return Change({"keywords": []})
