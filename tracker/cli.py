@@ -69,9 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     config = sub.add_parser("config", help="the effective settings, secrets redacted")
     config.set_defaults(handler=commands.cmd_config)
 
-    from tracker import cli_history
+    from tracker import cli_digest, cli_history
 
     cli_history.add_commands(sub)
+    cli_digest.add_command(sub, UsageError)
     return parser
 
 

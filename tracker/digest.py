@@ -10,7 +10,7 @@ was down is queued when it comes back; sending marks a row sent once Telegram ac
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -89,7 +89,9 @@ def queue_channel(store: Store, mode: str, digest_time: str, now: datetime) -> D
     key = period_key(mode, start)
     try:
         with store.session() as session, session.begin():
-            rows = session.exec(select(Digest).where(Digest.target == CHANNEL).order_by(col(Digest.id).desc())).all()
+            rows = session.exec(select(Digest)
+                                .where(Digest.target == CHANNEL, col(Digest.period).not_like("%:manual-%"))
+                                .order_by(col(Digest.id).desc())).all()
             if any(r.period == key for r in rows):
                 return None
             since = rows[0].until if rows else start - LENGTH[mode]
@@ -130,20 +132,13 @@ def by_lab(models: Sequence[Any]) -> OrderedDict[str, list[Any]]:
     return groups
 
 
-def digest_text(view: DigestView, lang: str, hub_url: str, limit: int = MAX_VISIBLE) -> str:
-    """The digest as Telegram HTML (templates/{lang}/digest.html), cut to `limit` visible characters
-    with "… and N more" when it is too long."""
-
-    def text(shown: int) -> str:
-        cards = by_lab(view.models[:shown])
-        return render("digest.html", lang=lang, mode=view.mode, since=view.since, until=view.until,
-                      total=len(view.models), more=len(view.models) - shown,
-                      groups=[(lab, [card(m, hub_url) for m in ms]) for lab, ms in cards.items()])
-
-    full = text(len(view.models))
+def cut_to_fit(text: Callable[[int], str], total: int, limit: int) -> str:
+    """`text(total)` when it fits in `limit` visible characters, else `text(n)` for the largest n that
+    fits (the template says "… and N more" for the rest)."""
+    full = text(total)
     if visible_length(full) <= limit:
         return full
-    lo, hi = 0, len(view.models)  # the most that fit lies in [lo, hi)
+    lo, hi = 0, total  # the most that fit lies in [lo, hi)
     while hi - lo > 1:
         mid = (lo + hi) // 2
         if visible_length(text(mid)) <= limit:
@@ -151,6 +146,20 @@ def digest_text(view: DigestView, lang: str, hub_url: str, limit: int = MAX_VISI
         else:
             hi = mid
     return text(lo)
+
+
+def digest_text(view: DigestView, lang: str, hub_url: str, limit: int = MAX_VISIBLE,
+                template: str = "digest.html") -> str:
+    """The digest as Telegram HTML (templates/{lang}/digest.html), cut to `limit` visible characters
+    with "… and N more" when it is too long."""
+
+    def text(shown: int) -> str:
+        groups = by_lab(view.models[:shown])
+        return render(template, lang=lang, mode=view.mode, since=view.since, until=view.until,
+                      total=len(view.models), more=len(view.models) - shown,
+                      groups=[(lab, [card(m, hub_url) for m in ms]) for lab, ms in groups.items()])
+
+    return cut_to_fit(text, len(view.models), limit)
 
 
 def due_digests(store: Store, now: datetime, target_prefix: str | None = None) -> list[Digest]:

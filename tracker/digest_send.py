@@ -18,6 +18,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from tracker import digest, subscriptions
+from tracker.channel_digest import post_channel_digest
 from tracker.config import Settings
 from tracker.filters import SubscriptionFilter
 from tracker.models import Digest, utcnow
@@ -63,6 +64,11 @@ class DigestSender:
                 sent += await self._one(row)
             return sent
 
+    async def send(self, row: Digest) -> int:
+        """Send one queued digest now (for `tracker digest --post`); returns 1 when a message went out."""
+        async with self._lock:
+            return await self._one(row)
+
     async def _one(self, row: Digest) -> int:
         assert row.id is not None
         now = self.clock
@@ -99,8 +105,6 @@ class DigestSender:
     async def _send(self, row: Digest) -> bool:
         """Send one digest; False when it had nothing to list."""
         if row.target == digest.CHANNEL:
-            from tracker.channel_digest import post_channel_digest
-
             return await post_channel_digest(self.bot, self.store, self.settings, row)
         person = await asyncio.to_thread(subscriptions.get, self.store, int(row.target.split(":", 1)[1]))
         if person is None or not person.active:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import date, timedelta
 
-from tests.e2e.test_telegram_run import ago, bot_tracker, channel_texts, say, start, telegram, wait_bot
+from tests.conftest import Tracker
+from tests.e2e.test_telegram_run import CHANNEL, ago, bot_tracker, channel_texts, say, start, telegram, wait_bot
 from tests.fakes import hub_catalog
 from tests.fakes.hub import FakeHub
 from tests.fakes.telegram_api import FakeTelegram
@@ -82,3 +83,57 @@ def test_digest_subscribers_get_one_digest_after_a_missed_time_and_never_twice(
         assert "671B" in text or "684" in text  # sizes
         assert "mit" in text  # licenses
     assert telegram.token not in err
+
+
+def channel_photos(telegram: FakeTelegram) -> list:
+    return [m for m in telegram.messages(CHANNEL) if m.photo is not None]
+
+
+def test_tracker_digest_prints_and_posts_the_channel_digest_as_a_chart(bot_tracker, fake_hub: FakeHub,
+                                                                      telegram: FakeTelegram) -> None:
+    quiet = Tracker(bot_tracker.cwd, {k: v for k, v in bot_tracker.env.items() if not k.startswith("TELEGRAM")})
+    quiet.run("poll", check=True)  # first look: old models are backfill, in no digest (alerts print)
+    assert "nothing to digest" in bot_tracker.run("digest", check=True).stderr
+    hub_catalog.deepseek_v3(fake_hub, created_at=ago(minutes=1))
+    for i in range(60):  # more than a caption can name
+        fake_hub.add_model(f"Qwen/Qwen-Toy-{i}-{'x' * 20}", created_at=ago(minutes=1),
+                           safetensors={"BF16": (i + 1) * 10**9})
+    quiet.run("poll", check=True)
+
+    printed = bot_tracker.run("digest", "--period", "day", check=True)
+    assert "Daily digest" in printed.stdout and "61 releases" in printed.stdout
+    assert "deepseek-ai/DeepSeek-V3  671B" in printed.stdout or "deepseek-ai/DeepSeek-V3  684" in printed.stdout
+    assert channel_photos(telegram) == []
+
+    posted = bot_tracker.run("digest", "--post", check=True)
+    assert "posted the weekly digest to @releases: 61 releases" in posted.stderr
+    (photo,) = channel_photos(telegram)
+    assert photo.photo["format"] == "png" and photo.photo["width"] > 600 and photo.photo["height"] > 200
+    png = telegram.photos[photo.photo["file_id"]]
+    assert png.startswith(b"\x89PNG")
+    assert "This week on the Hub: 61 releases" in photo.text and "DeepSeek-V3" in photo.text
+    assert len(photo.text) <= 1024 and "… and " in photo.text and " more" in photo.text
+    assert any(e["type"] == "text_link" for e in photo.entities)
+
+
+def test_with_channel_digest_weekly_the_channel_gets_its_photo_once(start, bot_tracker, fake_hub: FakeHub,
+                                                                   telegram: FakeTelegram) -> None:
+    hub_catalog.qwen2_5_7b(fake_hub)
+    running = start()
+    running.wait_polls(fake_hub)
+    hub_catalog.qwen3_8b(fake_hub, created_at=ago(minutes=1))
+    telegram.wait_for_messages(CHANNEL, 1, timeout=45)
+    running.stop()
+    assert channel_photos(telegram) == []
+
+    bot_tracker.env["TRACKER_CHANNEL_DIGEST"] = "weekly"
+    running = start()  # this week's digest time has passed: it is posted when the tracker starts
+    telegram.wait_for(lambda: channel_photos(telegram), timeout=45)
+    running.wait_polls(fake_hub)
+    running.stop()
+    running = start()
+    running.wait_polls(fake_hub, cycles=2)
+    running.stop()
+
+    (photo,) = channel_photos(telegram)
+    assert "1 release" in photo.text and "Qwen3-8B" in photo.text and "Qwen2.5-7B" not in photo.text
