@@ -101,3 +101,15 @@ def test_the_digest_lists_what_the_filter_matches_grouped_by_lab_and_cut_to_fit(
     assert visible_length(cut) <= 4096
     shown = cut.count("\n• ")
     assert 10 < shown < 400 and f"… and {400 - shown} more" in cut
+
+
+def test_hub_supplied_text_is_escaped_in_digests_and_captions(tmp_path: Path) -> None:
+    from tracker.channel_digest import caption
+
+    store = _store(tmp_path)
+    _release(store, "evil/<b>x</b>&y", "<i>Lab</i>", WED, license="<script>", params_total=None)
+    models = digest.releases(store, WED - timedelta(days=1), WED + timedelta(hours=1))
+    for text in (digest.digest_text(digest.DigestView("daily", WED, WED, models), "en", "https://hf.co"),
+                 caption(models, "weekly", WED, WED, "it", "https://hf.co")):
+        assert "<b>x</b>" not in text and "&lt;b&gt;x&lt;/b&gt;&amp;y" in text
+        assert "&lt;i&gt;Lab&lt;/i&gt;" in text and "<script>" not in text

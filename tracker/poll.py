@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from tracker import discovery
 from tracker.detect import Change, detect_changes
 from tracker.facts import FactInputs, ModelFacts, compute_facts
 from tracker.hub import HubClient, HubError, HubModel
@@ -30,6 +31,7 @@ class CycleReport:
     orgs_ok: list[str] = field(default_factory=list)
     orgs_failed: dict[str, str] = field(default_factory=dict)
     summaries: list[OrgPollSummary] = field(default_factory=list)
+    discovered: list[str] = field(default_factory=list)
 
     @property
     def alerts(self) -> int:
@@ -78,16 +80,20 @@ class Poller:
     """Runs poll cycles over a watchlist with one Hub client and one store."""
 
     def __init__(self, hub: HubClient, store: Store, watchlist: Watchlist, workers: int = 6,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, discover_min_likes: int | None = None) -> None:
         self.hub = hub
         self.store = store
         self.watchlist = watchlist
         self.workers = workers
         self.clock = clock or utcnow
+        # With discovery on (TRACKER_DISCOVERY=1): the likes a trending model needs for its organisation to be
+        # proposed; organisations the admins chose to watch join the watchlist at every cycle.
+        self.discover_min_likes = discover_min_likes
 
     def run_cycle(self, only: Collection[str] | None = None) -> CycleReport:
         """Poll every watched organisation once (or only those in `only`)."""
         report = CycleReport()
+        self.watchlist = discovery.effective_watchlist(self.watchlist, self.store)
         orgs = [(org, lab) for org, lab in self.watchlist.orgs if only is None or org in only]
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="poll") as pool:
             results = list(pool.map(lambda pair: self._poll_org_safely(*pair), orgs))
@@ -97,7 +103,23 @@ class Poller:
                 report.summaries.append(result)
             else:
                 report.orgs_failed[org] = result
+        if self.discover_min_likes is not None and only is None:
+            report.discovered = self.discover(self.discover_min_likes)
         return report
+
+    def discover(self, min_likes: int) -> list[str]:
+        """One request for the Hub's trending list; organisations worth proposing are stored (new ones
+        returned). A failure is logged and costs nothing else."""
+        try:
+            trending = self.hub.trending(100)
+        except HubError as exc:
+            log.warning("discovery: %s", exc)
+            return []
+        found = discovery.candidates(trending, self.watchlist, self.clock(), min_likes)
+        new = discovery.record(self.store, found, self.clock())
+        if new:
+            log.info("discovery: %d organisation(s) to propose: %s", len(new), ", ".join(new))
+        return new
 
     def _poll_org_safely(self, org: str, lab: Lab) -> OrgPollSummary | str:
         try:
@@ -136,6 +158,8 @@ class Poller:
             last_success_at=state.last_success_at if state else None,
             now=now,
         )
+        if lab.runtime and (state is None or state.first_polled_at is None):
+            changes = discovery.promote(changes, discovery.alerted_on_first_poll(self.store, org))
         facts = self._facts(changes)
         checked = {c.repo_id for c in changes if c.model is not None and c.kind != "backfill"}
         summary = self.store.apply_org_poll(org, lab, changes, facts, now=now, model_count=len(listing.models),

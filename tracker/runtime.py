@@ -20,6 +20,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from tracker import outbox, subscriptions
 from tracker.config import Settings
 from tracker.deliver import deliver_to_console
+from tracker.discovery import effective_watchlist
 from tracker.models import utcnow
 from tracker.store import Store
 from tracker.watchlist import Watchlist
@@ -202,6 +203,11 @@ class Runtime:
                     await self.telegram.run_once()
                 if self.digests is not None:
                     await self.digests.run_once()
+                if self.application is not None and self.settings.discovery:
+                    from tracker.bot.discover import send_proposals  # the bot's module, loaded with it
+
+                    await send_proposals(self.application.bot, self.store, self.settings.admins,
+                                         self.settings.hub_web_url)
                 elif not self.settings.telegram_enabled:
                     await asyncio.to_thread(deliver_to_console, self.store, self.settings.hub_web_url, utcnow)
         except Exception:  # noqa: BLE001
@@ -219,7 +225,8 @@ class Runtime:
         delay = 5.0
         while not self.stop.is_set():
             application = build_application(self.settings)
-            attach_bot(application, BotContext(self.settings, self.store, self.watchlist))
+            watchlist = await asyncio.to_thread(effective_watchlist, self.watchlist, self.store)
+            attach_bot(application, BotContext(self.settings, self.store, watchlist))
             try:
                 await application.initialize()
                 await publish_commands(application.bot, self.settings.admins)

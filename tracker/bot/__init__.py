@@ -16,7 +16,7 @@ from telegram import Bot, BotCommand, BotCommandScopeChat
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from tracker.bot import admin, browse, commands, subscribe
+from tracker.bot import admin, browse, commands, discover, subscribe
 from tracker.bot.errors import install_log_redaction, on_error
 from tracker.bot.i18n import ADMIN_COMMANDS, COMMANDS
 from tracker.telegram_app import BotContext
@@ -44,6 +44,7 @@ _COMMAND_HANDLERS = {
     "status": admin.status,
     "pause": admin.pause,
     "resume": admin.resume,
+    "unwatch": discover.unwatch,
 }
 
 
@@ -56,6 +57,7 @@ def register(application: Application, ctx: BotContext) -> None:
     application.add_handler(CallbackQueryHandler(browse.model_button, pattern=r"^m:"))
     application.add_handler(CallbackQueryHandler(commands.lang_button, pattern=r"^l:"))
     application.add_handler(CallbackQueryHandler(subscribe.settings_button, pattern=r"^s:"))
+    application.add_handler(CallbackQueryHandler(discover.discovery_button, pattern=r"^d:"))
     application.add_handler(CallbackQueryHandler(commands.stale_button))
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, commands.unknown_command))
     application.add_handler(MessageHandler(PRIVATE & ~filters.COMMAND, commands.free_text))

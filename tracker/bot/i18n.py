@@ -35,9 +35,9 @@ COMMANDS: dict[str, list[tuple[str, str]]] = {
 
 ADMIN_COMMANDS: dict[str, list[tuple[str, str]]] = {
     "en": [("status", "Admin: polling state and queue"), ("pause", "Admin: pause polling and delivery"),
-           ("resume", "Admin: resume")],
+           ("resume", "Admin: resume"), ("unwatch", "Admin: stop watching an organisation added at runtime")],
     "it": [("status", "Admin: stato del polling e coda"), ("pause", "Admin: sospendi polling e invii"),
-           ("resume", "Admin: riprendi")],
+           ("resume", "Admin: riprendi"), ("unwatch", "Admin: smetti di seguire un'organizzazione aggiunta")],
 }
 
 _LABELS: dict[str, dict[str, str]] = {
