@@ -73,6 +73,9 @@ def test_a_digest_is_queued_once_per_period_and_a_missed_one_on_return(tmp_path:
         ("user:1", "daily:2026-12-03"), ("user:1", "daily:2026-12-08"), ("user:2", "weekly:2026-12-07")]
     assert rows[0].since == WED and rows[1].since == rows[0].until == thursday  # windows follow on
     assert rows[2].since == WED and rows[2].until == back
+    digest.mark(store, rows[0].id, "sent", thursday)
+    assert digest.prune(store, thursday + timedelta(days=31)) == 1  # pending ones stay
+    assert [r.id for r in _digests(store)] == [rows[1].id, rows[2].id]
 
 
 def test_the_digest_lists_what_the_filter_matches_grouped_by_lab_and_cut_to_fit(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
@@ -188,3 +189,11 @@ def mark(store: Store, digest_id: int, status: str, now: datetime, error: str | 
             row.status = status
             row.sent_at = now if status in ("sent", "empty") else None
         session.add(row)
+
+
+def prune(store: Store, now: datetime, keep: timedelta = timedelta(days=30)) -> int:
+    """Forget finished digests older than `keep` (pending ones stay); returns how many."""
+    with store.session() as session, session.begin():
+        result = session.execute(delete(Digest).where(col(Digest.status) != "pending",
+                                                      col(Digest.created_at) < now - keep))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from tracker import outbox, subscriptions
+from tracker import digest, outbox, subscriptions
 from tracker.config import Settings
 from tracker.deliver import deliver_to_console
 from tracker.discovery import effective_watchlist
@@ -172,6 +172,7 @@ class Runtime:
         """Forget finished deliveries older than 30 days, so the outbox does not grow forever."""
         try:
             pruned = await asyncio.to_thread(outbox.prune, self.store, utcnow())
+            pruned += await asyncio.to_thread(digest.prune, self.store, utcnow())
             if pruned:
                 log.info("pruned %d finished deliveries older than 30 days", pruned)
         except Exception:  # noqa: BLE001

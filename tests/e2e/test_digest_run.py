@@ -65,8 +65,11 @@ def test_digest_subscribers_get_one_digest_after_a_missed_time_and_never_twice(
     missed_digest_time(db, daily)
     missed_digest_time(db, weekly)
     running = start()
-    telegram.wait_for_messages(daily, before[daily] + 1, timeout=45)
-    telegram.wait_for_messages(weekly, before[weekly] + 1, timeout=45)
+    try:
+        telegram.wait_for_messages(daily, before[daily] + 1, timeout=45)
+        telegram.wait_for_messages(weekly, before[weekly] + 1, timeout=45)
+    except TimeoutError:
+        raise AssertionError(running.stop()) from None
     running.wait_polls(fake_hub)
     running.stop()
     running = start()  # a second restart repeats nothing
