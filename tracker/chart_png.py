@@ -26,8 +26,12 @@ def size_class(params: int | None) -> str:
 
 def releases_chart(models: Sequence[Any], title: str) -> Chart:
     """One bar per lab (the MAX_LABS with most releases), stacked by size class, counts on the axis."""
-    per_lab = Counter(m.lab for m in models)
-    labs = [lab for lab, _ in sorted(per_lab.items(), key=lambda kv: (-kv[1], kv[0]))][:MAX_LABS]
+    ranked = [lab for lab, _ in sorted(Counter(m.lab for m in models).items(), key=lambda kv: (-kv[1], kv[0]))]
+    shown = set(ranked if len(ranked) <= MAX_LABS else ranked[:MAX_LABS - 1])
+    other = f"{len(ranked) - len(shown)} other labs"
+    rows = [(m.lab if m.lab in shown else other, m) for m in models]
+    per_lab = Counter(name for name, _ in rows)
+    labs = [lab for lab in ranked if lab in shown] + ([other] if len(shown) < len(ranked) else [])
     if not labs:
         return Chart("hbars", title, WIDTH, 120, empty=True)
     colors = {name: color for name, _, color in SIZES} | {UNKNOWN[0]: UNKNOWN[1]}
@@ -42,7 +46,7 @@ def releases_chart(models: Sequence[Any], title: str) -> Chart:
         name = lab if len(lab) <= 27 else lab[:26] + "…"
         chart.labels.append({"x": label_w - 8, "y": y + row_h / 2 + 4, "text": name, "count": str(per_lab[lab]),
                              "cx": label_w + per_lab[lab] / xmax * plot_w + 6})
-        counts = Counter(size_class(m.params_total) for m in models if m.lab == lab)
+        counts = Counter(size_class(m.params_total) for name, m in rows if name == lab)
         x = float(label_w)
         for cls, color in colors.items():
             if counts[cls]:
