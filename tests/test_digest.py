@@ -116,3 +116,12 @@ def test_hub_supplied_text_is_escaped_in_digests_and_captions(tmp_path: Path) ->
                  caption(models, "weekly", WED, WED, "it", "https://hf.co")):
         assert "<b>x</b>" not in text and "&lt;b&gt;x&lt;/b&gt;&amp;y" in text
         assert "&lt;i&gt;Lab&lt;/i&gt;" in text and "<script>" not in text
+
+
+def test_an_alert_of_the_second_a_window_ends_is_in_the_next_digest_only(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    _release(store, "a/at-since", "A", WED)
+    _release(store, "a/at-until", "A", WED + timedelta(hours=1))
+    first = digest.releases(store, WED, WED + timedelta(hours=1))
+    second = digest.releases(store, WED + timedelta(hours=1), WED + timedelta(hours=2))
+    assert [m.repo_id for m in first] == ["a/at-since"] and [m.repo_id for m in second] == ["a/at-until"]

@@ -104,11 +104,14 @@ def queue_channel(store: Store, mode: str, digest_time: str, now: datetime) -> D
 
 
 def releases(store: Store, since: datetime, until: datetime, f: SubscriptionFilter | None = None) -> list[TrackedModel]:
-    """Public releases alerted in (since, until] that the filter matches, by lab then release time."""
+    """Public releases alerted in [since, until) that the filter matches, by lab then release time.
+
+    Times are whole seconds: half-open windows that follow on (one digest's `until` is the next one's
+    `since`) put an alert of the very second a digest was queued, or a mode was chosen, in exactly one."""
     with store.session() as session:
         rows = session.exec(
             select(TrackedModel).join(Alert, col(Alert.model_id) == TrackedModel.id)
-            .where(Alert.kind == "release", col(Alert.created_at) > since, col(Alert.created_at) <= until,
+            .where(Alert.kind == "release", col(Alert.created_at) >= since, col(Alert.created_at) < until,
                    TrackedModel.status == "public")
             .order_by(TrackedModel.lab, col(TrackedModel.released_at), TrackedModel.repo_id)
         ).all()

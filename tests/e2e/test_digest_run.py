@@ -69,7 +69,11 @@ def test_digest_subscribers_get_one_digest_after_a_missed_time_and_never_twice(
         telegram.wait_for_messages(daily, before[daily] + 1, timeout=45)
         telegram.wait_for_messages(weekly, before[weekly] + 1, timeout=45)
     except TimeoutError:
-        raise AssertionError(running.stop()) from None
+        with sqlite3.connect(db) as conn:
+            state = [conn.execute(q).fetchall() for q in (
+                "SELECT * FROM digests", "SELECT user_id, digest, digest_period, digest_since FROM subscribers",
+                "SELECT id, model_id, created_at FROM alerts")]
+        raise AssertionError(f"{state}\n{running.stop()}") from None
     running.wait_polls(fake_hub)
     running.stop()
     running = start()  # a second restart repeats nothing
