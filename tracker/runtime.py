@@ -57,6 +57,8 @@ def deliver_once(settings: Settings, store: Store) -> int:
 
 
 async def _deliver_telegram_once(settings: Settings, store: Store) -> int:
+    from tracker.bot.discover import send_proposals
+    from tracker.digest_send import DigestSender
     from tracker.telegram_app import build_application
     from tracker.telegram_deliver import TelegramDelivery
 
@@ -64,14 +66,18 @@ async def _deliver_telegram_once(settings: Settings, store: Store) -> int:
     delivered = 0
     async with application:
         delivery = TelegramDelivery(application.bot, store, settings)
+        digests = DigestSender(application.bot, store, settings)
+        await asyncio.to_thread(digests.queue)  # a digest whose time has come goes out with this run too
         # One-shot: also wait out short retries (429 retry_after, brief network errors), up to a minute.
         for _ in range(ONE_SHOT_ROUNDS):
             report = await delivery.run_once()
-            delivered += report.sent + report.edited
+            delivered += report.sent + report.edited + await digests.run_once()
             wait = await asyncio.to_thread(outbox.seconds_until_next, store, utcnow())
             if wait is None or wait > ONE_SHOT_MAX_WAIT:
                 break
             await asyncio.sleep(wait)
+        if settings.discovery:
+            await send_proposals(application.bot, store, settings.admins, settings.hub_web_url)
     return delivered
 
 

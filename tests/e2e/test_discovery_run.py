@@ -109,3 +109,17 @@ def test_ignore_is_final_and_the_channel_hears_discovery_only_when_asked(
     telegram.user_clicks(ADMIN_ID, second, "d:w:Kwai")
     telegram.wait_for(lambda: any("Kwai-Trend" in t for t in channel_texts(telegram)), timeout=45)
     running.stop()
+
+
+def test_one_shot_polls_propose_too_and_only_once(bot_tracker, fake_hub: FakeHub, telegram: FakeTelegram) -> None:
+    fill(fake_hub)
+    telegram.add_private(ADMIN_ID)
+    bot_tracker.env.update({"TRACKER_DISCOVERY": "1"})
+    bot_tracker.run("poll", check=True)
+    bot_tracker.run("poll", check=True)
+    assert len(trending_requests(fake_hub)) == 2
+    (proposal,) = telegram.messages(ADMIN_ID)
+    assert "openbmb" in proposal.text
+    bot_tracker.env["TRACKER_DISCOVERY"] = "0"
+    bot_tracker.run("poll", check=True)
+    assert len(trending_requests(fake_hub)) == 2  # no discovery, no extra request
