@@ -33,7 +33,8 @@ def make_hub(settings: Settings):  # noqa: ANN201  (keeps huggingface_hub out of
 def make_poller(settings: Settings, store: Store, watchlist: Watchlist):  # noqa: ANN201
     from tracker.poll import Poller
 
-    return Poller(make_hub(settings), store, watchlist, workers=settings.hub_workers)
+    return Poller(make_hub(settings), store, watchlist, workers=settings.hub_workers,
+                  discover_min_likes=settings.discovery_min_likes if settings.discovery else None)
 
 
 def telegram_ready(settings: Settings, check_token: bool) -> bool:
@@ -181,14 +182,16 @@ def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_labs(args: argparse.Namespace, settings: Settings) -> int:
     from tracker import output
+    from tracker.discovery import effective_watchlist_if_stored
 
-    watchlist = load_watchlist(settings.watchlist)
+    watchlist = effective_watchlist_if_stored(load_watchlist(settings.watchlist), settings.database_url)
     if args.format == "json":
         output.write_json([{"name": lab.name, "slug": lab.slug, "orgs": list(lab.orgs), "country": lab.country,
-                            "region": lab.region, "aliases": list(lab.aliases)} for lab in watchlist.labs],
-                          sys.stdout)
+                            "region": lab.region, "aliases": list(lab.aliases), "added_at_runtime": lab.runtime}
+                           for lab in watchlist.labs], sys.stdout)
         return 0
-    rows = [[lab.name, ", ".join(lab.orgs), lab.country, lab.region] for lab in watchlist.labs]
+    rows = [[lab.name + (" (added at runtime)" if lab.runtime else ""), ", ".join(lab.orgs), lab.country, lab.region]
+            for lab in watchlist.labs]
     output.write_table(rows, ("lab", "organisations", "country", "region"), sys.stdout)
     return 0
 

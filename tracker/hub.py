@@ -138,6 +138,23 @@ class OrgListing:
     skipped: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class TrendingModel:
+    """One model of the Hub's trending list: enough to decide whether its organisation is worth proposing."""
+
+    repo_id: str
+    created_at: datetime | None
+    likes: int
+    trending_score: int
+
+    @property
+    def org(self) -> str:
+        return self.repo_id.split("/", 1)[0]
+
+
+TRENDING_EXPAND = ("createdAt", "likes", "trendingScore", "private")
+
+
 class HubClient:
     """A small client for the few Hub calls the tracker makes; synchronous, call it from threads."""
 
@@ -207,6 +224,27 @@ class HubClient:
                 if parsed.org.lower() == org.lower():
                     models.append(parsed)
         return OrgListing(org=org, models=tuple(models), skipped=tuple(skipped))
+
+    def trending(self, limit: int = 100) -> list[TrendingModel]:
+        """The Hub's trending models (`sort=trendingScore`), one request of up to `limit` (no further pages)."""
+        params: list[tuple[str, Any]] = [("sort", "trendingScore"), ("limit", limit)]
+        params += [("expand", value) for value in TRENDING_EXPAND]
+        with _translate_errors("trending list"):
+            response = http_backoff("GET", f"{self.endpoint}/api/models", params=params, headers=self._headers(),
+                                    timeout=self.timeout, max_retries=2)
+            hf_raise_for_status(response)
+            items = response.json()
+        if not isinstance(items, list):
+            raise HubError("malformed", "trending list: the Hub answered with something else than a list")
+        found: list[TrendingModel] = []
+        for item in items[:limit]:
+            if skip_reason(item) is not None or item.get("private"):
+                continue  # an id the Hub client rejects, or not a public model
+            notes: list[str] = []
+            found.append(TrendingModel(item["id"], hub_values.time_value(item.get("createdAt"), "createdAt", notes),
+                                       hub_values.count(item.get("likes"), "likes", notes) or 0,
+                                       hub_values.count(item.get("trendingScore"), "trendingScore", notes) or 0))
+        return found
 
     def model(self, repo_id: str) -> HubModel:
         """One model's details now; raises HubError('not-found' | 'gated' | ...) when it cannot."""

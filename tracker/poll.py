@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from tracker import hub_values
+from tracker import discovery, hub_values
 from tracker.detect import Change, Known, detect_changes, weights_changed, weights_digest, weights_summary
 from tracker.facts import FactInputs, ModelFacts, compute_facts
 from tracker.facts.readme import read_card
@@ -38,6 +38,7 @@ class CycleReport:
     summaries: list[OrgPollSummary] = field(default_factory=list)
     hub_unreachable: str | None = None  # why, when the Hub could not be reached at all (orgs then not polled)
     orgs_skipped: list[str] = field(default_factory=list)  # not polled: Hub unreachable or org rate-limited
+    discovered: list[str] = field(default_factory=list)
 
     @property
     def alerts(self) -> int:
@@ -90,7 +91,7 @@ class Poller:
     """Runs poll cycles over a watchlist with one Hub client and one store."""
 
     def __init__(self, hub: HubClient, store: Store, watchlist: Watchlist, workers: int = 6,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, discover_min_likes: int | None = None) -> None:
         self.hub = hub
         self.store = store
         self.watchlist = watchlist
@@ -99,10 +100,14 @@ class Poller:
         self.gate = StopGate()  # closed by `tracker run` on stop: an abandoned poll writes nothing
         self._skips_logged: set[str] = set()  # a malformed model is logged once per process, not every cycle
         self.guard = HubGuard(hub)
+        # With discovery on (TRACKER_DISCOVERY=1): the likes a trending model needs for its organisation to be
+        # proposed; organisations the admins chose to watch join the watchlist at every cycle.
+        self.discover_min_likes = discover_min_likes
 
     def run_cycle(self, only: Collection[str] | None = None) -> CycleReport:
         """Poll every watched organisation once (or only those in `only`)."""
         report = CycleReport()
+        self.watchlist = discovery.effective_watchlist(self.watchlist, self.store)
         orgs = [(org, lab) for org, lab in self.watchlist.orgs if only is None or org in only]
         now = self.clock()
         if self.guard.waiting(now) and self.guard.current is not None:  # the Hub was unreachable: back off
@@ -122,7 +127,23 @@ class Poller:
                 report.orgs_failed[org] = result
         report.hub_unreachable = cycle.reason if cycle.down.is_set() else None
         self.guard.cycle_done(cycle, bool(report.orgs_ok), self.clock())
+        if self.discover_min_likes is not None and only is None:
+            report.discovered = self.discover(self.discover_min_likes)
         return report
+
+    def discover(self, min_likes: int) -> list[str]:
+        """One request for the Hub's trending list; organisations worth proposing are stored (new ones
+        returned). A failure is logged and costs nothing else."""
+        try:
+            trending = self.hub.trending(100)
+        except HubError as exc:
+            log.warning("discovery: %s", exc)
+            return []
+        found = discovery.candidates(trending, self.watchlist, self.clock(), min_likes)
+        new = discovery.record(self.store, found, self.clock())
+        if new:
+            log.info("discovery: %d organisation(s) to propose: %s", len(new), ", ".join(new))
+        return new
 
     def _poll_org_safely(self, org: str, lab: Lab, cycle: CycleGuard | None = None) -> OrgPollSummary | str | None:
         """The organisation's summary, its failure message, or None when it was not polled (skipped)."""
@@ -176,6 +197,8 @@ class Poller:
             last_success_at=state.last_success_at if state else None,
             now=now,
         )
+        if lab.runtime and (state is None or state.first_polled_at is None):
+            changes = discovery.promote(changes, discovery.alerted_on_first_poll(self.store, org))
         changes, digests, files = self._weight_updates(changes, known)
         cards = self._read_cards(changes)
         known_cards = self.store.card_readings([c.repo_id for c in changes if c.model is not None

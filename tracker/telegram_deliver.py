@@ -21,7 +21,7 @@ from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from tracker import outbox, subscriptions
+from tracker import discovery, outbox, subscriptions
 from tracker.cards import license_card, release_card, wave_key, weights_card
 from tracker.config import Settings
 from tracker.filters import SubscriptionFilter, matches
@@ -90,14 +90,19 @@ class TelegramDelivery:
         """Who gets an alert: the channel (when set) and every active subscriber whose filter matches.
         Subscribers are read once per fan-out, and only when there is an alert to fan out."""
         people: list[tuple[int, SubscriptionFilter]] | None = None
+        quiet: set[str] = set()  # organisations watched through discovery, kept off the channel
 
         def targets(alert: Alert, model: TrackedModel) -> list[str]:
-            nonlocal people
+            nonlocal people, quiet
             if people is None:
-                people = [(s.user_id, SubscriptionFilter.of(s)) for s in subscriptions.active(self.store)]
+                if not self.settings.discovery_channel:
+                    quiet = {row.org.lower() for row in discovery.watched(self.store)}
+                # Digest subscribers get their releases once a period instead (tracker.digest).
+                people = [(s.user_id, SubscriptionFilter.of(s)) for s in subscriptions.active(self.store)
+                          if s.digest in (None, "off")]
             weights = alert.kind == "weights_updated"  # opt-in: TRACKER_ALERT_WEIGHT_UPDATES, /settings weights
             channel = self.settings.telegram_channel and (self.settings.alert_weight_updates or not weights)
-            chosen = [CHANNEL] if channel else []
+            chosen = [CHANNEL] if channel and model.org.lower() not in quiet else []
             chosen += [f"user:{uid}" for uid, f in people if (f.weight_updates or not weights) and matches(f, model)]
             return chosen
 

@@ -7,6 +7,7 @@
     /settings keywords coder vl | keywords -
     /settings openness open-model open-science | openness open-weights+ | openness any
     /settings weights on|off   (also alert when a matching model's weight files change)
+    /settings digest off|daily|weekly
     /settings reset
 """
 
@@ -20,11 +21,13 @@ from tracker.facts import parse_param_count
 from tracker.filters import LICENSE_CLASSES, OPENNESS_LEVELS, clean_keywords
 from tracker.watchlist import Lab, Watchlist
 
-FIELDS = ("min", "max", "license", "quantized", "labs", "keywords", "openness", "weights", "reset")
+FIELDS = ("min", "max", "license", "quantized", "labs", "keywords", "openness", "weights", "digest", "reset")
 ANY = ("any", "all", "-", "none", "qualsiasi", "tutti", "tutte", "nessuno")
 SKIP = ("skip", "no", "off", "exclude", "escludi")
 INCLUDE = ("include", "yes", "on", "includi", "si", "sì")
 MAX_SIZE = 10**15  # 1000T: any larger size is a typo (and would not fit SQLite's 64-bit INTEGER)
+DIGEST_WORDS = {"off": "off", "no": "off", "daily": "daily", "day": "daily", "giornaliero": "daily",
+                "weekly": "weekly", "week": "weekly", "settimanale": "weekly"}
 RESET = {"labs": [], "min_params": None, "max_params": None, "license_classes": [], "include_quantized": True,
          "keywords": [], "openness_levels": [], "weight_updates": False}
 
@@ -121,6 +124,11 @@ def parse_settings_args(args: Sequence[str], watchlist: Watchlist, min_params: i
         if word not in SKIP + INCLUDE:
             raise SettingsError("bad_weights")
         return Change({"weight_updates": word in INCLUDE})
+    if name == "digest":
+        mode = DIGEST_WORDS.get(values[0].lower()) if len(values) == 1 else None
+        if mode is None:
+            raise SettingsError("bad_digest")
+        return Change({"digest": mode})
     if name == "keywords":
         if not values or (len(values) == 1 and values[0] == "-"):
             return Change({"keywords": []})
