@@ -241,7 +241,8 @@ class HubClient:
             if skip_reason(item) is not None or item.get("private"):
                 continue  # an id the Hub client rejects, or not a public model
             notes: list[str] = []
-            found.append(TrendingModel(item.get("id") or item["modelId"], hub_values.time_value(item.get("createdAt"), "createdAt", notes),
+            repo_id = item.get("id") or item["modelId"]
+            found.append(TrendingModel(repo_id, hub_values.time_value(item.get("createdAt"), "createdAt", notes),
                                        hub_values.count(item.get("likes"), "likes", notes) or 0,
                                        hub_values.count(item.get("trendingScore"), "trendingScore", notes) or 0))
         return found
