@@ -9,7 +9,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tracker.bot.browse import parse_recent_args
-from tracker.bot.keyboards import MAX_DATA, lab_from_token, lab_token, labs_keyboard, settings_home, size_keyboard
+from tracker.bot.keyboards import (
+    MAX_DATA,
+    lab_from_token,
+    lab_token,
+    labs_keyboard,
+    openness_keyboard,
+    settings_home,
+    size_keyboard,
+)
 from tracker.bot.settings_logic import SettingsError, parse_labs, parse_settings_args, toggled
 from tracker.filters import SubscriptionFilter
 from tracker.watchlist import Lab, Watchlist, load_watchlist
@@ -98,8 +106,33 @@ def test_every_callback_data_fits_and_lab_tokens_round_trip() -> None:
     for lab in watchlist.labs:
         assert lab_from_token(watchlist, lab_token(lab)) == lab
     keyboards = [labs_keyboard("it", watchlist, [lab.name for lab in watchlist.labs], p) for p in range(5)]
-    keyboards += [settings_home("en", SubscriptionFilter(), True), size_keyboard("en", "max", None)]
+    keyboards += [settings_home("en", SubscriptionFilter(), True), size_keyboard("en", "max", None),
+                  openness_keyboard("it", ["open-model"])]
     for keyboard in keyboards:
         for row in keyboard.inline_keyboard:
             for button in row:
                 assert 1 <= len(button.callback_data.encode()) <= MAX_DATA
+
+
+@pytest.mark.parametrize(
+    ("args", "levels"),
+    [
+        (["openness", "open-model+"], ["open-model", "open-science"]),
+        (["openness", "open-science,", "restricted-weights"], ["restricted-weights", "open-science"]),
+        (["openness", "any"], []),
+    ],
+)
+def test_openness_levels_by_text(args: list[str], levels: list[str]) -> None:
+    assert parse_settings_args(args, WATCHLIST).changes == {"openness_levels": levels}
+
+
+def test_bad_openness_and_weights_values_say_what_is_valid() -> None:
+    with pytest.raises(SettingsError) as bad:
+        parse_settings_args(["openness", "open-sauce"], WATCHLIST)
+    assert bad.value.code == "bad_openness" and "open-model" in bad.value.values["valid"]
+    with pytest.raises(SettingsError):
+        parse_settings_args(["openness"], WATCHLIST)
+    with pytest.raises(SettingsError) as weights:
+        parse_settings_args(["weights", "sometimes"], WATCHLIST)
+    assert weights.value.code == "bad_weights"
+    assert parse_settings_args(["weights", "on"], WATCHLIST).changes == {"weight_updates": True}

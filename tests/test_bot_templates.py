@@ -17,7 +17,7 @@ NOTICE_KEYS.remove("settings_error")  # tested per error code below
 ERROR_CODES = sorted(set(re.findall(r'code == "([a-z_]+)"', (BOT / "en/bot/notice.html").read_text())))
 HOSTILE = "<b>x</b> & <script>"
 VALUES = {"command": HOSTILE, "username": "bot", "query": HOSTILE, "name": HOSTILE, "lab": HOSTILE,
-          "value": HOSTILE, "hint": HOSTILE}
+          "value": HOSTILE, "hint": HOSTILE, "outcome": "in_file", "org": HOSTILE, "runtime": [HOSTILE]}
 
 
 def test_every_bot_template_exists_in_both_languages() -> None:

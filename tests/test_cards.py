@@ -24,6 +24,8 @@ def model(i: int, **extra: object) -> ModelRow:
         "memory_fp8_gb": 1.0 * (i + 1), "memory_4bit_gb": 0.5 * (i + 1), "license": "apache-2.0",
         "license_id": "apache-2.0", "license_class": "permissive", "license_reason": "Apache-2.0",
         "gated": "no", "first_seen_at": NOW, "is_moe": False, "license_link": None,
+        "params_active_lab": None, "weights_bytes": None, "context_length": None, "openness_level": None,
+        "openness_evidence": None, "summary": None,
     }
     data.update(extra)
     return ModelRow(data)
@@ -143,3 +145,29 @@ def test_a_license_card_with_huge_names_is_cut_to_fit() -> None:
     parsed = parse_html(text)
     assert utf16_len(parsed.text) <= 4096
     assert "O" * 100 in parsed.text and "N" * 100 in parsed.text and "License change" in parsed.text
+
+
+def test_the_card_says_context_and_where_the_weights_fit_as_shipped_and_at_4bit() -> None:
+    row = model(1, repo_id="deepseek-ai/DeepSeek-V3", params_total=671_000_000_000, context_length=163_840,
+                weights_bytes=688_574_839_360)
+    text = release_card([row], "en", "https://huggingface.co")
+    assert "📜 160K tokens of context" in text
+    assert "Fits on <b>8×141 GB GPUs</b> as shipped (689 GB, 439 GB left for the KV cache)" in text
+    assert "at 4-bit 8×80 GB GPUs (304 GB left)" in text
+    assert "160K" in release_card([row], "it", "https://huggingface.co")
+    plain = release_card([model(2)], "en", "https://huggingface.co")
+    assert "context" not in plain and "Fits on" not in plain
+
+
+def test_weights_card_says_what_changed_and_escapes_hub_text() -> None:
+    from tracker.cards import weights_card
+
+    row = model(1, repo_id="Qwen/<b>x</b>")
+    old = {"sha": "aaaaaaaaaaaaaaaa", "parameters": {"BF16": 8_000_000_000}, "params_total": 8_000_000_000}
+    new = {"sha": "bbbbbbbbbbbbbbbb", "parameters": {"F8_E4M3": 8_000_000_000}, "params_total": 8_000_000_000,
+           "files": 2, "bytes": 8_100_000_000}
+    text = weights_card(row, old, new, "en", "https://huggingface.co")
+    assert "Weights updated" in text and "&lt;b&gt;x&lt;/b&gt;" in text and "<b>x</b>" not in text
+    assert "F8_E4M3 8B (was BF16 8B)" in text and "2 weight files, 8.1 GB" in text
+    assert "<code>aaaaaaaaaa</code> → <code>bbbbbbbbbb</code>" in text
+    assert "Pesi aggiornati" in weights_card(row, old, new, "it", "https://huggingface.co")

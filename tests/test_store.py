@@ -77,3 +77,36 @@ def test_prune_forgets_old_finished_deliveries_but_keeps_pending_ones(tmp_path: 
     assert outbox.prune(store, old + timedelta(days=31)) == 2
     assert outbox.pending_count(store) == 1
     assert outbox.prune(store, old + timedelta(days=31)) == 0
+
+
+def test_upgrading_from_0004_keeps_models_and_subscribers_and_adds_empty_run_and_openness_columns(
+    tmp_path: Path,
+) -> None:
+    from alembic import command
+
+    url = f"sqlite:///{tmp_path / 'v4.sqlite'}"
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", url)
+    command.upgrade(config, "0004")
+    with sqlite3.connect(tmp_path / "v4.sqlite") as db:
+        db.execute(
+            "INSERT INTO models (repo_id, lab, org, status, backfill, gated, is_moe, params_total, hub_meta)"
+            " VALUES ('deepseek-ai/DeepSeek-V3', 'DeepSeek', 'deepseek-ai', 'public', 1, 'no', 1, 671000000000,"
+            " '{\"safetensors\": {\"parameters\": {\"BF16\": 1}}}')"
+        )
+        db.execute(
+            "INSERT INTO subscribers (user_id, chat_id, lang, active, include_quantized, created_at, updated_at)"
+            " VALUES (7, 7, 'en', 1, 1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')"
+        )
+
+    store = Store.open(url)
+
+    assert current_revision(store.engine) == SCHEMA_HEAD
+    with sqlite3.connect(tmp_path / "v4.sqlite") as db:
+        row = db.execute("SELECT repo_id, params_total, hub_meta, weights_bytes, context_length, openness_level,"
+                         " openness_evidence, summary, params_active_lab, readme_sha FROM models").fetchone()
+        sub = db.execute("SELECT user_id, active, weight_updates, openness_levels FROM subscribers").fetchone()
+    assert row[:3] == ("deepseek-ai/DeepSeek-V3", 671000000000, '{"safetensors": {"parameters": {"BF16": 1}}}')
+    assert row[3:] == (None,) * 7
+    assert sub == (7, 1, 0, None)

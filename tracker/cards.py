@@ -14,6 +14,7 @@ from telegram.constants import MessageLimit
 
 from tracker.bot.text import fit_message, visible_length
 from tracker.render import render
+from tracker.views import fits as fits_on
 from tracker.views import license_url, model_url
 
 
@@ -102,7 +103,8 @@ def release_card(models: Sequence[Any], lang: str, hub_url: str, kind: str = "ne
         def single(cuts: Cuts) -> str:
             shown = _Cut(m, 0, cuts)
             return render("card_release.html", lang=lang, m=shown, url=model_url(hub_url, m.repo_id), kind=kind,
-                          license_url=license_url(hub_url, m), follow_url=follow_url)
+                          license_url=license_url(hub_url, m), follow_url=follow_url,
+                          fits=fits_on(m))
 
         text, fits = fit_card(single, [m])
         if fits:
@@ -122,6 +124,12 @@ def release_card(models: Sequence[Any], lang: str, hub_url: str, kind: str = "ne
         if shown <= 1:
             return fit_message(text)
         shown = max(1, int(shown * 0.8))
+
+
+def weights_card(model: Any, old: dict[str, Any], new: dict[str, Any], lang: str, hub_url: str) -> str:
+    """The short card of a weight update (a commit that changed the weight files)."""
+    return render("card_weights.html", lang=lang, m=model, old=old or {}, new=new or {},
+                  url=model_url(hub_url, model.repo_id))
 
 
 def license_card(model: Any, old: dict[str, Any], new: dict[str, Any], lang: str, hub_url: str) -> str:

@@ -74,9 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--format", choices=("text", "json"), default="text")
     status.set_defaults(handler=commands.cmd_status)
 
-    from tracker import cli_history
+    from tracker import cli_digest, cli_history
 
     cli_history.add_commands(sub)
+    cli_digest.add_command(sub, UsageError)
     from tracker import refacts
 
     refacts.add_command(sub)

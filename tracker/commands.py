@@ -33,7 +33,8 @@ def make_hub(settings: Settings):  # noqa: ANN201  (keeps huggingface_hub out of
 def make_poller(settings: Settings, store: Store, watchlist: Watchlist):  # noqa: ANN201
     from tracker.poll import Poller
 
-    return Poller(make_hub(settings), store, watchlist, workers=settings.hub_workers)
+    return Poller(make_hub(settings), store, watchlist, workers=settings.hub_workers,
+                  discover_min_likes=settings.discovery_min_likes if settings.discovery else None)
 
 
 def telegram_ready(settings: Settings, check_token: bool) -> bool:
@@ -76,13 +77,15 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
                   file=sys.stderr)
             return 1
         enriched = poller.enrich(args.enrich) if args.enrich else 0
+        cards = poller.enrich_cards(args.enrich) if args.enrich else 0
         delivered = deliver_once(settings, store) if deliver else 0
     failed = len(report.orgs_failed)
     print(
         f"polled {len(report.orgs_ok)} of {len(report.orgs_ok) + failed} organisations: "
         f"{report.new} new releases, {report.alerts} alerts, {delivered} delivered"
         + (f", {failed} failed ({', '.join(sorted(report.orgs_failed))})" if failed else "")
-        + (f"; read config.json of {enriched} backfilled models" if enriched else ""),
+        + (f"; read config.json of {enriched} backfilled models" if enriched else "")
+        + (f"; read {cards} model cards" if cards else ""),
         file=sys.stderr,
     )
     return 1 if report.all_failed else 0
@@ -144,7 +147,7 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
     from tracker.cli import UsageError
     from tracker.hub import HubError
-    from tracker.poll import facts_for
+    from tracker.poll import card_reading, facts_for
     from tracker.render import render
     from tracker.store import row_from_hub
     from tracker.views import card, record
@@ -161,8 +164,14 @@ def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     config, problem = hub.config(model.repo_id, model.sha)
+    readme = hub.readme(model.repo_id, model.sha)
+    reading = card_reading(readme) if readme.final else None
+    manifest = hub.weight_files(model.repo_id, model.sha) if model.gguf and not model.safetensors else None
+    sizes = {n: f["size"] for n, f in (manifest or {}).items() if isinstance(f.get("size"), int)} or None
     watchlist = load_watchlist(settings.watchlist)
-    row = row_from_hub(model, facts_for(model, config, problem), watchlist.lab_for_org(model.org))
+    facts = facts_for(model, config, problem, reading, sizes)
+    row = row_from_hub(model, facts, watchlist.lab_for_org(model.org))
+    row.readme_sha = readme.sha
     if args.format == "json":
         data: dict[str, Any] = record(row, settings.hub_web_url)
         print(json.dumps(data, indent=2, ensure_ascii=False))
@@ -173,14 +182,16 @@ def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_labs(args: argparse.Namespace, settings: Settings) -> int:
     from tracker import output
+    from tracker.discovery import effective_watchlist_if_stored
 
-    watchlist = load_watchlist(settings.watchlist)
+    watchlist = effective_watchlist_if_stored(load_watchlist(settings.watchlist), settings.database_url)
     if args.format == "json":
         output.write_json([{"name": lab.name, "slug": lab.slug, "orgs": list(lab.orgs), "country": lab.country,
-                            "region": lab.region, "aliases": list(lab.aliases)} for lab in watchlist.labs],
-                          sys.stdout)
+                            "region": lab.region, "aliases": list(lab.aliases), "added_at_runtime": lab.runtime}
+                           for lab in watchlist.labs], sys.stdout)
         return 0
-    rows = [[lab.name, ", ".join(lab.orgs), lab.country, lab.region] for lab in watchlist.labs]
+    rows = [[lab.name + (" (added at runtime)" if lab.runtime else ""), ", ".join(lab.orgs), lab.country, lab.region]
+            for lab in watchlist.labs]
     output.write_table(rows, ("lab", "organisations", "country", "region"), sys.stdout)
     return 0
 

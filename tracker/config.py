@@ -52,6 +52,32 @@ class Settings(BaseSettings):
     http_host: str = Field("127.0.0.1", validation_alias=AliasChoices("TRACKER_HTTP_HOST", "TRACKER_HUB_WEBHOOK_HOST"))
     http_port: int = Field(8787, ge=0, le=65535,
                            validation_alias=AliasChoices("TRACKER_HTTP_PORT", "TRACKER_HUB_WEBHOOK_PORT"))
+    # Weight updates (a commit that changes the weight files): recorded always, alerted to the channel only
+    # when this is on; subscribers opt in with /settings weights on.
+    alert_weight_updates: bool = Field(False, validation_alias="TRACKER_ALERT_WEIGHT_UPDATES")
+    # Digests (subscribers who chose /settings digest daily|weekly; the channel's weekly photo) and discovery.
+    digest_time: str = Field("08:00", validation_alias="TRACKER_DIGEST_TIME")
+    channel_digest: str = Field("off", validation_alias="TRACKER_CHANNEL_DIGEST")
+    discovery: bool = Field(False, validation_alias="TRACKER_DISCOVERY")
+    discovery_min_likes: int = Field(50, ge=0, le=10**9, validation_alias="TRACKER_DISCOVERY_MIN_LIKES")
+    discovery_channel: bool = Field(False, validation_alias="TRACKER_DISCOVERY_CHANNEL")
+
+    @field_validator("digest_time")
+    @classmethod
+    def _hh_mm(cls, value: str) -> str:
+        hour, sep, minute = value.strip().partition(":")
+        if not (sep and hour.isascii() and hour.isdigit() and minute.isascii() and minute.isdigit()
+                and len(minute) == 2 and len(hour) <= 2 and int(hour) < 24 and int(minute) < 60):
+            raise ValueError("must be a UTC time as HH:MM, e.g. 08:00")
+        return f"{int(hour):02d}:{minute}"
+
+    @field_validator("channel_digest")
+    @classmethod
+    def _digest_mode(cls, value: str) -> str:
+        value = value.strip().lower() or "off"
+        if value not in ("off", "daily", "weekly"):
+            raise ValueError("must be off, daily or weekly")
+        return value
 
     @field_validator("poll_interval")
     @classmethod

@@ -18,6 +18,9 @@ CONSOLE = "console"
 def console_text(item: outbox.DeliveryItem, hub_url: str) -> str:
     """The terminal text of one alert."""
     context = card(item.model, hub_url, item.event.kind)
+    if item.alert.kind == "weights_updated":
+        return render("console_weights.txt", old=item.event.old_value or {}, new=item.event.new_value or {},
+                      **context)
     if item.alert.kind == "license_changed":
         return render("console_license.txt", old=item.event.old_value or {}, new=item.event.new_value or {},
                       **context)
@@ -25,10 +28,12 @@ def console_text(item: outbox.DeliveryItem, hub_url: str) -> str:
 
 
 def deliver_to_console(store: Store, hub_url: str, now: Callable[[], datetime],
-                       stream: TextIO | None = None) -> int:
-    """Fan new alerts out to the console and print every pending one; returns how many were printed."""
+                       stream: TextIO | None = None, weight_updates: bool = False) -> int:
+    """Fan new alerts out to the console and print every pending one; returns how many were printed.
+    Weight updates are printed only with `weight_updates` (TRACKER_ALERT_WEIGHT_UPDATES)."""
     out = stream or sys.stdout
-    outbox.fan_out(store, lambda _alert, _model: [CONSOLE], now())
+    outbox.fan_out(store, lambda alert, _model: [CONSOLE] if weight_updates or alert.kind != "weights_updated"
+                   else [], now())
     printed = 0
     while True:
         batch = outbox.due(store, now(), target_prefix=CONSOLE)

@@ -5,10 +5,12 @@ Pure logic over two snapshots and an injected `now`; it touches no database and 
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from tracker.hub import HubModel
@@ -46,12 +48,12 @@ class Known:
 class Change:
     """One thing detection found. `alert` says whether people should be told."""
 
-    kind: str  # new | published | backfill | license_changed | removed | restored | updated
+    kind: str  # new | published | backfill | license_changed | removed | restored | updated | weights_updated
     repo_id: str
     model: HubModel | None
     alert: bool
-    old: dict[str, str | None] | None = None
-    new: dict[str, str | None] | None = None
+    old: dict[str, Any] | None = None
+    new: dict[str, Any] | None = None
 
 
 def license_of(model: HubModel) -> LicenseKey:
@@ -112,6 +114,52 @@ def detect_changes(
         if before.status == "public" and repo_id not in seen:
             changes.append(Change("removed", repo_id, None, alert=False))
     return changes
+
+
+@dataclass(frozen=True)
+class WeightState:
+    """What we knew of a model's weights before a commit: the files' digest and the listing's counts."""
+
+    digest: str | None
+    safetensors: Mapping[str, Any] | None
+    gguf_total: int | None
+
+
+def weights_digest(manifest: Mapping[str, Mapping[str, Any]] | None) -> str | None:
+    """One digest of the weight files (names, sizes, LFS sha256); None when unknown or there are none."""
+    if not manifest:
+        return None
+    items = sorted((name, f.get("size"), f.get("sha256")) for name, f in manifest.items())
+    return hashlib.sha256(json.dumps(items).encode()).hexdigest()[:32]
+
+
+def _params(safetensors: Mapping[str, Any] | None) -> Any:
+    return dict(safetensors.get("parameters") or {}) if isinstance(safetensors, Mapping) else None
+
+
+def weights_changed(before: WeightState, model: HubModel,
+                    manifest: Mapping[str, Mapping[str, Any]] | None) -> tuple[bool, str | None]:
+    """Whether a commit changed the weights, and the new digest to keep.
+
+    Changed when the safetensors dtype breakdown or the GGUF total differs from the listing we kept, or when
+    the weight files differ from the digest of the last check. With no digest yet (the first commit we see)
+    only the listing counts can tell, and the digest becomes the baseline for the next commit."""
+    digest = weights_digest(manifest)
+    gguf_total = model.gguf.get("total") if isinstance(model.gguf, Mapping) else None
+    if _params(before.safetensors) != _params(model.safetensors) or before.gguf_total != gguf_total:
+        return True, digest
+    if digest is None:
+        return False, before.digest
+    return (before.digest is not None and before.digest != digest), digest
+
+
+def weights_summary(safetensors: Mapping[str, Any] | None, manifest: Mapping[str, Mapping[str, Any]] | None,
+                    sha: str | None) -> dict[str, Any]:
+    """The old or new side of a weights_updated event."""
+    sizes = [f.get("size") for f in (manifest or {}).values() if isinstance(f.get("size"), int)]
+    total = safetensors.get("total") if isinstance(safetensors, Mapping) else None
+    return {"sha": sha, "files": len(manifest) if manifest else None, "bytes": sum(sizes) if sizes else None,
+            "parameters": _params(safetensors), "params_total": total}
 
 
 def _unknown(model: HubModel, first_poll: bool, last_success_at: datetime | None, now: datetime) -> Change:

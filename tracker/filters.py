@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 LICENSE_CLASSES = ("permissive", "open-restricted", "non-commercial", "unknown")
+OPENNESS_LEVELS = ("restricted-weights", "open-weights", "open-model", "open-science")  # least to most open
 QUANTIZED_VARIANTS = ("quantized",)
 MAX_KEYWORDS = 10
 MAX_KEYWORD_LENGTH = 40
@@ -16,6 +17,7 @@ class ModelLike(Protocol):
     lab: str
     params_total: int | None
     license_class: str | None
+    openness_level: str | None
     variant: str | None
     quant_format: str | None
 
@@ -30,6 +32,8 @@ class SubscriptionFilter:
     license_classes: tuple[str, ...] = ()
     include_quantized: bool = True
     keywords: tuple[str, ...] = ()
+    openness_levels: tuple[str, ...] = ()
+    weight_updates: bool = False  # not a filter: also alert weight updates of the models that match
 
     @classmethod
     def of(cls, subscriber: Any) -> SubscriptionFilter:
@@ -41,11 +45,13 @@ class SubscriptionFilter:
             license_classes=tuple(subscriber.license_classes or ()),
             include_quantized=bool(subscriber.include_quantized),
             keywords=tuple(subscriber.keywords or ()),
+            openness_levels=tuple(getattr(subscriber, "openness_levels", None) or ()),
+            weight_updates=bool(getattr(subscriber, "weight_updates", False)),
         )
 
     @property
     def is_everything(self) -> bool:
-        return self == SubscriptionFilter()
+        return self == SubscriptionFilter(weight_updates=self.weight_updates)
 
 
 def is_quantized(model: ModelLike) -> bool:
@@ -62,6 +68,8 @@ def matches(f: SubscriptionFilter, model: ModelLike) -> bool:
     if f.max_params is not None and (model.params_total is None or model.params_total > f.max_params):
         return False
     if f.license_classes and (model.license_class or "unknown") not in f.license_classes:
+        return False
+    if f.openness_levels and getattr(model, "openness_level", None) not in f.openness_levels:
         return False
     if not f.include_quantized and is_quantized(model):
         return False

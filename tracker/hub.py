@@ -70,7 +70,8 @@ LIST_EXPAND = (
 
 
 _CARD_KEYS_FOR_FACTS = ("license", "license_name", "license_link", "base_model", "base_model_relation", "tags",
-                        "pipeline_tag", "library_name")
+                        "pipeline_tag", "library_name", "datasets")
+README_MAX_BYTES = 1_000_000
 
 
 RETRIES = 2  # of read errors and 5xx, after 0.5 s and 1 s
@@ -135,6 +136,23 @@ class OrgListing:
     org: str
     models: tuple[HubModel, ...]
     skipped: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TrendingModel:
+    """One model of the Hub's trending list: enough to decide whether its organisation is worth proposing."""
+
+    repo_id: str
+    created_at: datetime | None
+    likes: int
+    trending_score: int
+
+    @property
+    def org(self) -> str:
+        return self.repo_id.split("/", 1)[0]
+
+
+TRENDING_EXPAND = ("createdAt", "likes", "trendingScore", "private")
 
 
 class HubClient:
@@ -207,6 +225,28 @@ class HubClient:
                     models.append(parsed)
         return OrgListing(org=org, models=tuple(models), skipped=tuple(skipped))
 
+    def trending(self, limit: int = 100) -> list[TrendingModel]:
+        """The Hub's trending models (`sort=trendingScore`), one request of up to `limit` (no further pages)."""
+        params: list[tuple[str, Any]] = [("sort", "trendingScore"), ("limit", limit)]
+        params += [("expand", value) for value in TRENDING_EXPAND]
+        with _translate_errors("trending list"):
+            response = http_backoff("GET", f"{self.endpoint}/api/models", params=params, headers=self._headers(),
+                                    timeout=self.timeout, max_retries=2)
+            hf_raise_for_status(response)
+            items = response.json()
+        if not isinstance(items, list):
+            raise HubError("malformed", "trending list: the Hub answered with something else than a list")
+        found: list[TrendingModel] = []
+        for item in items[:limit]:
+            if skip_reason(item) is not None or item.get("private"):
+                continue  # an id the Hub client rejects, or not a public model
+            notes: list[str] = []
+            repo_id = item.get("id") or item["modelId"]
+            found.append(TrendingModel(repo_id, hub_values.time_value(item.get("createdAt"), "createdAt", notes),
+                                       hub_values.count(item.get("likes"), "likes", notes) or 0,
+                                       hub_values.count(item.get("trendingScore"), "trendingScore", notes) or 0))
+        return found
+
     def model(self, repo_id: str) -> HubModel:
         """One model's details now; raises HubError('not-found' | 'gated' | ...) when it cannot."""
         url = f"{self.endpoint}/api/models/{quote(repo_id, safe='/')}"
@@ -258,6 +298,25 @@ class HubClient:
             return None
         return _read_config(path)[0]
 
+
+    def weight_files(self, repo_id: str, revision: str | None = None) -> dict[str, dict[str, Any]] | None:
+        """The repo's weight files at `revision` ({name: {"size", "sha256"}}), one API request; None when the
+        Hub cannot say (the caller then compares what the listing shows)."""
+        url = f"{self.endpoint}/api/models/{quote(repo_id, safe='/')}"
+        if revision:
+            url += f"/revision/{quote(revision, safe='')}"
+        try:
+            response = http_backoff("GET", url, params=[("blobs", "true")], headers=self._headers(),
+                                    timeout=self.timeout, max_retries=1)
+            hf_raise_for_status(response)
+            siblings = response.json().get("siblings")
+        except (HfHubHTTPError, httpx2.HTTPError, OSError, ValueError, AttributeError):
+            return None
+        return weight_manifest(siblings)
+
+    def readme(self, repo_id: str, revision: str | None = None) -> Readme:
+        """The model card (README.md) in one request, with its blob sha; never raises for Hub trouble."""
+        return _read_readme(self, repo_id, revision)
 
 # What `HubClient.config` says when it has no config (a poll keeps it as a note of the model's facts).
 CONFIG_PROBLEMS = (
@@ -318,6 +377,40 @@ def _ignore(_status: str) -> None:
 
 
 _on_response: Callable[[str], None] = _ignore
+
+
+@dataclass(frozen=True)
+class Readme:
+    """The model card as read: its text (None when the repo has none), the blob sha, or why it is unread.
+
+    `final` is False when the Hub could not answer (try again later); True when there is an answer to keep,
+    including "no README" and "gated"."""
+
+    text: str | None
+    sha: str | None
+    problem: str | None = None
+    final: bool = True
+
+
+def _read_readme(client: HubClient, repo_id: str, revision: str | None) -> Readme:
+    url = f"{client.endpoint}/{quote(repo_id, safe='/')}/resolve/{quote(revision or 'main', safe='')}/README.md"
+    try:
+        response = http_backoff("GET", url, headers=client._headers(), timeout=client.timeout, max_retries=1,
+                                follow_redirects=True)
+        hf_raise_for_status(response)
+    except GatedRepoError:
+        return Readme(None, None, "gated: README.md needs access")
+    except EntryNotFoundError:
+        return Readme(None, None, "no README.md in the repo")
+    except RepositoryNotFoundError:
+        return Readme(None, None, "repo not found or private")
+    except RevisionNotFoundError:
+        return Readme(None, None, "README.md could not be fetched: commit gone", final=False)
+    except (HfHubHTTPError, httpx2.HTTPError, OSError) as exc:
+        return Readme(None, None, f"README.md could not be fetched: {_short(exc)}", final=False)
+    etag = response.headers.get("X-Linked-ETag") or response.headers.get("ETag") or ""
+    text = response.content[:README_MAX_BYTES].decode("utf-8", errors="replace")
+    return Readme(text, etag.strip('"').removeprefix("W/").strip('"') or None)
 
 
 class _translate_errors:
@@ -437,6 +530,26 @@ def parse_model(item: Any, now: datetime | None = None) -> HubModel | None:
         gguf=hub_values.gguf_info(item.get("gguf"), problems),
         problems=tuple(dict.fromkeys(problems)),
     )
+
+
+WEIGHT_SUFFIXES = (".safetensors", ".gguf", ".bin", ".pt", ".pth", ".ckpt", ".h5", ".msgpack", ".onnx", ".npz")
+
+
+def weight_manifest(siblings: Any) -> dict[str, dict[str, Any]] | None:
+    """The weight files among `siblings` (a `?blobs=true` answer): name -> size and LFS sha256."""
+    if not isinstance(siblings, list):
+        return None
+    out: dict[str, dict[str, Any]] = {}
+    for entry in siblings:
+        if not isinstance(entry, dict) or not isinstance(name := entry.get("rfilename"), str):
+            continue
+        if not name.lower().endswith(WEIGHT_SUFFIXES):
+            continue
+        lfs = entry.get("lfs") if isinstance(entry.get("lfs"), dict) else {}
+        size = entry.get("size")
+        out[name] = {"size": size if isinstance(size, int) else None,
+                     "sha256": lfs.get("sha256") if isinstance(lfs.get("sha256"), str) else entry.get("blobId")}
+    return out
 
 
 def model_url(endpoint: str, repo_id: str) -> str:

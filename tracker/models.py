@@ -107,6 +107,16 @@ class TrackedModel(SQLModel, table=True):
     # kept so facts can be recomputed later, e.g. when a backfilled model's config.json is read.
     hub_meta: dict[str, Any] | None = _json()
     config_checked_at: datetime | None = _time()
+    # What it takes to run it, how open it is, and the card's summary (migration 0006).
+    weights_bytes: int | None = _bigint()
+    context_length: int | None = _bigint()
+    openness_level: str | None = Field(default=None, index=True)
+    openness_evidence: list[str] | None = _json()
+    summary: str | None = None
+    readme_sha: str | None = None  # the README.md blob the openness evidence and summary were read from
+    readme_meta: dict[str, Any] | None = _json()  # what was found in it (tracker.facts.readme.CardText)
+    readme_checked_at: datetime | None = _time()
+    weights_digest: str | None = None  # digest of the weight files (names, sizes, LFS sha256) at the last check
 
 
 class Event(SQLModel, table=True):
@@ -190,6 +200,13 @@ class Subscriber(SQLModel, table=True):
     created_at: datetime = _time(nullable=False)
     updated_at: datetime = _time(nullable=False)
     blocked_at: datetime | None = _time()
+    openness_levels: list[str] | None = _json()  # empty = any level
+    weight_updates: bool = False  # also alert when a model's weight files change
+    # Digest mode (off | daily | weekly): a digest subscriber gets one message per period instead of alerts.
+    # `digest_period` is the last period queued for them, `digest_since` where their next digest starts.
+    digest: str = Field(default="off", sa_column=Column(String(16), nullable=False, server_default="off"))
+    digest_period: str | None = None
+    digest_since: datetime | None = _time()
 
 
 class Card(SQLModel, table=True):
@@ -243,3 +260,46 @@ class LeaderLease(SQLModel, table=True):
     term: int = Field(sa_column=Column(BigInteger, nullable=False))
     expires_at: float
     acquired_at: datetime = _time(nullable=False)
+
+
+class Digest(SQLModel, table=True):
+    """One digest to one target (a subscriber or the channel) for one period: the digest's outbox row.
+
+    Queued once per (target, period) in the same transaction that moves the subscriber's period on, and
+    marked sent right after Telegram accepted it, so a restart neither loses nor repeats one.
+    """
+
+    __tablename__ = "digests"
+    __table_args__ = (UniqueConstraint("target", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    target: str = Field(index=True)  # channel | user:<telegram id>
+    period: str  # e.g. daily:2026-12-02 or weekly:2026-11-30
+    since: datetime = _time(nullable=False)
+    until: datetime = _time(nullable=False)
+    status: str = Field(default="pending", index=True)  # pending | sent | empty | failed | dropped
+    attempts: int = 0
+    next_attempt_at: datetime | None = _time(index=True)
+    sent_at: datetime | None = _time()
+    last_error: str | None = None
+    created_at: datetime = _time(nullable=False)
+
+
+class DiscoveredOrg(SQLModel, table=True):
+    """An organisation outside the watchlist found on the Hub's trending list, proposed once to the admins.
+
+    status: proposed (waiting for an admin) | watched (added to the watchlist at runtime) | ignored |
+    unwatched (removed with /unwatch). Rows are never deleted, so an organisation is proposed only once.
+    """
+
+    __tablename__ = "discovered_orgs"
+
+    org: str = Field(primary_key=True)
+    repo_id: str  # the trending model that brought it up (alerted when the organisation is watched)
+    likes: int = 0
+    model_created_at: datetime | None = _time()
+    status: str = Field(default="proposed", index=True)
+    found_at: datetime = _time(nullable=False)
+    proposed_at: datetime | None = _time()  # when the admins were told (None: still to tell)
+    decided_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    decided_at: datetime | None = _time()

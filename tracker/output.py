@@ -60,10 +60,11 @@ def history_table_rows(records: Sequence[dict[str, Any]]) -> list[list[str]]:
             format_params(total),
             format_params(active) if active is not None and active != total else "",
             rec.get("license_id") or rec.get("license") or "?",
+            rec.get("openness_level") or "",
             "gated" if rec.get("gated") else "",
             "" if rec.get("status") == "public" else str(rec.get("status")),
         ])
     return rows
 
 
-HISTORY_HEADERS = ("released", "lab", "model", "total", "active", "license", "access", "status")
+HISTORY_HEADERS = ("released", "lab", "model", "total", "active", "license", "openness", "access", "status")

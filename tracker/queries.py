@@ -14,8 +14,9 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-_JSON_COLUMNS = ("tags", "base_models", "dtype_breakdown", "params_notes", "problems")
-_TIME_COLUMNS = ("created_at", "first_seen_at", "released_at", "last_modified", "removed_at")
+_JSON_COLUMNS = ("tags", "base_models", "dtype_breakdown", "params_notes", "problems", "openness_evidence",
+                 "readme_meta")
+_TIME_COLUMNS = ("created_at", "first_seen_at", "released_at", "last_modified", "removed_at", "readme_checked_at")
 _BOOL_COLUMNS = ("backfill", "is_moe")
 
 

@@ -57,6 +57,9 @@ def stored_fact_fields() -> tuple[str, ...]:
     return tuple(f.name for f in fields(ModelFacts) if f.name in TrackedModel.model_fields)
 
 
+KEPT_WHEN_UNKNOWN = frozenset({"weights_bytes"})
+
+
 def _plain(value: Any) -> Any:
     """A fact value as the store keeps it (JSON lists, plain dicts)."""
     if isinstance(value, tuple):
@@ -87,7 +90,7 @@ def recompute(row: TrackedModel, hub: HubClient) -> ModelFacts | str:
             problem = _config_problem(row)
             if problem is None:
                 return "its config.json is no longer in the local Hub cache (state/hf-cache)"
-    return facts_for(model, config, problem)
+    return facts_for(model, config, problem, row.readme_meta)
 
 
 def diff(row: TrackedModel, facts: ModelFacts, names: tuple[str, ...]) -> dict[str, tuple[Any, Any]]:
@@ -95,6 +98,8 @@ def diff(row: TrackedModel, facts: ModelFacts, names: tuple[str, ...]) -> dict[s
     changed = {}
     for name in names:
         old, new = _plain(getattr(row, name)), _plain(getattr(facts, name))
+        if name in KEPT_WHEN_UNKNOWN and new is None:
+            continue  # computed from data a poll does not keep (a GGUF repo's file sizes): never blanked
         if old != new:
             changed[name] = (old, new)
     return changed

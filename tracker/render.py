@@ -24,6 +24,16 @@ def templates_dir() -> Path:
     return Path(override) if override else Path(__file__).resolve().parent.parent / "templates"
 
 
+def _tokens(value: int | None) -> str:
+    """A context length as people write it: 131072 -> "128K", 1048576 -> "1M", 40000 -> "40,000"."""
+    if not value:
+        return "?"
+    for unit, size in (("M", 1024**2), ("K", 1024)):
+        if value % size == 0:
+            return f"{value // size}{unit}"
+    return f"{value:,}"
+
+
 @cache
 def environment(directory: Path | None = None) -> Environment:
     """The shared Jinja2 environment (one per templates directory)."""
@@ -42,6 +52,7 @@ def environment(directory: Path | None = None) -> Environment:
     env.filters["num"] = l10n.number
     env.filters["seen"] = l10n.seen
     env.filters["reason"] = l10n.license_reason
+    env.filters["tokens"] = _tokens
     return env
 
 

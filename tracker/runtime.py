@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from tracker import outbox, subscriptions
+from tracker import digest, outbox, subscriptions
 from tracker.config import ConfigError, Settings
 from tracker.deliver import deliver_to_console
+from tracker.discovery import effective_watchlist
 from tracker.follow import BOT_USERNAME_FLAG
 from tracker.leader import Leadership, LeadershipLost
 from tracker.metrics import Metrics
@@ -36,6 +37,7 @@ from tracker.watchlist import Watchlist
 if TYPE_CHECKING:
     from telegram.ext import Application
 
+    from tracker.digest_send import DigestSender
     from tracker.http_server import HttpServer
     from tracker.poll import CycleReport
     from tracker.telegram_deliver import TelegramDelivery
@@ -53,7 +55,7 @@ WEBHOOK_DEBOUNCE = 1.0
 def deliver_once(settings: Settings, store: Store) -> int:
     """Deliver what is pending now: to Telegram when configured, else to the terminal."""
     if not settings.telegram_enabled:
-        return deliver_to_console(store, settings.hub_web_url, utcnow)
+        return deliver_to_console(store, settings.hub_web_url, utcnow, weight_updates=settings.alert_weight_updates)
     from telegram.error import InvalidToken, NetworkError
 
     from tracker.telegram_app import TOKEN_REJECTED
@@ -68,6 +70,8 @@ def deliver_once(settings: Settings, store: Store) -> int:
 
 
 async def _deliver_telegram_once(settings: Settings, store: Store) -> int:
+    from tracker.bot.discover import send_proposals
+    from tracker.digest_send import DigestSender
     from tracker.telegram_app import build_application
     from tracker.telegram_deliver import TelegramDelivery
 
@@ -75,14 +79,18 @@ async def _deliver_telegram_once(settings: Settings, store: Store) -> int:
     delivered = 0
     async with application:
         delivery = TelegramDelivery(application.bot, store, settings)
+        digests = DigestSender(application.bot, store, settings)
+        await asyncio.to_thread(digests.queue)  # a digest whose time has come goes out with this run too
         # One-shot: also wait out short retries (429 retry_after, brief network errors), up to a minute.
         for _ in range(ONE_SHOT_ROUNDS):
             report = await delivery.run_once()
-            delivered += report.sent + report.edited
+            delivered += report.sent + report.edited + await digests.run_once()
             wait = await asyncio.to_thread(outbox.seconds_until_next, store, utcnow())
             if wait is None or wait > ONE_SHOT_MAX_WAIT:
                 break
             await asyncio.sleep(wait)
+        if settings.discovery:
+            await send_proposals(application.bot, store, settings.admins, settings.hub_web_url)
     return delivered
 
 
@@ -98,6 +106,7 @@ class Runtime:
         self.poller = make_poller(settings, store, watchlist)
         self.application: Application | None = None
         self.telegram: TelegramDelivery | None = None
+        self.digests: DigestSender | None = None
         self.stop = asyncio.Event()
         self._deliver_lock = asyncio.Lock()
         self._hub_lock = asyncio.Lock()  # a poll cycle and enrichment never write the same models at once
@@ -209,7 +218,7 @@ class Runtime:
                  ", /hub-webhook" if self.settings.hub_webhook_secret else "")
 
     async def enrich(self) -> None:
-        """Read config.json of a few backfilled models per organisation (a gentle, bounded trickle)."""
+        """Read config.json and the model card of a few backfilled models per organisation (a bounded trickle)."""
         if self.settings.enrich_per_org == 0:
             return
         try:
@@ -217,8 +226,11 @@ class Runtime:
                 return
             async with self._hub_lock:
                 done = await asyncio.to_thread(self.poller.enrich, self.settings.enrich_per_org)
+                cards = await asyncio.to_thread(self.poller.enrich_cards, self.settings.enrich_per_org)
             if done:
                 log.info("read config.json of %d backfilled models", done)
+            if cards:
+                log.info("read the model cards of %d backfilled models", cards)
         except PollAbandoned:
             log.debug("enrichment abandoned: stopping")
         except Exception:  # noqa: BLE001
@@ -228,6 +240,7 @@ class Runtime:
         """Forget finished deliveries older than 30 days, so the outbox does not grow forever."""
         try:
             pruned = await asyncio.to_thread(outbox.prune, self.store, utcnow())
+            pruned += await asyncio.to_thread(digest.prune, self.store, utcnow())
             if pruned:
                 log.info("pruned %d finished deliveries older than 30 days", pruned)
         except Exception:  # noqa: BLE001
@@ -237,6 +250,19 @@ class Runtime:
         from tracker.publish import rebuild_outputs
 
         rebuild_outputs(self.settings, self.store.engine)
+
+    async def queue_digests(self) -> None:
+        """Queue the digests whose period has begun (at TRACKER_DIGEST_TIME, and once at start to catch up
+        on one missed while the tracker was down), then send them."""
+        if self.digests is None:
+            return
+        try:
+            queued = await asyncio.to_thread(self.digests.queue)
+            if queued:
+                log.info("queued %d digest(s)", queued)
+        except Exception:  # noqa: BLE001
+            log.exception("queuing digests failed; tried again at the next check")
+        await self.deliver()
 
     async def deliver(self) -> None:
         """Send what is due; without Telegram, print it."""
@@ -248,8 +274,16 @@ class Runtime:
                     report = await self.telegram.run_once()
                     self.metrics.count_deliveries(sent=report.sent, edited=report.edited, retried=report.retried,
                                                   dropped=report.dropped, failed=report.failed)
-                elif not self.settings.telegram_enabled:
-                    sent = await asyncio.to_thread(deliver_to_console, self.store, self.settings.hub_web_url, utcnow)
+                if self.digests is not None:
+                    await self.digests.run_once()
+                if self.application is not None and self.settings.discovery:
+                    from tracker.bot.discover import send_proposals  # the bot's module, loaded with it
+
+                    await send_proposals(self.application.bot, self.store, self.settings.admins,
+                                         self.settings.hub_web_url)
+                if self.telegram is None and not self.settings.telegram_enabled:
+                    sent = await asyncio.to_thread(deliver_to_console, self.store, self.settings.hub_web_url, utcnow,
+                                                   None, self.settings.alert_weight_updates)
                     self.metrics.count_deliveries(sent=sent)
         except Exception:  # noqa: BLE001
             log.exception("delivery failed; pending messages stay queued")
@@ -259,13 +293,15 @@ class Runtime:
         from telegram.error import InvalidToken, NetworkError
 
         from tracker.bot import publish_commands
+        from tracker.digest_send import DigestSender
         from tracker.telegram_app import TOKEN_REJECTED, BotContext, attach_bot, build_application
         from tracker.telegram_deliver import TelegramDelivery
 
         delay = 5.0
         while not self.stop.is_set():
             application = build_application(self.settings, on_429=self.metrics.telegram_429.inc)
-            attach_bot(application, BotContext(self.settings, self.store, self.watchlist))
+            watchlist = await asyncio.to_thread(effective_watchlist, self.watchlist, self.store)
+            attach_bot(application, BotContext(self.settings, self.store, watchlist))
             try:
                 await application.initialize()
                 await publish_commands(application.bot, self.settings.admins)
@@ -285,10 +321,12 @@ class Runtime:
                 continue
             self.application = application
             self.telegram = TelegramDelivery(application.bot, self.store, self.settings)
+            self.digests = DigestSender(application.bot, self.store, self.settings)
             log.info("Telegram bot @%s connected", application.bot.username)
             await asyncio.to_thread(subscriptions.set_flag, self.store, BOT_USERNAME_FLAG, application.bot.username)
             if not application.bot.supports_inline_queries:
                 log.info("inline mode is off: enable it with /setinline in @BotFather")
+            await self.queue_digests()  # catch up on a digest missed while the tracker was down
             return
 
     async def run(self) -> None:
@@ -350,6 +388,11 @@ class Runtime:
                           coalesce=True, next_run_time=soon + timedelta(minutes=1), misfire_grace_time=None)
         scheduler.add_job(self._job(self.deliver), "interval", seconds=DELIVER_EVERY, id="deliver", max_instances=1,
                           coalesce=True, misfire_grace_time=None)
+        hour, minute = self.settings.digest_time.split(":")
+        scheduler.add_job(self._job(self.queue_digests), "cron", hour=int(hour), minute=int(minute), second=1,
+                          id="digest", max_instances=1, coalesce=True, misfire_grace_time=None)
+        scheduler.add_job(self._job(self.queue_digests), "interval", minutes=10, id="digest-check",
+                          max_instances=1, coalesce=True, misfire_grace_time=None)
         return scheduler
 
     @staticmethod

@@ -9,14 +9,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from tracker.db import open_engine
-from tracker.detect import Change, Known, LicenseKey, license_of
+from tracker.detect import Change, Known, LicenseKey, WeightState, license_of
 from tracker.facts import ModelFacts
+from tracker.facts.openness import classify_openness
 from tracker.models import Alert, Event, OrgState, TrackedModel
 from tracker.watchlist import Lab
 
@@ -34,6 +35,7 @@ class OrgPollSummary:
     new: int = 0
     backfill: int = 0
     license_changes: int = 0
+    weight_updates: int = 0
     removed: int = 0
     alerts: int = 0
 
@@ -81,6 +83,8 @@ class Store:
         now: datetime,
         model_count: int,
         config_checked: Set[str] = frozenset(),
+        cards: Mapping[str, tuple[dict[str, Any], str | None]] | None = None,
+        digests: Mapping[str, str] | None = None,
     ) -> OrgPollSummary:
         """Write one organisation's changes, their events and alerts, and its poll state, atomically."""
         summary = OrgPollSummary(org=org)
@@ -90,6 +94,11 @@ class Store:
                 row = self._apply_change(session, change, lab, facts.get(change.repo_id), now, summary)
                 if row is not None and change.repo_id in config_checked:
                     row.config_checked_at = now
+                if row is not None and cards and change.repo_id in cards:
+                    row.readme_meta, row.readme_sha = cards[change.repo_id]
+                    row.readme_checked_at = now
+                if row is not None and digests and change.repo_id in digests:
+                    row.weights_digest = digests[change.repo_id]
             state.lab = lab.name
             state.first_polled_at = state.first_polled_at or now
             state.last_attempt_at = now
@@ -151,10 +160,12 @@ class Store:
             summary.new += 1
         elif change.kind == "license_changed":
             summary.license_changes += 1
+        elif change.kind == "weights_updated":
+            summary.weight_updates += 1
         if change.alert:
             session.flush()
             assert event.id is not None
-            kind = "license_changed" if change.kind == "license_changed" else "release"
+            kind = change.kind if change.kind in ("license_changed", "weights_updated") else "release"
             session.add(Alert(event_id=event.id, model_id=row.id, kind=kind, created_at=now))
             summary.alerts += 1
         return row
@@ -168,6 +179,54 @@ class Store:
                        col(TrackedModel.config_checked_at).is_(None))
                 .order_by(col(TrackedModel.released_at).desc()).limit(limit)
             ).all())
+
+    def needing_card(self, org: str, limit: int) -> list[TrackedModel]:
+        """Public models of `org` whose model card was never read (backfill, older rows), newest first."""
+        with self.session() as session:
+            return list(session.exec(
+                select(TrackedModel)
+                .where(TrackedModel.org == org, TrackedModel.status == "public",
+                       col(TrackedModel.readme_checked_at).is_(None))
+                .order_by(col(TrackedModel.released_at).desc()).limit(limit)
+            ).all())
+
+    def weight_states(self, repo_ids: Sequence[str]) -> dict[str, WeightState]:
+        """What we knew of these models' weights: the last files digest and the listing's counts."""
+        if not repo_ids:
+            return {}
+        with self.session() as session:
+            rows = session.exec(select(TrackedModel.repo_id, TrackedModel.weights_digest, TrackedModel.hub_meta)
+                                .where(col(TrackedModel.repo_id).in_(list(repo_ids)))).all()
+        out = {}
+        for repo, digest, meta in rows:
+            meta = meta if isinstance(meta, dict) else {}
+            gguf = meta.get("gguf") if isinstance(meta.get("gguf"), dict) else {}
+            out[repo] = WeightState(digest, meta.get("safetensors"), gguf.get("total"))
+        return out
+
+    def card_readings(self, repo_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """What was read from the model cards of these models (those read so far)."""
+        if not repo_ids:
+            return {}
+        with self.session() as session:
+            rows = session.exec(select(TrackedModel.repo_id, TrackedModel.readme_meta)
+                                .where(col(TrackedModel.repo_id).in_(list(repo_ids)))).all()
+        return {repo: meta for repo, meta in rows if isinstance(meta, dict)}
+
+    def update_card(self, repo_id: str, reading: dict[str, Any], sha: str | None, now: datetime) -> None:
+        """Store a model card reading and the openness and summary it gives (the other facts stay)."""
+        with self.session() as session, session.begin():
+            row = session.exec(select(TrackedModel).where(TrackedModel.repo_id == repo_id)).first()
+            if row is None:
+                return
+            card = (row.hub_meta or {}).get("card_data") or {}
+            level, evidence = classify_openness(row.license_id, row.license_class, row.gated,
+                                                tuple(row.tags or ()), card, reading)
+            row.openness_level, row.openness_evidence = level, list(evidence)
+            found = reading.get("summary")
+            row.summary = found if isinstance(found, str) and found else None
+            row.readme_meta, row.readme_sha, row.readme_checked_at = reading, sha, now
+            session.add(row)
 
     def update_facts(self, repo_id: str, facts: ModelFacts, now: datetime) -> None:
         """Store recomputed facts of a known model (after reading its config.json)."""

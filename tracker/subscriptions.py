@@ -11,7 +11,8 @@ from tracker.models import RuntimeFlag, Subscriber, utcnow
 from tracker.store import Store
 
 EDITABLE = {"lang", "labs", "min_params", "max_params", "license_classes", "include_quantized", "keywords",
-            "active", "first_name", "chat_id"}
+            "openness_levels", "weight_updates",
+            "active", "first_name", "chat_id", "digest", "digest_period", "digest_since"}
 
 
 def get(store: Store, user_id: int) -> Subscriber | None:

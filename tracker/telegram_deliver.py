@@ -21,8 +21,8 @@ from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from tracker import outbox, subscriptions
-from tracker.cards import license_card, release_card, wave_key
+from tracker import discovery, outbox, subscriptions
+from tracker.cards import license_card, release_card, wave_key, weights_card
 from tracker.config import Settings
 from tracker.filters import SubscriptionFilter, matches
 from tracker.follow import follow_url
@@ -90,13 +90,20 @@ class TelegramDelivery:
         """Who gets an alert: the channel (when set) and every active subscriber whose filter matches.
         Subscribers are read once per fan-out, and only when there is an alert to fan out."""
         people: list[tuple[int, SubscriptionFilter]] | None = None
+        quiet: set[str] = set()  # organisations watched through discovery, kept off the channel
 
-        def targets(_alert: Alert, model: TrackedModel) -> list[str]:
-            nonlocal people
+        def targets(alert: Alert, model: TrackedModel) -> list[str]:
+            nonlocal people, quiet
             if people is None:
-                people = [(s.user_id, SubscriptionFilter.of(s)) for s in subscriptions.active(self.store)]
-            chosen = [CHANNEL] if self.settings.telegram_channel else []
-            chosen += [f"user:{uid}" for uid, f in people if matches(f, model)]
+                if not self.settings.discovery_channel:
+                    quiet = {row.org.lower() for row in discovery.watched(self.store)}
+                # Digest subscribers get their releases once a period instead (tracker.digest).
+                people = [(s.user_id, SubscriptionFilter.of(s)) for s in subscriptions.active(self.store)
+                          if s.digest in (None, "off")]
+            weights = alert.kind == "weights_updated"  # opt-in: TRACKER_ALERT_WEIGHT_UPDATES, /settings weights
+            channel = self.settings.telegram_channel and (self.settings.alert_weight_updates or not weights)
+            chosen = [CHANNEL] if channel and model.org.lower() not in quiet else []
+            chosen += [f"user:{uid}" for uid, f in people if (f.weight_updates or not weights) and matches(f, model)]
             return chosen
 
         return targets
@@ -230,6 +237,11 @@ class TelegramDelivery:
         first = group.items[0]
         hub_url = self.settings.hub_web_url
         thread_id = await self._thread_for(chat, first.model.lab) if group.target == CHANNEL else None
+        if first.alert.kind == "weights_updated":
+            text = weights_card(first.model, first.event.old_value or {}, first.event.new_value or {}, chat.lang,
+                                hub_url)
+            await self._post(chat, text, thread_id)
+            return False
         if first.alert.kind != "release":
             text = license_card(first.model, first.event.old_value or {}, first.event.new_value or {}, chat.lang,
                                 hub_url)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from tracker.facts.fits import FitsOn, fits_on
+
 if TYPE_CHECKING:
     from tracker.models import TrackedModel
     from tracker.queries import ModelRow
@@ -18,6 +20,7 @@ RECORD_FIELDS = (
     "memory_4bit_gb", "license", "license_name", "license_link", "license_id", "license_class",
     "license_reason", "gated", "pipeline_tag", "library_name", "family", "variant", "quant_format",
     "modality", "base_models", "distilled_from", "backfill", "url",
+    "context_length", "weights_bytes", "fits_on", "openness", "openness_level", "summary",
 )
 
 
@@ -51,12 +54,27 @@ def record(row: TrackedModel | ModelRow, hub_url: str) -> dict[str, Any]:
             data[name] = model_url(hub_url, row.repo_id)
         elif name == "params_source":
             data[name] = row.params_total_source
+        elif name == "fits_on":
+            data[name] = fits(row).as_dict()
+        elif name == "openness":
+            data[name] = openness(row)
         else:
             value = getattr(row, name)
             data[name] = iso(value) if isinstance(value, datetime) else value
     data["gated"] = row.gated != "no"
     data["gated_mode"] = row.gated
     return data
+
+
+def fits(row: Any) -> FitsOn:
+    """Where the model's weights fit (as shipped, and at 4-bit), from the set-ups table."""
+    return fits_on(getattr(row, "weights_bytes", None), getattr(row, "params_total", None))
+
+
+def openness(row: Any) -> dict[str, Any]:
+    """`{"level": ..., "evidence": [...]}` (level None until the model card was read)."""
+    evidence = getattr(row, "openness_evidence", None) or []
+    return {"level": getattr(row, "openness_level", None), "evidence": list(evidence)}
 
 
 def card(row: TrackedModel | ModelRow, hub_url: str, event_kind: str = "new", **extra: Any) -> dict[str, Any]:
@@ -68,5 +86,6 @@ def card(row: TrackedModel | ModelRow, hub_url: str, event_kind: str = "new", **
         "kind": event_kind,
         "active_differs": row.params_active is not None and row.params_active != row.params_total,
         "license_url": license_url(hub_url, row),
+        "fits": fits(row),
         **extra,
     }

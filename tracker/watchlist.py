@@ -26,6 +26,7 @@ class Lab:
     country: str
     region: str
     aliases: tuple[str, ...] = ()
+    runtime: bool = False  # added at runtime by an admin (discovery), kept in the store, not in a file
 
     @property
     def slug(self) -> str:

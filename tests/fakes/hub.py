@@ -143,6 +143,7 @@ class FakeHub:
         tokenizer_config: dict[str, Any] | None = None,
         files: dict[str, bytes] | None = None,
         weight_files: dict[str, int] | None = None,
+        readme: str | None = "",
         gguf: dict[str, Any] | None = None,
         downloads: int = 0,
         downloads_all_time: int | None = None,
@@ -153,7 +154,8 @@ class FakeHub:
         """Create a repo. `card_data` is merged over the card built from license/base_model/tags/...;
         `config` is the full config.json (served as a file; its subset is the API's `config`);
         `safetensors` is {dtype: n} (total computed); `gated` is False, "auto" or "manual"; `api_override`
-        serves API fields as given (e.g. {"safetensors": {"total": 2**64}} or {"cardData": []})."""
+        serves API fields as given (e.g. {"safetensors": {"total": 2**64}} or {"cardData": []}); `readme` is the
+        card's Markdown under the front matter ("" = just a heading, None = the repo has no README.md)."""
         now = self.clock()
         created = parse_when(created_at) if created_at is not None else now
         modified = parse_when(last_modified) if last_modified is not None else created
@@ -186,6 +188,7 @@ class FakeHub:
                 tokenizer_config=tokenizer_config,
                 files=dict(files or {}),
                 weight_files=weight_files,
+                readme=readme,
                 gguf=gguf,
                 downloads=downloads,
                 likes=likes,

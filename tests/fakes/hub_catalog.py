@@ -27,6 +27,11 @@ def _json(relpath: str) -> dict[str, Any]:
     return json.loads((DATA / relpath).read_text())
 
 
+def model_card(repo_id: str) -> str:
+    """A model card body (Markdown under the front matter) from readmes/ (see hub-api/SOURCES.md)."""
+    return (DATA / "readmes" / f"{repo_id.replace('/', '__')}.md").read_text(encoding="utf-8")
+
+
 def hub_safetensors(repo_id: str) -> dict[str, int]:
     """Real `safetensors.parameters` from hub-api/model_info_safetensors__*.json."""
     return dict(
@@ -68,6 +73,7 @@ def deepseek_v3(hub: FakeHub, **kw: Any) -> FakeModel:
                 tags=("conversational", "custom_code", "fp8"),
                 safetensors=hub_safetensors(repo),
                 config=real_config(repo),
+                readme=model_card(repo),
                 downloads=500_000,
                 likes=4000,
             ),
@@ -90,6 +96,7 @@ def qwen3_30b_a3b(hub: FakeHub, **kw: Any) -> FakeModel:
                 tags=("conversational",),
                 safetensors=hub_safetensors(repo),
                 config=real_config(repo),
+                readme=model_card(repo),
                 downloads=400_000,
                 likes=800,
             ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -181,6 +182,7 @@ class FakeModel:
     tokenizer_config: dict[str, Any] | None = None
     files: dict[str, bytes] = field(default_factory=dict)
     weight_files: dict[str, int] | None = None
+    readme: str | None = ""  # the card body under the front matter; None = the repo has no README.md
     gguf: dict[str, Any] | None = None
     downloads: int = 0
     downloads_all_time: int = 0
@@ -272,6 +274,11 @@ class FakeModel:
                 tags.append(self.pipeline_tag)
             card_tags = self.card().get("tags") or []
             tags.extend(str(t) for t in card_tags)
+            # The Hub adds dataset: tags from the card's datasets and arxiv: tags from arXiv links in it.
+            datasets = self.card().get("datasets") or []
+            tags.extend(f"dataset:{d}" for d in ([datasets] if isinstance(datasets, str) else datasets))
+            readme = self.served_files().get("README.md", b"").decode("utf-8", "replace")
+            tags.extend(f"arxiv:{a}" for a in re.findall(r"arxiv\.org/(?:abs|pdf)/(\d{4}\.\d{4,5})", readme))
             for base in self.base_models():
                 tags.extend([f"base_model:{base}", f"base_model:{self.relation()}:{base}"])
             license_id = self.card().get("license")
@@ -333,7 +340,9 @@ class FakeModel:
                 b"*.gguf filter=lfs diff=lfs merge=lfs -text\n"
             }
             name = self.repo_id.split("/")[-1]
-            out["README.md"] = f"---\n{card_yaml(self.card())}\n---\n\n# {name}\n".encode()
+            if self.readme is not None:
+                body = self.readme or f"# {name}\n"
+                out["README.md"] = f"---\n{card_yaml(self.card())}\n---\n\n{body}".encode()
             if self.config is not None:
                 out["config.json"] = json.dumps(self.config, indent=2).encode() + b"\n"
             if self.tokenizer_config is not None:

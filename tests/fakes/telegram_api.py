@@ -80,6 +80,7 @@ class FakeTelegram(InlineMixin, SimulationMixin):
         self._faults: list[_Fault] = []
         self._requests: list[RequestRecord] = []
         self.callback_answers, self.webhook = [], None
+        self.photos: dict[str, bytes] = {}
         self.count_429_rate_limited = 0
         self.first_send = self.last_send = None
         self.down: DownMode | None = None

@@ -108,6 +108,7 @@ class SentMessage:
     edit_date: int | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
     deleted: bool = False
+    photo: dict[str, Any] | None = None  # a sendPhoto: file_id, width, height, file_size, format
 
     @property
     def buttons(self) -> list[dict[str, Any]]:
@@ -140,9 +141,17 @@ class SentMessage:
             data["is_topic_message"] = True
         if self.edit_date is not None:
             data["edit_date"] = self.edit_date
-        data["text"] = self.text
-        if self.entities:
-            data["entities"] = self.entities
+        if self.photo is not None:
+            size = {k: v for k, v in self.photo.items() if k != "format"}
+            data["photo"] = [size]
+            if self.text:
+                data["caption"] = self.text
+            if self.entities:
+                data["caption_entities"] = self.entities
+        else:
+            data["text"] = self.text
+            if self.entities:
+                data["entities"] = self.entities
         if self.link_preview_options:
             data["link_preview_options"] = self.link_preview_options
         if self.reply_markup:

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .telegram_html import utf16_len
 from .telegram_limits import RateLimits, SlidingWindowLimiter
-from .telegram_methods import BotApiMethods
 from .telegram_models import ApiError, Chat, SentMessage
+from .telegram_photo import PhotoMethods
 
 if TYPE_CHECKING:
     from .telegram_http import FakeHttpServer
@@ -31,7 +31,7 @@ class _Fault:
     deliver: bool
 
 
-class SimulationMixin(BotApiMethods):
+class SimulationMixin(PhotoMethods):
     """``fail_next``, ``block_user``, ``set_down``, ``user_sends``, ``user_clicks`` and friends."""
 
     token: str

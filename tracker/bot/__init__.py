@@ -23,7 +23,7 @@ from telegram.ext import (
     filters,
 )
 
-from tracker.bot import admin, browse, commands, inline, subscribe
+from tracker.bot import admin, browse, commands, discover, inline, subscribe
 from tracker.bot.errors import install_log_redaction, on_error
 from tracker.bot.i18n import ADMIN_COMMANDS, COMMANDS
 from tracker.telegram_app import BotContext
@@ -51,6 +51,7 @@ _COMMAND_HANDLERS = {
     "status": admin.status,
     "pause": admin.pause,
     "resume": admin.resume,
+    "unwatch": discover.unwatch,
 }
 
 
@@ -63,6 +64,7 @@ def register(application: Application, ctx: BotContext) -> None:
     application.add_handler(CallbackQueryHandler(browse.model_button, pattern=r"^m:"))
     application.add_handler(CallbackQueryHandler(commands.lang_button, pattern=r"^l:"))
     application.add_handler(CallbackQueryHandler(subscribe.settings_button, pattern=r"^s:"))
+    application.add_handler(CallbackQueryHandler(discover.discovery_button, pattern=r"^d:"))
     application.add_handler(CallbackQueryHandler(commands.stale_button))
     application.add_handler(InlineQueryHandler(inline.inline_query))
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, commands.unknown_command))

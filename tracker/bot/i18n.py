@@ -14,7 +14,7 @@ COMMANDS: dict[str, list[tuple[str, str]]] = {
         ("labs", "The labs we watch"),
         ("subscribe", "Get alerts in this chat: /subscribe [labs…]"),
         ("unsubscribe", "Stop the alerts"),
-        ("settings", "Filters: labs, size, license, quantized, keywords"),
+        ("settings", "Filters: labs, size, license, quantized, keywords, digest"),
         ("stats", "Releases per lab and region, all time too"),
         ("lang", "Language: /lang en|it"),
     ],
@@ -27,7 +27,7 @@ COMMANDS: dict[str, list[tuple[str, str]]] = {
         ("labs", "I lab che seguiamo"),
         ("subscribe", "Ricevi gli avvisi qui: /subscribe [lab…]"),
         ("unsubscribe", "Interrompi gli avvisi"),
-        ("settings", "Filtri: lab, dimensione, licenza, quantizzati, parole chiave"),
+        ("settings", "Filtri: lab, dimensione, licenza, quantizzati, parole chiave, riepilogo"),
         ("stats", "Rilasci per lab e per regione, anche da sempre"),
         ("lang", "Lingua: /lang en|it"),
     ],
@@ -35,9 +35,9 @@ COMMANDS: dict[str, list[tuple[str, str]]] = {
 
 ADMIN_COMMANDS: dict[str, list[tuple[str, str]]] = {
     "en": [("status", "Admin: polling state and queue"), ("pause", "Admin: pause polling and delivery"),
-           ("resume", "Admin: resume")],
+           ("resume", "Admin: resume"), ("unwatch", "Admin: stop watching an organisation added at runtime")],
     "it": [("status", "Admin: stato del polling e coda"), ("pause", "Admin: sospendi polling e invii"),
-           ("resume", "Admin: riprendi")],
+           ("resume", "Admin: riprendi"), ("unwatch", "Admin: smetti di seguire un'organizzazione aggiunta")],
 }
 
 _LABELS: dict[str, dict[str, str]] = {
@@ -50,6 +50,9 @@ _LABELS: dict[str, dict[str, str]] = {
         "unknown_model": "That model is no longer stored", "error": "Something went wrong, try again",
         "active": "active", "open_hub": "Open on Hugging Face",
         "inline_none": "No release matches: open the bot",
+        "openness": "Openness", "weights_on": "Weight updates: alerted", "weights_off": "Weight updates: not alerted",
+        "digest": "Digest", "digest_off": "off (alerts one by one)", "digest_daily": "daily",
+        "digest_weekly": "weekly",
     },
     "it": {
         "newer": "◀ Più recenti", "older": "Meno recenti ▶", "labs": "Lab", "min": "Dim. minima",
@@ -61,6 +64,10 @@ _LABELS: dict[str, dict[str, str]] = {
         "unknown_model": "Questo modello non è più in archivio", "error": "Qualcosa è andato storto, riprova",
         "active": "attivi", "open_hub": "Apri su Hugging Face",
         "inline_none": "Nessun rilascio corrisponde: apri il bot",
+        "openness": "Apertura", "weights_on": "Aggiornamenti dei pesi: segnalati",
+        "weights_off": "Aggiornamenti dei pesi: non segnalati",
+        "digest": "Riepilogo", "digest_off": "no (avvisi uno per uno)", "digest_daily": "giornaliero",
+        "digest_weekly": "settimanale",
     },
 }
 

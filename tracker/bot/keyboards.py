@@ -3,7 +3,7 @@
     r:<offset>:<n>:<lab slug or ->   a page of /recent
     m:<model id>                     one model's card
     l:<en|it>                        choose the language
-    s:<view or action>[:<arg>…]      the /settings editor
+    s:<view or action>[:<arg>…]      the /settings editor (s:dg:<off|daily|weekly> the digest mode)
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from telegram.constants import InlineKeyboardButtonLimit
 
 from tracker.bot.i18n import label
 from tracker.facts import format_params
-from tracker.filters import LICENSE_CLASSES, SubscriptionFilter
+from tracker.filters import LICENSE_CLASSES, OPENNESS_LEVELS, SubscriptionFilter
 from tracker.watchlist import Lab, Watchlist
 
 MAX_DATA = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA  # 64 bytes
@@ -98,14 +98,16 @@ def lang_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[_button("🇬🇧 English", "l", "en"), _button("🇮🇹 Italiano", "l", "it")]])
 
 
-def settings_home(lang: str, f: SubscriptionFilter, active: bool) -> InlineKeyboardMarkup:
+def settings_home(lang: str, f: SubscriptionFilter, active: bool, digest: str = "off") -> InlineKeyboardMarkup:
     """The /settings main keyboard."""
     quant = label(lang, "quantized_on" if f.include_quantized else "quantized_off")
     return InlineKeyboardMarkup([
         [_button(label(lang, "labs"), "s", "labs", 0), _button(label(lang, "license"), "s", "lic")],
         [_button(f"{label(lang, 'min')}: {_size(lang, f.min_params)}", "s", "min"),
          _button(f"{label(lang, 'max')}: {_size(lang, f.max_params)}", "s", "max")],
-        [_button(quant, "s", "q")],
+        [_button(quant, "s", "q"), _button(label(lang, "openness"), "s", "open")],
+        [_button(label(lang, "weights_on" if f.weight_updates else "weights_off"), "s", "w")],
+        [_button(f"{label(lang, 'digest')}: {label(lang, 'digest_' + digest)}", "s", "dg")],
         [_button(label(lang, "keywords"), "s", "kw"),
          _button(label(lang, "unsubscribe" if active else "subscribe"), "s", "unsub" if active else "sub")],
         [_button(label(lang, "done"), "s", "done")],
@@ -133,6 +135,12 @@ def license_keyboard(lang: str, chosen: Sequence[str]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([*rows, _back(lang)])
 
 
+def openness_keyboard(lang: str, chosen: Sequence[str]) -> InlineKeyboardMarkup:
+    """Openness levels as toggles (least to most open); none chosen means any."""
+    rows = [[_button(("✅ " if lvl in chosen else "▫️ ") + lvl, "s", "open", lvl)] for lvl in OPENNESS_LEVELS]
+    return InlineKeyboardMarkup([*rows, _back(lang)])
+
+
 def labs_keyboard(lang: str, watchlist: Watchlist, chosen: Sequence[str], page: int) -> InlineKeyboardMarkup:
     """A page of the watchlist's labs as toggles, with paging and "All labs"."""
     labs = watchlist.labs
@@ -149,3 +157,10 @@ def labs_keyboard(lang: str, watchlist: Watchlist, chosen: Sequence[str], page: 
     if page < pages - 1:
         nav.append(_button(label(lang, "next"), "s", "labs", page + 1))
     return InlineKeyboardMarkup([*rows, nav, _back(lang)])
+
+
+def digest_keyboard(lang: str, current: str) -> InlineKeyboardMarkup:
+    """Alerts one by one, or a daily or weekly digest; the current choice is marked."""
+    buttons = [_button(("✅ " if mode == current else "") + label(lang, f"digest_{mode}"), "s", "dg", mode)
+               for mode in ("off", "daily", "weekly")]
+    return InlineKeyboardMarkup([buttons, _back(lang)])

@@ -5,6 +5,9 @@
     /settings quantized skip|include
     /settings labs deepseek qwen | labs all
     /settings keywords coder vl | keywords -
+    /settings openness open-model open-science | openness open-weights+ | openness any
+    /settings weights on|off   (also alert when a matching model's weight files change)
+    /settings digest off|daily|weekly
     /settings reset
 """
 
@@ -15,16 +18,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tracker.facts import parse_param_count
-from tracker.filters import LICENSE_CLASSES, clean_keywords
+from tracker.filters import LICENSE_CLASSES, OPENNESS_LEVELS, clean_keywords
 from tracker.watchlist import Lab, Watchlist
 
-FIELDS = ("min", "max", "license", "quantized", "labs", "keywords", "reset")
+FIELDS = ("min", "max", "license", "quantized", "labs", "keywords", "openness", "weights", "digest", "reset")
 ANY = ("any", "all", "-", "none", "qualsiasi", "tutti", "tutte", "nessuno")
 SKIP = ("skip", "no", "off", "exclude", "escludi")
 INCLUDE = ("include", "yes", "on", "includi", "si", "sì")
 MAX_SIZE = 10**15  # 1000T: any larger size is a typo (and would not fit SQLite's 64-bit INTEGER)
+DIGEST_WORDS = {"off": "off", "no": "off", "daily": "daily", "day": "daily", "giornaliero": "daily",
+                "weekly": "weekly", "week": "weekly", "settimanale": "weekly"}
 RESET = {"labs": [], "min_params": None, "max_params": None, "license_classes": [], "include_quantized": True,
-         "keywords": []}
+         "keywords": [], "openness_levels": [], "weight_updates": False}
 
 
 class SettingsError(Exception):
@@ -112,6 +117,18 @@ def parse_settings_args(args: Sequence[str], watchlist: Watchlist, min_params: i
         if wrong:
             raise SettingsError("bad_license", value=" ".join(wrong), valid=LICENSE_CLASSES)
         return Change({"license_classes": [c for c in LICENSE_CLASSES if c in classes]})
+    if name == "openness":
+        return Change({"openness_levels": parse_openness(values)})
+    if name == "weights":
+        word = values[0].lower() if len(values) == 1 else ""
+        if word not in SKIP + INCLUDE:
+            raise SettingsError("bad_weights")
+        return Change({"weight_updates": word in INCLUDE})
+    if name == "digest":
+        mode = DIGEST_WORDS.get(values[0].lower()) if len(values) == 1 else None
+        if mode is None:
+            raise SettingsError("bad_digest")
+        return Change({"digest": mode})
     if name == "keywords":
         if not values or (len(values) == 1 and values[0] == "-"):
             return Change({"keywords": []})
@@ -125,6 +142,23 @@ def parse_settings_args(args: Sequence[str], watchlist: Watchlist, min_params: i
     if not labs:
         raise SettingsError("unknown_labs", names=unknown)
     return Change({"labs": [lab.name for lab in labs]}, unknown)
+
+
+def parse_openness(values: Sequence[str]) -> list[str]:
+    """Openness levels typed by a person; `LEVEL+` means that level or more open, `any` clears the filter."""
+    words = [v.lower() for chunk in values for v in chunk.split(",") if v]
+    if not words:
+        raise SettingsError("bad_openness", valid=OPENNESS_LEVELS)
+    if len(words) == 1 and words[0] in ANY:
+        return []
+    chosen: set[str] = set()
+    for word in words:
+        level = word.removesuffix("+")
+        if level not in OPENNESS_LEVELS:
+            raise SettingsError("bad_openness", value=word, valid=OPENNESS_LEVELS)
+        start = OPENNESS_LEVELS.index(level)
+        chosen.update(OPENNESS_LEVELS[start:] if word.endswith("+") else (level,))
+    return [level for level in OPENNESS_LEVELS if level in chosen]
 
 
 def toggled(items: Sequence[str], item: str, order: Sequence[str] = ()) -> list[str]:

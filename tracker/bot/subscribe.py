@@ -7,7 +7,7 @@ from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 
-from tracker import follow, subscriptions
+from tracker import digest, follow, subscriptions
 from tracker.bot import keyboards as kb
 from tracker.bot.base import Context, Toast, args_of, bot_ctx, db, edit, notice, on_button, page, person, reply
 from tracker.bot.i18n import label
@@ -20,8 +20,8 @@ from tracker.bot.settings_logic import (
     toggled,
 )
 from tracker.bot.text import whole_number
-from tracker.filters import LICENSE_CLASSES, SubscriptionFilter
-from tracker.models import Subscriber
+from tracker.filters import LICENSE_CLASSES, OPENNESS_LEVELS, SubscriptionFilter
+from tracker.models import Subscriber, utcnow
 from tracker.telegram_app import BotContext
 
 
@@ -75,18 +75,23 @@ def _view(ctx: BotContext, sub: Subscriber, view: str = "home", labs_page: int =
           unknown: list[str] | None = None) -> tuple[str, InlineKeyboardMarkup | None]:
     """The settings message for `view` (home, labs, min, max, lic, done) and its keyboard."""
     f = SubscriptionFilter.of(sub)
-    text = page("settings", sub.lang, f=f, active=sub.active, view=view, unknown=unknown or [])
+    text = page("settings", sub.lang, f=f, active=sub.active, view=view, unknown=unknown or [],
+                digest=sub.digest or "off", digest_time=ctx.settings.digest_time)
     keyboard: InlineKeyboardMarkup | None
-    if view == "labs":
+    if view == "dg":
+        keyboard = kb.digest_keyboard(sub.lang, sub.digest or "off")
+    elif view == "labs":
         keyboard = kb.labs_keyboard(sub.lang, ctx.watchlist, f.labs, labs_page)
     elif view in ("min", "max"):
         keyboard = kb.size_keyboard(sub.lang, view, f.min_params if view == "min" else f.max_params)
     elif view == "lic":
         keyboard = kb.license_keyboard(sub.lang, f.license_classes)
+    elif view == "open":
+        keyboard = kb.openness_keyboard(sub.lang, f.openness_levels)
     elif view == "done":
         keyboard = None
     else:
-        keyboard = kb.settings_home(sub.lang, f, sub.active)
+        keyboard = kb.settings_home(sub.lang, f, sub.active, sub.digest or "off")
     return text, keyboard
 
 
@@ -105,7 +110,10 @@ async def settings(update: Update, context: Context) -> None:
         except SettingsError as exc:
             await reply(update, notice("settings_error", sub.lang, code=exc.code, values=exc.values))
             return
-        sub = await db(subscriptions.update, ctx.store, sub.user_id, **change.changes)
+        changes = dict(change.changes)
+        if "digest" in changes:
+            changes.update(digest.mode_changes(changes["digest"], ctx.settings.digest_time, utcnow()))
+        sub = await db(subscriptions.update, ctx.store, sub.user_id, **changes)
         unknown = change.unknown
     text, keyboard = _view(ctx, sub, unknown=unknown)
     await reply(update, text, keyboard)
@@ -123,6 +131,10 @@ def _apply(ctx: BotContext, sub: Subscriber, action: str, rest: list[str]) -> tu
         lo, hi = (value, sub.max_params) if action == "min" else (sub.min_params, value)
         check_range(lo, hi)
         return {"min_params" if action == "min" else "max_params": value}, "home"
+    if action == "w":
+        return {"weight_updates": not sub.weight_updates}, "home"
+    if action == "open" and arg in OPENNESS_LEVELS:
+        return {"openness_levels": toggled(sub.openness_levels or [], arg, OPENNESS_LEVELS)}, "open"
     if action == "lic" and arg in LICENSE_CLASSES:
         return {"license_classes": toggled(sub.license_classes or [], arg, LICENSE_CLASSES)}, "lic"
     if action == "tl" and len(rest) == 2 and (lab := kb.lab_from_token(ctx.watchlist, arg)) is not None:
@@ -130,10 +142,12 @@ def _apply(ctx: BotContext, sub: Subscriber, action: str, rest: list[str]) -> tu
         return {"labs": toggled(sub.labs or [], lab.name, order)}, "labs"
     if action == "all":
         return {"labs": []}, "labs"
+    if action == "dg" and arg in digest.MODES:
+        return digest.mode_changes(arg, ctx.settings.digest_time, utcnow()), "home"
     raise SettingsError("stale")
 
 
-_VIEWS = ("home", "lic", "min", "max", "done")
+_VIEWS = ("home", "lic", "open", "min", "max", "done", "dg")
 
 
 @on_button

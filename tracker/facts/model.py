@@ -7,7 +7,9 @@ from typing import Any
 
 from tracker.facts import family as fam
 from tracker.facts.licenses import LicenseFacts, classify_license
+from tracker.facts.openness import classify_openness
 from tracker.facts.params import ParamFacts, memory_gb, resolve_params
+from tracker.facts.weights import context_length, weights_bytes
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,9 @@ class FactInputs:
     config: dict | None = None
     gguf: dict | None = None
     gated: bool | str = False
+    config_subset: dict | None = None  # the listing's small `config` (quantization method), for backfill
+    weight_files: dict | None = None  # {filename: bytes} of weight files, when the Hub listed their sizes
+    readme: dict | None = None  # what tracker.facts.readme.read_card found in the model card (or None)
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,11 @@ class ModelFacts:
     base_models: tuple[str, ...] = field(default_factory=tuple)
     distilled_from: str | None = None
     params_active_lab: int | None = None  # the active count as the lab counts it (see facts/conventions.py)
+    weights_bytes: int | None = None  # the weights as shipped (tracker.facts.weights)
+    context_length: int | None = None
+    openness_level: str | None = None  # tracker.facts.openness.LEVELS
+    openness_evidence: tuple[str, ...] = field(default_factory=tuple)
+    summary: str | None = None  # the card's first descriptive sentence
 
 
 def _clean_tags(tags: Any) -> tuple[str, ...]:
@@ -121,6 +131,14 @@ def compute_facts(inputs: FactInputs) -> ModelFacts:
     modality = _guard(notes, "modality", "other", fam.modality, pipeline, tags, library, config)
     teacher = _guard(notes, "distillation", None, fam.distilled_from, repo_id)
     bf16, fp8, q4 = memory_gb(params.total)
+    size, _source = _guard(notes, "weights size", (None, None), weights_bytes, getattr(inputs, "safetensors", None),
+                           getattr(inputs, "weight_files", None), config or getattr(inputs, "config_subset", None))
+    context = _guard(notes, "context length", None, context_length, config, getattr(inputs, "gguf", None))
+    readme = getattr(inputs, "readme", None)
+    readme = readme if isinstance(readme, dict) else None
+    level, evidence = _guard(notes, "openness", (None, ()), classify_openness, lic.id, lic.license_class,
+                             getattr(inputs, "gated", False), tags, card, readme)
+    summary = readme.get("summary") if readme else None
     return ModelFacts(
         params_total=params.total,
         params_total_source=params.total_source,
@@ -146,4 +164,9 @@ def compute_facts(inputs: FactInputs) -> ModelFacts:
         base_models=bases,
         distilled_from=teacher,
         params_active_lab=params.active_lab,
+        weights_bytes=size,
+        context_length=context,
+        openness_level=level,
+        openness_evidence=tuple(evidence),
+        summary=summary if isinstance(summary, str) and summary else None,
     )

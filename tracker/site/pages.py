@@ -16,6 +16,7 @@ from tracker.facts import format_params
 from tracker.follow import follow_url
 from tracker.render import environment, templates_dir
 from tracker.site import charts
+from tracker.site.charts_openness import openness_by_lab
 from tracker.site.data import Group, SiteData
 from tracker.views import iso, model_url
 
@@ -69,6 +70,7 @@ def row_views(data: SiteData, hub_url: str) -> list[dict[str, Any]]:
             "total": format_params(r.params_total) if r.params_total else "", "total_v": r.params_total or 0,
             "active": format_params(active) if active else "", "active_v": active or 0,
             "license": r.license_id or r.license or "unknown", "cls": r.license_class or "unknown",
+            "openness": r.openness_level or "", "summary": r.summary or "",
             "variant": (r.variant or "") if r.variant != "other" else "",  # "other" is never shown to a reader
             "gated": r.gated != "no", "removed": r.status == "removed",
         })
@@ -137,7 +139,8 @@ def build_pages(writer: SiteWriter, data: SiteData, hub_url: str, now: datetime,
         data.rows, lambda r: r.region or "Unknown", "Releases per month by region"))
     sizes = _chart(writer, "sizes", charts.size_scatter(data.rows, "Parameter sizes over time"))
     licenses = _chart(writer, "licenses-by-lab", charts.license_bars(data.labs, "License classes by lab"))
-    all_charts = [race, region, sizes, licenses]
+    openness = _chart(writer, "openness-by-lab", openness_by_lab(data.labs, "Openness by lab, per quarter"))
+    all_charts = [race, region, sizes, licenses, openness]
 
     month_ago = now - timedelta(days=30)
     recent = sum(1 for r in data.rows if r.released_at >= month_ago)

@@ -1,0 +1,91 @@
+"""Fits on: the smallest common hardware set-up that holds a model's weights, with KV-cache headroom. Pure.
+
+The set-ups live in tracker/data/setups.toml (a maintainer edits them), read once on first use.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+FOUR_BIT_BYTES = 0.5  # bytes per parameter at 4-bit, as memory_4bit_gb counts it
+
+
+@dataclass(frozen=True)
+class Setup:
+    """One hardware set-up from setups.toml."""
+
+    id: str
+    name: str
+    memory_gb: float
+    usable_gb: float
+
+
+@dataclass(frozen=True)
+class Fit:
+    """The smallest set-up holding `weights_gb`, and the memory left for the KV cache (None: nothing fits)."""
+
+    weights_gb: float
+    setup: Setup | None
+    headroom_gb: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"weights_gb": self.weights_gb, "setup": self.setup.id if self.setup else None,
+                "setup_name": self.setup.name if self.setup else None, "kv_headroom_gb": self.headroom_gb}
+
+
+@dataclass(frozen=True)
+class FitsOn:
+    """Fits on, as shipped and at 4-bit."""
+
+    shipped: Fit | None
+    four_bit: Fit | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"as_shipped": self.shipped.as_dict() if self.shipped else None,
+                "4bit": self.four_bit.as_dict() if self.four_bit else None}
+
+
+def parse_setups(text: str) -> tuple[tuple[Setup, ...], float]:
+    """Set-ups and the KV headroom fraction from the TOML text; ValueError when malformed."""
+    data = tomllib.loads(text)
+    headroom = float(data.get("kv_headroom", 0.1))
+    if not 0 <= headroom < 1:
+        raise ValueError("kv_headroom must be between 0 and 1")
+    setups = []
+    for entry in data.get("setup", []):
+        memory = float(entry["memory_gb"])
+        usable = float(entry.get("usable_gb", memory))
+        if memory <= 0 or not 0 < usable <= memory:
+            raise ValueError(f"set-up {entry.get('id')!r}: memory_gb and usable_gb must be positive")
+        setups.append(Setup(str(entry["id"]), str(entry["name"]), memory, usable))
+    return tuple(sorted(setups, key=lambda s: s.usable_gb)), headroom
+
+
+@cache
+def setup_table() -> tuple[tuple[Setup, ...], float]:
+    """The packaged set-ups (tracker/data/setups.toml)."""
+    return parse_setups(resources.files("tracker").joinpath("data", "setups.toml").read_text(encoding="utf-8"))
+
+
+def smallest_fit(weights_bytes: int, setups: tuple[Setup, ...], headroom: float) -> Fit:
+    """The smallest set-up whose usable memory holds the weights with `headroom` of it left over."""
+    gb = weights_bytes / 1e9
+    for setup in setups:
+        if gb <= setup.usable_gb * (1 - headroom):
+            return Fit(round(gb, 1), setup, round(setup.usable_gb - gb, 1))
+    return Fit(round(gb, 1), None, None)
+
+
+def fits_on(weights_bytes: int | None, params_total: int | None,
+            table: tuple[tuple[Setup, ...], float] | None = None) -> FitsOn:
+    """Where the weights as shipped fit, and where they fit at 4-bit (never more than as shipped)."""
+    setups, headroom = table or setup_table()
+    shipped = smallest_fit(weights_bytes, setups, headroom) if weights_bytes else None
+    four = int(params_total * FOUR_BIT_BYTES) if params_total else None
+    if four is not None and weights_bytes:
+        four = min(four, weights_bytes)
+    return FitsOn(shipped, smallest_fit(four, setups, headroom) if four else None)
