@@ -23,11 +23,18 @@ def write_csv(records: Sequence[dict[str, Any]], out: TextIO, fields: Sequence[s
         writer.writerow([_cell(rec.get(name)) for name in fields])
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV Injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> Any:
+    """A CSV cell: text that a spreadsheet would run as a formula gets a leading `'` (numbers stay numbers)."""
     if value is None:
         return ""
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
     return value
 
 
