@@ -146,6 +146,12 @@ def count(engine: Engine, f: HistoryFilter) -> int:
         return int(conn.execute(text(f"SELECT count(*) FROM models{where}"), params).scalar() or 0)
 
 
+def stored_orgs(engine: Engine) -> list[str]:
+    """Every organisation with a stored model, in name order (empty for an empty store)."""
+    with engine.connect() as conn:
+        return [row[0] for row in conn.execute(text("SELECT DISTINCT org FROM models ORDER BY org"))]
+
+
 def find_models(engine: Engine, query: str, limit: int = 10) -> list[ModelRow]:
     """Models whose repo id equals, ends with or contains `query` (case-insensitive), best matches first."""
     q = query.strip().lower()
