@@ -143,16 +143,16 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
 
     wanted = history_filter(args, settings, args.limit)
     engine = open_engine(settings.database_url)
-    rows = queries.history(engine, wanted)
-    records = [record(row, settings.hub_web_url) for row in rows]
+    # Streamed: each row is written as it is read, so memory stays flat however many are stored.
+    records = (record(row, settings.hub_web_url) for row in queries.iter_history(engine, wanted))
     if args.format == "json":
         output.write_json(records, sys.stdout)
     elif args.format == "csv":
         output.write_csv(records, sys.stdout, RECORD_FIELDS)
-    elif not records:
+    elif not (table := output.history_table_rows(records)):
         print(no_match_hint(engine), file=sys.stderr)
     else:
-        output.write_table(output.history_table_rows(records), output.HISTORY_HEADERS, sys.stdout)
+        output.write_table(table, output.HISTORY_HEADERS, sys.stdout)
     return 0
 
 

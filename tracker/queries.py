@@ -139,6 +139,34 @@ def history(engine: Engine, f: HistoryFilter) -> list[ModelRow]:
     return _rows(engine, sql, params)
 
 
+# What `stats` reads of each release (the rest of a row is not needed to count and take medians).
+STATS_COLUMNS = ("repo_id", "lab", "region", "released_at", "license", "license_id", "license_class",
+                 "params_total", "params_active")
+# Kept for recomputing facts, never shown: records and exports leave it out (it is the biggest column).
+_NOT_SHOWN = frozenset({"hub_meta"})
+
+
+def iter_history(engine: Engine, f: HistoryFilter, columns: Sequence[str] | None = None,
+                 batch: int = 500) -> Iterator[ModelRow]:
+    """Like `history`, but streamed: rows are read from the database in batches as the caller consumes them,
+    so a command's memory does not grow with the store. `columns` picks the columns (default: every column
+    an output shows); they are names from our code, never from a person."""
+    where, params = _where(f)
+    sql_tail = f" FROM models{where} ORDER BY released_at DESC, id DESC"
+    if f.limit is not None:
+        sql_tail += " LIMIT :limit OFFSET :offset"
+        params.update(limit=f.limit, offset=f.offset)
+    with engine.connect() as conn:
+        if columns is None:
+            every = conn.execute(text("SELECT * FROM models LIMIT 0")).keys()
+            columns = [name for name in every if name not in _NOT_SHOWN]
+        assert all(name.isidentifier() for name in columns)
+        result = conn.execution_options(yield_per=batch).execute(text(f"SELECT {', '.join(columns)}{sql_tail}"),
+                                                                  params)
+        for mapping in result.mappings():
+            yield ModelRow(dict(mapping))
+
+
 def count(engine: Engine, f: HistoryFilter) -> int:
     """How many stored releases match `f` (ignoring its limit)."""
     where, params = _where(f)
