@@ -32,6 +32,7 @@ COMMANDS = (
     ("export", "--format", "json", "-o", "out/all.json"),
     ("export", "--events", "-o", "out/events.csv"),
     ("feed", "-o", "out/feed.xml"),
+    ("site", "out/site"),
 )
 
 
@@ -78,6 +79,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--releases", type=int, default=50_000)
     parser.add_argument("--max-mb", type=float, default=200)
+    parser.add_argument("--only", metavar="WORD", help="run only the commands that start with WORD")
     opts = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -94,6 +96,8 @@ def main() -> int:
         print(f"{'tracker config (interpreter + imports, for scale)':58} {baseline:7.0f} MB")
         worst = 0.0
         for args in COMMANDS:
+            if opts.only and args[0] != opts.only:
+                continue
             mb, seconds, status = peak_rss_mb(args, work, env)
             worst = max(worst, mb)
             flag = "" if status == 0 else f"  (exit {status})"

@@ -144,6 +144,7 @@ STATS_COLUMNS = ("repo_id", "lab", "region", "released_at", "license", "license_
                  "params_total", "params_active")
 # Kept for recomputing facts, never shown: records and exports leave it out (it is the biggest column).
 _NOT_SHOWN = frozenset({"hub_meta"})
+_UNIQUE = frozenset({"repo_id", "sha", "created_at", "first_seen_at", "released_at", "last_modified"})
 
 
 def iter_history(engine: Engine, f: HistoryFilter, columns: Sequence[str] | None = None,
@@ -163,8 +164,15 @@ def iter_history(engine: Engine, f: HistoryFilter, columns: Sequence[str] | None
         assert all(name.isidentifier() for name in columns)
         result = conn.execution_options(yield_per=batch).execute(text(f"SELECT {', '.join(columns)}{sql_tail}"),
                                                                   params)
+        # A lab, region, license or family name repeats on thousands of rows: share one string for each
+        # (a caller that keeps every row, like the site, then holds each name once, not once per row).
+        shared: dict[str, str] = {}
         for mapping in result.mappings():
-            yield ModelRow(dict(mapping))
+            data = dict(mapping)
+            for name, value in data.items():
+                if type(value) is str and len(value) <= 40 and name not in _UNIQUE:
+                    data[name] = shared.setdefault(value, value)
+            yield ModelRow(data)
 
 
 def count(engine: Engine, f: HistoryFilter) -> int:
