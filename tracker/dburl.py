@@ -7,6 +7,7 @@ its -wal and -shm files the database file's mode). A store we may only read is o
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,8 +74,8 @@ def sqlite_file(url: URL) -> SqliteFile | None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.parent.chmod(0o700)  # mkdir's mode is masked by the umask; this is exact
     # An empty file is an empty SQLite database; created here so that it (and its -wal, -shm) is 0600.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    os.close(fd)
+    with contextlib.suppress(FileExistsError):  # another tracker starting at the same moment made it first
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     return SqliteFile(path, read_only=False)
 
 
