@@ -156,3 +156,24 @@ def test_the_state_folder_and_database_are_private_to_their_owner(tracker: Track
     assert modes["tracker.db"] == 0o600
     assert {"tracker.db-wal", "tracker.db-shm"} <= set(modes)
     assert set(modes.values()) == {0o600}
+
+
+def test_a_read_only_store_that_needs_an_upgrade_says_so_without_writing(stored: Tracker, shared_dir: Path) -> None:
+    state = shared_dir / "state"
+    state.mkdir()
+    shutil.copy(stored.db_path, state / "tracker.db")
+    sql(state / "tracker.db", "UPDATE alembic_version SET version_num = '0003'")  # as if made by an older tracker
+    before = content(state / "tracker.db")
+    (state / "tracker.db").chmod(0o444)
+    state.chmod(0o555)
+    watchlist = shared_dir / "watchlist.toml"
+    shutil.copy(stored.env["TRACKER_WATCHLIST"], watchlist)
+    watchlist.chmod(0o644)
+    env = {**stored.env, "HOME": str(shared_dir), "TRACKER_WATCHLIST": str(watchlist)}
+
+    result = subprocess.run(as_other_user(TRACKER, "history"), cwd=shared_dir, env=env, capture_output=True,
+                            text=True, timeout=60)
+
+    line = one_line_error(result)
+    assert "read-only" in line and "rev 0003" in line and "needs upgrading" in line
+    assert content(state / "tracker.db") == before
