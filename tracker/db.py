@@ -28,8 +28,10 @@ def make_engine(url: str) -> Engine:
     try:
         parsed = dburl.parse(url)
         store = dburl.sqlite_file(parsed)
-    except (dburl.DatabaseUrlError, OSError) as exc:
+    except dburl.DatabaseUrlError as exc:
         raise StoreError(str(exc)) from None
+    except OSError as exc:
+        raise StoreError(f"cannot create the database at {exc.filename}: {exc.strerror or exc}") from None
     connect_args: dict[str, Any] = {}
     if store is not None:
         connect_args = {"check_same_thread": False, "timeout": 30}
@@ -42,13 +44,13 @@ def make_engine(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         read_only = store is not None and store.read_only
         event.listen(engine, "connect", _sqlite_read_only_pragmas if read_only else _sqlite_pragmas)
-        engine.info = {"read_only": read_only}  # type: ignore[attr-defined]
+        engine.tracker_read_only = read_only  # type: ignore[attr-defined]
     return engine
 
 
 def is_read_only(engine: Engine) -> bool:
     """True for a SQLite store opened read-only (this process may not write the file or its folder)."""
-    return bool(getattr(engine, "info", {}).get("read_only"))
+    return bool(getattr(engine, "tracker_read_only", False))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
