@@ -106,7 +106,7 @@ def _close(name: str, words: Mapping[str, str]) -> list[str]:
 
     low = name.strip().lower()
     found = difflib.get_close_matches(low, list(words), n=6, cutoff=0.6)
-    found += [w for w in words if low and (low in w or w in low) and w not in found]
+    found += [w for w in words if len(low) >= 3 and len(w) >= 3 and (low in w or w in low) and w not in found]
     return found
 
 
