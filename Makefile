@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench wheel clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,7 @@ $(BIN)/.installed: pyproject.toml
 run: $(BIN)/.installed  ## start the tracker (alerts print to the terminal until Telegram is configured)
 	$(BIN)/tracker run
 
+# The suite includes tests/e2e/test_wheel_install.py: it builds the wheel and runs it from a fresh venv.
 test: $(BIN)/.installed lint  ## lint, then the whole test suite against the fake Hub and fake Telegram
 	$(BIN)/pytest -q
 
@@ -23,5 +24,9 @@ lint: $(BIN)/.installed
 bench: $(BIN)/.installed  ## the performance benchmarks (numbers, not pass/fail)
 	$(BIN)/python bench/run_all.py
 
+wheel: $(BIN)/.installed  ## build dist/release_tracker-*.whl (templates, data and migrations inside)
+	rm -rf build
+	$(BIN)/python -m pip wheel --quiet --no-deps -w dist .
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist

@@ -22,7 +22,7 @@ HUB = "https://huggingface.co"
 
 def test_release_records_have_every_field_and_ignore_the_history_limit(tmp_path: Path) -> None:
     engine = store(tmp_path, [{"repo_id": f"org/M-{i}", "params_total": i * 10**9, "tags": ["x"]} for i in range(30)])
-    records = release_records(engine, HistoryFilter(limit=20), HUB)
+    records = list(release_records(engine, HistoryFilter(limit=20), HUB))
     assert len(records) == 30
     assert set(RECORD_FIELDS) <= set(records[0]) and set(EXPORT_FIELDS) <= set(records[0])
     assert records[0]["repo_id"] == "org/M-29"  # newest first
@@ -62,3 +62,12 @@ def test_a_failed_export_leaves_no_partial_file(tmp_path: Path) -> None:
         out.write("half")
         raise RuntimeError("boom")
     assert target.read_text() == "old" and list(tmp_path.iterdir()) == [target]
+
+
+@pytest.mark.parametrize("records", [[], [{"a": 1}], [{"a": "x\ny", "b": [1, {"c": None}], "é": "ü"}, {"d": []}]])
+def test_streamed_json_is_the_same_text_as_one_json_dump(records: list) -> None:
+    from tracker.output import write_json
+
+    out = io.StringIO()
+    assert write_json(iter(records), out) == len(records)
+    assert out.getvalue() == json.dumps(records, indent=2, ensure_ascii=False) + "\n"

@@ -138,6 +138,17 @@ def test_charts_exist_and_have_marks(site: Path) -> None:
     assert {"1B", "10B", "100B", "1T"} <= {t.text for t in sizes.iter(f"{SVG}text")}  # log scale
 
 
+def test_pages_inline_their_charts_so_mark_tooltips_work(site: Path) -> None:
+    """An SVG shown through <img> gets no hover tooltips; inlined, each mark's <title> is one."""
+    for relpath, charts in (("index.html", 2), ("charts.html", 4), ("labs/deepseek.html", 1)):
+        html = (site / relpath).read_text(encoding="utf-8")
+        assert "<img" not in html and html.count('<div class="chart-scroll"><svg ') == charts, relpath
+        assert html.count("<title>") > charts + 1  # the page's, each chart's, and each mark's
+    charts_page = (site / "charts.html").read_text(encoding="utf-8")
+    assert "684B total" in charts_page and "37B active" in charts_page  # the sizes chart's tooltips
+    assert (site / "charts" / "sizes.svg").read_text(encoding="utf-8").strip() in charts_page
+
+
 def test_big_store_pages_the_table_and_ships_a_search_index(tmp_path: Path) -> None:
     n = PAGE_SIZE + 150
     base = datetime(2024, 1, 1, tzinfo=UTC)

@@ -19,12 +19,24 @@ ACTIVE_HELP = (
 )
 
 
+# Every number a command takes is stored or compared in SQLite, whose integers are 64-bit.
+MAX_INT = 2**63 - 1
+
+
 class UsageError(Exception):
-    """A bad argument; shown as one line, exit status 2."""
+    """A bad argument; shown as one line (after the usage line, for a parsing error), exit status 2."""
+
+    def __init__(self, message: str, usage: str = "") -> None:
+        super().__init__(message)
+        self.usage = usage
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
+        if "required: COMMAND" in message:  # a bare `tracker`: show how it is used (other errors stay one line)
+            commands = ", ".join(self._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
+            raise UsageError(f"a command is needed, one of: {commands} (`tracker --help` says more)",
+                             usage=self.format_usage().strip())
         raise UsageError(f"{self.prog}: {message}")
 
 
@@ -98,12 +110,16 @@ def _int_at_least(minimum: int) -> Callable[[str], int]:
     """An argparse type: a whole number of at least `minimum`."""
 
     def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        number = text.strip()
+        if not number.lstrip("+-").isascii() or not number.lstrip("+-").isdigit():
+            raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a whole number")
+        if len(number.lstrip("+-")) > 19:  # also spares int() Python's limit on long digit strings
+            raise argparse.ArgumentTypeError(f"{text[:40]!r} is too large (at most {MAX_INT:,})")
+        value = int(number)
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be at least {minimum}")
+        if value > MAX_INT:
+            raise argparse.ArgumentTypeError(f"{text[:40]!r} is too large (at most {MAX_INT:,})")
         return value
 
     return parse
@@ -112,9 +128,12 @@ def _int_at_least(minimum: int) -> Callable[[str], int]:
 def _params_arg(text: str) -> int:
     from tracker.facts import parse_param_count
 
-    value = parse_param_count(text)
-    if value is None or value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a parameter count (try 7B, 1.5b, 500M or 7000000000)")
+    value = parse_param_count(text[:100])
+    if value is None or value < 0 or len(text) > 100:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a parameter count (try 7B, 1.5b, 500M or 7000000000)")
+    if value > MAX_INT:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is more parameters than any model has (at most "
+                                         f"{MAX_INT:,}, about 9.2 billion billion)")
     return value
 
 
@@ -158,6 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
     except UsageError as exc:
+        if exc.usage:
+            print(exc.usage, file=sys.stderr)
         print(f"error: {exc}", file=sys.stderr)
         return 2
     _setup_logging(args.verbose)

@@ -67,18 +67,27 @@ def cmd_feed(args: argparse.Namespace, settings: Settings) -> int:
     text = build_feed(engine, history_filter(args, settings, None), options, utcnow())
     with destination(args.output) as out:
         out.write(text)
+    if args.output:
+        print(f"wrote {text.count('<entry>')} feed entries to {args.output}", file=sys.stderr)
     return 0
 
 
 def cmd_site(args: argparse.Namespace, settings: Settings) -> int:
     import time
 
+    from tracker.cli import UsageError
     from tracker.db import open_engine
     from tracker.publish import publish
 
+    if args.outdir.exists() and not args.outdir.is_dir():
+        raise UsageError(f"{args.outdir} exists and is not a folder; give the folder to build the site in")
     started = time.perf_counter()
     base_url = args.base_url or settings.site_url
-    report = publish(settings, open_engine(settings.database_url), args.outdir, base_url=base_url)
+    try:
+        report = publish(settings, open_engine(settings.database_url), args.outdir, base_url=base_url)
+    except (FileExistsError, NotADirectoryError, PermissionError) as exc:
+        print(f"error: cannot write the site in {args.outdir}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     print(f"site built in {args.outdir}: {report.releases} releases, {report.files} files, "
           f"{report.table_pages} table page(s), {time.perf_counter() - started:.1f} s; open "
           f"{args.outdir / 'index.html'}", file=sys.stderr)
@@ -87,20 +96,21 @@ def cmd_site(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     from tracker import output, queries, stats
-    from tracker.commands import history_filter
+    from tracker.commands import history_filter, no_match_hint
     from tracker.db import open_engine
     from tracker.facts import format_params
     from tracker.render import render
 
-    rows = queries.history(open_engine(settings.database_url), history_filter(args, settings, None))
-    overall = stats.summarize(rows)
-    groups = stats.grouped(rows, args.by)
+    engine = open_engine(settings.database_url)
+    # One streamed pass over just the columns the numbers need: memory stays flat on a big store.
+    rows = queries.iter_history(engine, history_filter(args, settings, None), columns=queries.STATS_COLUMNS)
+    overall, groups = stats.summarize_grouped(rows, args.by)
     if args.format == "json":
         output.write_json([{"by": "all", **overall.as_dict()}, *({"by": args.by, **g.as_dict()} for g in groups)],
                           sys.stdout)
         return 0
-    if not rows:
-        print("No releases stored yet match. Run `tracker poll` to fetch them.", file=sys.stderr)
+    if not overall.count:
+        print(no_match_hint(engine), file=sys.stderr)
         return 0
     print(render("stats.txt", s=overall, since=args.since))
     print()

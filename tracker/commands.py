@@ -6,12 +6,15 @@ import argparse
 import json
 import re
 import sys
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tracker.config import Settings
 from tracker.watchlist import Watchlist, load_watchlist
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from tracker.store import Store
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9._-]{1,96}$")
@@ -80,8 +83,10 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
         cards = poller.enrich_cards(args.enrich) if args.enrich else 0
         delivered = deliver_once(settings, store) if deliver else 0
     failed = len(report.orgs_failed)
+    backfilled = sum(s.backfill for s in report.summaries)
+    recorded = f"recorded {backfilled} existing models (backfill, no alerts), " if backfilled else ""
     print(
-        f"polled {len(report.orgs_ok)} of {len(report.orgs_ok) + failed} organisations: "
+        f"polled {len(report.orgs_ok)} of {len(report.orgs_ok) + failed} organisations: {recorded}"
         f"{report.new} new releases, {report.alerts} alerts, {delivered} delivered"
         + (f", {failed} failed ({', '.join(sorted(report.orgs_failed))})" if failed else "")
         + (f"; read config.json of {enriched} backfilled models" if enriched else "")
@@ -107,21 +112,65 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def history_filter(args: argparse.Namespace, settings: Settings, limit: int | None):  # noqa: ANN201
-    """The HistoryFilter the shared filter arguments describe; unknown lab names are an error."""
-    from tracker.cli import UsageError
+    """The HistoryFilter the shared filter arguments describe; unknown labs and organisations are an error."""
     from tracker.queries import HistoryFilter
 
     labs: list[str] = []
-    if args.lab:
+    orgs: list[str] = []
+    if args.lab or args.org:
         watchlist = load_watchlist(settings.watchlist)
         for name in args.lab:
             lab = watchlist.find_lab(name)
             if lab is None:
-                known = ", ".join(lab.name for lab in watchlist.labs)
-                raise UsageError(f"unknown lab {name!r}; known labs: {known}")
+                names = [lab.name for lab in watchlist.labs]
+                words = {w.lower(): lab.name for lab in watchlist.labs for w in (lab.name, lab.slug, *lab.aliases)}
+                raise _unknown("lab", name, [words[w] for w in _close(name, words)], names)
             labs.append(lab.name)
-    return HistoryFilter(labs=tuple(labs), orgs=tuple(args.org), since=args.since, until=args.until,
+        if args.org:
+            known = {org.lower(): org for org, _lab in watchlist.orgs} | _stored_orgs(settings)
+            for name in args.org:
+                if name.lower() not in known:
+                    raise _unknown("organisation", name, [known[o] for o in _close(name, known)],
+                                   sorted(known.values(), key=str.lower))
+                orgs.append(name)
+    return HistoryFilter(labs=tuple(labs), orgs=tuple(orgs), since=args.since, until=args.until,
                          min_params=args.min_params, licenses=tuple(args.license), limit=limit)
+
+
+def _close(name: str, words: Mapping[str, str]) -> list[str]:
+    """The lower-cased keys of `words` closest to `name`, best first."""
+    import difflib
+
+    low = name.strip().lower()
+    found = difflib.get_close_matches(low, list(words), n=6, cutoff=0.6)
+    found += [w for w in words if len(low) >= 3 and len(w) >= 3 and (low in w or w in low) and w not in found]
+    return found
+
+
+def _unknown(kind: str, name: str, close: Sequence[str], known: Sequence[str]) -> Exception:
+    from tracker.cli import UsageError
+
+    close = list(dict.fromkeys(close))[:3]
+    hint = f"did you mean {' or '.join(close)}? " if close else ""
+    shown = ", ".join(known[:40]) + (", …" if len(known) > 40 else "")
+    return UsageError(f"unknown {kind} {name!r}; {hint}known {kind}s: {shown}")
+
+
+def _stored_orgs(settings: Settings) -> dict[str, str]:
+    """Organisations with stored releases (some may have left the watchlist since)."""
+    from tracker.db import open_engine
+    from tracker.queries import stored_orgs
+
+    return {org.lower(): org for org in stored_orgs(open_engine(settings.database_url))}
+
+
+def no_match_hint(engine: Engine) -> str:
+    """What to say when no stored release matches: run a poll only when nothing is stored at all."""
+    from tracker.queries import stored_orgs
+
+    if not stored_orgs(engine):
+        return "No releases stored yet. Run `tracker poll` to fetch them."
+    return "No stored releases match these filters."
 
 
 def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
@@ -131,16 +180,16 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
 
     wanted = history_filter(args, settings, args.limit)
     engine = open_engine(settings.database_url)
-    rows = queries.history(engine, wanted)
-    records = [record(row, settings.hub_web_url) for row in rows]
+    # Streamed: each row is written as it is read, so memory stays flat however many are stored.
+    records = (record(row, settings.hub_web_url) for row in queries.iter_history(engine, wanted))
     if args.format == "json":
         output.write_json(records, sys.stdout)
     elif args.format == "csv":
         output.write_csv(records, sys.stdout, RECORD_FIELDS)
-    elif not records:
-        print("No releases stored yet match. Run `tracker poll` to fetch them.", file=sys.stderr)
+    elif not (table := output.history_table_rows(records)):
+        print(no_match_hint(engine), file=sys.stderr)
     else:
-        output.write_table(output.history_table_rows(records), output.HISTORY_HEADERS, sys.stdout)
+        output.write_table(table, output.HISTORY_HEADERS, sys.stdout)
     return 0
 
 

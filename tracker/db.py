@@ -27,20 +27,36 @@ class StoreError(Exception):
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; for SQLite, the folder is created and WAL plus a busy timeout are set."""
-    connect_args: dict[str, Any] = {}
-    if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1] if "///" in url else ""
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        connect_args = {"check_same_thread": False, "timeout": 30}
+    """An engine for `url`; for SQLite, the file is created (0600, in a 0700 folder) and WAL plus a busy
+    timeout are set, or it is opened read-only when this process may not write it."""
+    from tracker import dburl
+
     try:
-        engine = create_engine(url, connect_args=connect_args)
+        parsed = dburl.parse(url)
+        store = dburl.sqlite_file(parsed)
+    except dburl.DatabaseUrlError as exc:
+        raise StoreError(str(exc)) from None
+    except OSError as exc:
+        raise StoreError(f"cannot create the database at {exc.filename}: {exc.strerror or exc}") from None
+    connect_args: dict[str, Any] = {}
+    if store is not None:
+        connect_args = {"check_same_thread": False, "timeout": 30}
+        if store.read_only:
+            parsed = dburl.read_only_url(parsed, store)
+    try:
+        engine = create_engine(parsed, connect_args=connect_args)
     except Exception as exc:  # noqa: BLE001  (SQLAlchemy raises many kinds for a bad URL)
-        raise StoreError(f"cannot use database URL: {type(exc).__name__}") from None
+        raise StoreError(dburl.driver_problem(parsed, exc)) from None
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        read_only = store is not None and store.read_only
+        event.listen(engine, "connect", _sqlite_read_only_pragmas if read_only else _sqlite_pragmas)
+        engine.tracker_read_only = read_only  # type: ignore[attr-defined]
     return engine
+
+
+def is_read_only(engine: Engine) -> bool:
+    """True for a SQLite store opened read-only (this process may not write the file or its folder)."""
+    return bool(getattr(engine, "tracker_read_only", False))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -49,6 +65,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_read_only_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 
@@ -65,17 +87,32 @@ def _revision(conn: Connection) -> str | None:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema up to date; a store that already is costs one query."""
+    """Bring the schema up to date; a store that already is costs one query and is not written to."""
     try:
-        if current_revision(engine) == SCHEMA_HEAD:
+        revision = current_revision(engine)
+        if revision == SCHEMA_HEAD:
             return
+        stray = _tables(engine) if revision is None else []
     except Exception as exc:  # noqa: BLE001
         raise StoreError(f"cannot open the database: {_short(exc)}") from None
+    if stray:
+        raise StoreError(
+            f"the database has tables ({', '.join(stray[:4])}{', …' if len(stray) > 4 else ''}) but no "
+            "alembic_version table, so its schema revision is unknown; restore it from a backup, or point "
+            "TRACKER_DATABASE_URL at a new database")
     from alembic import command
     from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
+    if revision is not None and revision not in known:
+        raise StoreError(f"the database schema (rev {revision}) is newer than this tracker (rev {SCHEMA_HEAD}); "
+                         "upgrade the tracker")
+    if is_read_only(engine):
+        raise StoreError(f"the database is read-only and its schema (rev {revision or 'none'}) needs upgrading to "
+                         f"rev {SCHEMA_HEAD}; run the tracker once with write access to it")
     with _migration_lock(engine), engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             # Instances starting together: one migrates, the others wait here, then find the schema done.
@@ -110,6 +147,13 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+def _tables(engine: Engine) -> list[str]:
+    """The tables (and views) in a database, but SQLite's own."""
+    with engine.connect() as conn:
+        found = inspect(conn).get_table_names() + inspect(conn).get_view_names()
+    return sorted(name for name in found if not name.startswith("sqlite_"))
 
 
 def open_engine(url: str) -> Engine:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -22,18 +22,16 @@ EXPORT_FIELDS = (*RECORD_FIELDS, "gated_mode", "removed_at", "sha", "tags", "pro
 EVENT_FIELDS = ("id", "at", "kind", "repo_id", "lab", "org", "old_value", "new_value")
 
 
-def release_records(engine: Engine, f: HistoryFilter, hub_url: str) -> list[dict[str, Any]]:
-    """Every release matching `f` (its limit ignored), newest first, with every field."""
-    rows = queries.history(engine, replace(f, limit=None, offset=0))
-    out = []
-    for row in rows:
+def release_records(engine: Engine, f: HistoryFilter, hub_url: str) -> Iterator[dict[str, Any]]:
+    """Every release matching `f` (its limit ignored), newest first, with every field; streamed from the
+    database as the caller consumes it."""
+    for row in queries.iter_history(engine, replace(f, limit=None, offset=0)):
         data = record(row, hub_url)
         data["removed_at"] = iso(row.removed_at)
         data["sha"] = row.sha
         data["tags"] = row.tags
         data["problems"] = row.problems
-        out.append(data)
-    return out
+        yield data
 
 
 def event_records(engine: Engine, f: HistoryFilter) -> list[dict[str, Any]]:
@@ -49,14 +47,13 @@ def event_records(engine: Engine, f: HistoryFilter) -> list[dict[str, Any]]:
     return [{name: e.get(name) for name in EVENT_FIELDS} for e in found]
 
 
-def write(records: Sequence[dict[str, Any]], fmt: str, out: TextIO, fields: Sequence[str]) -> None:
-    """Records as JSON (an array of objects) or CSV (a header, then one row per record)."""
+def write(records: Iterable[dict[str, Any]], fmt: str, out: TextIO, fields: Sequence[str]) -> int:
+    """Records as JSON (an array of objects) or CSV (a header, then one row per record); returns how many."""
     if fmt == "json":
-        output.write_json(records, out)
-    elif fmt == "csv":
-        output.write_csv(records, out, fields)
-    else:
-        raise ValueError(f"unknown export format {fmt!r}")
+        return output.write_json(records, out)
+    if fmt == "csv":
+        return output.write_csv(records, out, fields)
+    raise ValueError(f"unknown export format {fmt!r}")
 
 
 @contextmanager
@@ -79,10 +76,12 @@ def destination(path: Path | None, newline: str | None = None) -> Iterator[TextI
 
 def export(engine: Engine, f: HistoryFilter, hub_url: str, *, fmt: str, events: bool, path: Path | None) -> int:
     """Write the export; returns how many records it holds."""
+    if fmt not in ("csv", "json"):
+        raise ValueError(f"unknown export format {fmt!r}")
+    records: Iterable[dict[str, Any]]
     if events:
         records, fields = event_records(engine, f), EVENT_FIELDS
     else:
         records, fields = release_records(engine, f, hub_url), EXPORT_FIELDS
     with destination(path) as out:
-        write(records, fmt, out, fields)
-    return len(records)
+        return write(records, fmt, out, fields)

@@ -4,30 +4,49 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
 from tracker.facts import format_params
 
 
-def write_json(records: Sequence[dict[str, Any]], out: TextIO) -> None:
-    json.dump(list(records), out, indent=2, ensure_ascii=False)
-    out.write("\n")
+def write_json(records: Iterable[dict[str, Any]], out: TextIO) -> int:
+    """A JSON array of the records, written one by one as they come (the same text as `json.dump(...,
+    indent=2)`), so that a long stream never sits in memory; returns how many were written."""
+    n = 0
+    for rec in records:
+        out.write("[\n  " if n == 0 else ",\n  ")
+        # Strings in JSON text hold no raw newline, so every newline here is layout: indent it one level.
+        out.write(json.dumps(rec, indent=2, ensure_ascii=False).replace("\n", "\n  "))
+        n += 1
+    out.write("\n]\n" if n else "[]\n")
+    return n
 
 
-def write_csv(records: Sequence[dict[str, Any]], out: TextIO, fields: Sequence[str]) -> None:
-    """CSV with one row per record; lists and dicts become JSON text, None an empty cell."""
+def write_csv(records: Iterable[dict[str, Any]], out: TextIO, fields: Sequence[str]) -> int:
+    """CSV with one row per record, written as they come; lists and dicts become JSON text, None an empty
+    cell. Returns how many rows were written."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(fields)
+    n = 0
     for rec in records:
         writer.writerow([_cell(rec.get(name)) for name in fields])
+        n += 1
+    return n
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV Injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(value: Any) -> Any:
+    """A CSV cell: text that a spreadsheet would run as a formula gets a leading `'` (numbers stay numbers)."""
     if value is None:
         return ""
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
     return value
 
 
@@ -47,7 +66,7 @@ def _one_line(value: str) -> str:
     return text if len(text) <= 80 else text[:79] + "…"
 
 
-def history_table_rows(records: Sequence[dict[str, Any]]) -> list[list[str]]:
+def history_table_rows(records: Iterable[dict[str, Any]]) -> list[list[str]]:
     """The columns `tracker history` shows in a terminal."""
     rows = []
     for rec in records:

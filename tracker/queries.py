@@ -140,11 +140,53 @@ def history(engine: Engine, f: HistoryFilter) -> list[ModelRow]:
     return _rows(engine, sql, params)
 
 
+# What `stats` reads of each release (the rest of a row is not needed to count and take medians).
+STATS_COLUMNS = ("repo_id", "lab", "region", "released_at", "license", "license_id", "license_class",
+                 "params_total", "params_active")
+# Kept for recomputing facts, never shown: records and exports leave it out (it is the biggest column).
+_NOT_SHOWN = frozenset({"hub_meta"})
+_UNIQUE = frozenset({"repo_id", "sha", "created_at", "first_seen_at", "released_at", "last_modified"})
+
+
+def iter_history(engine: Engine, f: HistoryFilter, columns: Sequence[str] | None = None,
+                 batch: int = 500) -> Iterator[ModelRow]:
+    """Like `history`, but streamed: rows are read from the database in batches as the caller consumes them,
+    so a command's memory does not grow with the store. `columns` picks the columns (default: every column
+    an output shows); they are names from our code, never from a person."""
+    where, params = _where(f)
+    sql_tail = f" FROM models{where} ORDER BY released_at DESC, id DESC"
+    if f.limit is not None:
+        sql_tail += " LIMIT :limit OFFSET :offset"
+        params.update(limit=f.limit, offset=f.offset)
+    with engine.connect() as conn:
+        if columns is None:
+            every = conn.execute(text("SELECT * FROM models LIMIT 0")).keys()
+            columns = [name for name in every if name not in _NOT_SHOWN]
+        assert all(name.isidentifier() for name in columns)
+        result = conn.execution_options(yield_per=batch).execute(text(f"SELECT {', '.join(columns)}{sql_tail}"),
+                                                                  params)
+        # A lab, region, license or family name repeats on thousands of rows: share one string for each
+        # (a caller that keeps every row, like the site, then holds each name once, not once per row).
+        shared: dict[str, str] = {}
+        for mapping in result.mappings():
+            data = dict(mapping)
+            for name, value in data.items():
+                if type(value) is str and len(value) <= 40 and name not in _UNIQUE:
+                    data[name] = shared.setdefault(value, value)
+            yield ModelRow(data)
+
+
 def count(engine: Engine, f: HistoryFilter) -> int:
     """How many stored releases match `f` (ignoring its limit)."""
     where, params = _where(f)
     with engine.connect() as conn:
         return int(conn.execute(text(f"SELECT count(*) FROM models{where}"), params).scalar() or 0)
+
+
+def stored_orgs(engine: Engine) -> list[str]:
+    """Every organisation with a stored model, in name order (empty for an empty store)."""
+    with engine.connect() as conn:
+        return [row[0] for row in conn.execute(text("SELECT DISTINCT org FROM models ORDER BY org"))]
 
 
 def find_models(engine: Engine, query: str, limit: int = 10) -> list[ModelRow]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,16 @@ LANGUAGES = ("en", "it")
 
 
 def templates_dir() -> Path:
-    """Where the templates live: TRACKER_TEMPLATES_DIR, else `templates/` beside the package."""
+    """Where the templates live: TRACKER_TEMPLATES_DIR; else the copy inside an installed wheel
+    (`tracker/templates/`, put there at build time by setup.py); else the checkout's top-level `templates/`
+    (a source tree or an editable install)."""
     override = os.environ.get("TRACKER_TEMPLATES_DIR")
-    return Path(override) if override else Path(__file__).resolve().parent.parent / "templates"
+    if override:
+        return Path(override)
+    packaged = Path(str(files("tracker"))) / "templates"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "templates"
 
 
 def _tokens(value: int | None) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,29 +46,53 @@ def _median(values: list[int]) -> int | None:
     return int(statistics.median(values)) if values else None
 
 
-def summarize(rows: Iterable[Any], key: str = "all") -> Summary:
-    """The numbers for `rows` as one group."""
-    totals: list[int] = []
-    actives: list[int] = []
-    classes: dict[str, int] = defaultdict(int)
-    biggest: Any = None
-    n = 0
-    for row in rows:
-        n += 1
+class _Tally:
+    """The running numbers of one group, fed one row at a time (no row is kept)."""
+
+    def __init__(self) -> None:
+        self.totals: list[int] = []
+        self.actives: list[int] = []
+        self.classes: dict[str, int] = defaultdict(int)
+        self.biggest: tuple[int, str] | None = None
+        self.n = 0
+
+    def add(self, row: Any) -> None:
+        self.n += 1
         if row.params_total is not None:
-            totals.append(row.params_total)
-            if biggest is None or row.params_total > biggest.params_total:
-                biggest = row
+            self.totals.append(row.params_total)
+            if self.biggest is None or row.params_total > self.biggest[0]:
+                self.biggest = (row.params_total, row.repo_id)
         active = row.params_active if row.params_active is not None else row.params_total
         if active is not None:
-            actives.append(active)
-        classes[row.license_class or "unknown"] += 1
-    return Summary(
-        key=key, count=n, median_total=_median(totals), median_active=_median(actives),
-        biggest_repo=biggest.repo_id if biggest is not None else None,
-        biggest_params=biggest.params_total if biggest is not None else None,
-        permissive=classes.get("permissive", 0), license_classes=dict(sorted(classes.items())),
-    )
+            self.actives.append(active)
+        self.classes[row.license_class or "unknown"] += 1
+
+    def summary(self, key: str) -> Summary:
+        return Summary(
+            key=key, count=self.n, median_total=_median(self.totals), median_active=_median(self.actives),
+            biggest_repo=self.biggest[1] if self.biggest else None,
+            biggest_params=self.biggest[0] if self.biggest else None,
+            permissive=self.classes.get("permissive", 0), license_classes=dict(sorted(self.classes.items())),
+        )
+
+
+def summarize(rows: Iterable[Any], key: str = "all") -> Summary:
+    """The numbers for `rows` as one group."""
+    tally = _Tally()
+    for row in rows:
+        tally.add(row)
+    return tally.summary(key)
+
+
+def summarize_grouped(rows: Iterable[Any], by: str) -> tuple[Summary, list[Summary]]:
+    """The numbers for all `rows` and per group, in one pass over them (a stream is read once, not kept)."""
+    key = group_key(by)
+    overall = _Tally()
+    groups: dict[str, _Tally] = defaultdict(_Tally)
+    for row in rows:
+        overall.add(row)
+        groups[key(row)].add(row)
+    return overall.summary("all"), _ordered([tally.summary(name) for name, tally in groups.items()], by)
 
 
 def group_key(by: str) -> Callable[[Any], str]:
@@ -84,13 +108,12 @@ def group_key(by: str) -> Callable[[Any], str]:
     raise ValueError(f"cannot group by {by!r}; choose one of {', '.join(GROUPINGS)}")
 
 
-def grouped(rows: Sequence[Any], by: str) -> list[Summary]:
+def grouped(rows: Iterable[Any], by: str) -> list[Summary]:
     """One summary per group: months in time order, other groups biggest first."""
-    key = group_key(by)
-    groups: dict[str, list[Any]] = defaultdict(list)
-    for row in rows:
-        groups[key(row)].append(row)
-    summaries = [summarize(members, name) for name, members in groups.items()]
+    return summarize_grouped(rows, by)[1]
+
+
+def _ordered(summaries: list[Summary], by: str) -> list[Summary]:
     if by == "month":
         return sorted(summaries, key=lambda s: s.key)
     return sorted(summaries, key=lambda s: (-s.count, s.key.lower()))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from tracker.db import open_engine
+from tracker.db import StoreError, is_read_only, open_engine
 from tracker.detect import Change, Known, LicenseKey, WeightState, license_of
 from tracker.facts import ModelFacts
 from tracker.facts.openness import classify_openness
@@ -48,8 +48,12 @@ class Store:
 
     @classmethod
     def open(cls, url: str) -> Store:
-        """Open (and migrate when needed) the database at `url`."""
-        return cls(open_engine(url))
+        """Open (and migrate when needed) the database at `url`, which must be writable."""
+        engine = open_engine(url)
+        if is_read_only(engine):
+            raise StoreError("the database is read-only to this user, and this command writes to it; give it write "
+                             "access to the database file and its folder (readers such as `tracker history` work)")
+        return cls(engine)
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)

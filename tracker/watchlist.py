@@ -87,19 +87,30 @@ def load_watchlist(path: Path | None = None) -> Watchlist:
     except UnicodeDecodeError:
         raise WatchlistError(f"{path}: the watchlist is not UTF-8 text") from None
     own = parse_watchlist(text, source=str(path))
-    if _extends_default(text):
+    data = tomllib.loads(text)
+    if data.get("extends_default", False):
         default = parse_watchlist(default_watchlist_text(), source="<default watchlist>")
-        return _merge(default, own)
+        given = {str(raw.get("name", "")).strip().lower(): set(raw) for raw in data.get("lab", [])}
+        return _merge(default, own, given)
     return own
 
 
-def _extends_default(text: str) -> bool:
-    return bool(tomllib.loads(text).get("extends_default", False))
-
-
-def _merge(base: Watchlist, extra: Watchlist) -> Watchlist:
+def _merge(base: Watchlist, extra: Watchlist, given: dict[str, set[str]]) -> Watchlist:
+    """The default labs plus the user's; a user's lab named like a default one is merged into it: the
+    organisations are joined, and the user's country, region and aliases win where the user gave them."""
     by_name = {lab.name.lower(): lab for lab in base.labs}
     for lab in extra.labs:
+        old = by_name.get(lab.name.lower())
+        if old is not None:
+            keys = given.get(lab.name.lower(), set())
+            lab = Lab(
+                name=lab.name,
+                orgs=tuple(dict.fromkeys([*old.orgs, *(o for o in lab.orgs if o.lower() not in
+                                                        {x.lower() for x in old.orgs})])),
+                country=lab.country if "country" in keys else old.country,
+                region=lab.region if "region" in keys else old.region,
+                aliases=lab.aliases if "aliases" in keys else old.aliases,
+            )
         by_name[lab.name.lower()] = lab
     return Watchlist(labs=tuple(by_name.values()))
 

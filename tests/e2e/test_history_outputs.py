@@ -148,3 +148,21 @@ def test_commands_are_listed_in_help(tracker: Tracker) -> None:
     assert all(name in out for name in ("export", "feed", "site", "stats"))
     bad = tracker.run("stats", "--by", "planet")
     assert bad.returncode == 2 and "invalid choice" in bad.stderr
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_neutralised(tracker: Tracker, fake_hub: FakeHub) -> None:
+    """OWASP CSV injection: text starting with = + - @ (or tab, CR) gets a leading quote; JSON stays exact."""
+    hub_catalog.qwen3_8b(fake_hub, license="=cmd|' /C calc'!A0", base_model="@SUM(1+1)*cmd|' /C calc'!A0")
+    hub_catalog.qwen3_30b_a3b(fake_hub, license="-2+3+cmd|' /C calc'!A0")
+    tracker.run("poll", check=True)
+
+    for command in (("export", "--format", "csv"), ("history", "--format", "csv")):
+        result = tracker.run(*command, check=True)
+        rows = {r["repo_id"]: r for r in csv.DictReader(io.StringIO(result.stdout))}
+        assert rows["Qwen/Qwen3-8B"]["license"] == "'=cmd|' /C calc'!A0"
+        assert rows["Qwen/Qwen3-30B-A3B"]["license"] == "'-2+3+cmd|' /C calc'!A0"
+        assert rows["Qwen/Qwen3-30B-A3B"]["params_total"] == "30532122624"  # numbers are not touched
+        for row in rows.values():
+            assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row.values()), row
+    exported = {r["repo_id"]: r for r in json.loads(tracker.run("export", "--format", "json", check=True).stdout)}
+    assert exported["Qwen/Qwen3-8B"]["license"] == "=cmd|' /C calc'!A0"

@@ -5,11 +5,14 @@ Skipped, with the reason, when no chromium is installed (`.ci/run` installs it o
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import struct
 import subprocess
 import zlib
 from datetime import UTC, datetime, timedelta
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -129,7 +132,7 @@ def test_home_page_renders_on_phone_and_desktop(tmp_path: Path) -> None:
         chromium(tmp_path, f"--window-size={width},1000", f"--screenshot={shot}", home)
         assert_rendered(shot, width)
     dom = chromium(tmp_path, "--dump-dom", home).stdout
-    assert "Qwen/Qwen3-30B-A3B" in dom and "charts/releases-by-lab.svg" in dom
+    assert "Qwen/Qwen3-30B-A3B" in dom and "Releases per month by lab" in dom
 
     shown = visible_rows(chromium(tmp_path, "--dump-dom", (site / "releases.html").as_uri() + "?q=qwen3").stdout)
     assert sorted(shown.rows) == ["Qwen/Qwen3-30B-A3B", "Qwen/Qwen3-8B"]
@@ -155,3 +158,43 @@ def test_filter_searches_every_page_of_a_paged_table(tmp_path: Path) -> None:
     expected = sorted(f"org2/Model-{i}" for i in range(PAGE_SIZE + 200) if str(i).startswith("7") and i % 5 == 2)
     assert sorted(shown.rows) == expected and len(expected) > 10  # rows of both pages, from releases-index.js
     assert f"{len(expected)} of {PAGE_SIZE + 200} releases match" in shown.count
+
+
+# Measures, after layout, where each chart's newest mark (the rightmost on the time axis) sits in its box.
+PROBE = """<script>
+addEventListener("load", () => {
+  const charts = [...document.querySelectorAll(".chart-scroll")].map(box => {
+    const marks = [...box.querySelectorAll("svg rect > title, svg circle > title")].map(t => t.parentElement);
+    const at = m => +(m.getAttribute("x") ?? m.getAttribute("cx"));
+    const newest = marks.reduce((a, b) => at(b) > at(a) ? b : a).getBoundingClientRect();
+    const shown = box.getBoundingClientRect();
+    return {tips: marks.length, scrolls: box.scrollWidth > box.clientWidth,
+            left: newest.left - shown.left, right: shown.right - newest.right};
+  });
+  const out = document.createElement("pre");
+  out.id = "probe";
+  out.textContent = JSON.stringify({width: innerWidth, charts});
+  document.body.append(out);
+});
+</script>"""
+
+
+def test_charts_open_at_the_newest_months_on_a_phone_and_marks_carry_tooltips(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    build_site(store(tmp_path, [dict(spec) for spec in KNOWN]), site, hub_url="https://huggingface.co",
+               now=datetime(2025, 9, 1, tzinfo=UTC))
+    html = (site / "index.html").read_text(encoding="utf-8")
+    probe_page = site / "index-probe.html"
+    probe_page.write_text(html.replace("</body>", PROBE + "</body>"), encoding="utf-8")
+    for width, scrolls in ((390, True), (1280, False)):
+        dom = chromium(tmp_path, f"--window-size={width},1000", "--virtual-time-budget=3000", "--dump-dom",
+                       probe_page.as_uri()).stdout
+        found = re.search(r'<pre id="probe">(.*?)</pre>', dom, flags=re.S)
+        assert found, "the probe did not run"
+        result = json.loads(unescape(found.group(1)))
+        # Headless chromium lays out at least 500 px wide; still narrower than a chart (560 px at least).
+        assert result["width"] == max(width, 500) and len(result["charts"]) == 2
+        for chart in result["charts"]:
+            assert chart["tips"] > 0  # inline SVG: the marks and their <title> tooltips are in the page
+            assert chart["scrolls"] is scrolls, chart  # on a phone the chart scrolls sideways
+            assert chart["left"] >= 0 and chart["right"] >= 0, chart  # ... and opens with the newest month shown

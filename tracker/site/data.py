@@ -60,10 +60,18 @@ def _unique_slugs(names: list[str]) -> dict[str, str]:
     return out
 
 
+# What the site's pages and charts show of a release (add a column here when a page shows more).
+SITE_COLUMNS = ("repo_id", "lab", "org", "region", "status", "released_at", "family", "variant", "params_total",
+                "params_total_source", "params_active", "params_active_source", "license", "license_id",
+                "license_class", "gated")
+
+
 def load(engine: Engine, f: HistoryFilter | None = None) -> SiteData:
     """Read the releases the site shows (all public and removed ones; removed are marked)."""
     base = f or HistoryFilter()
-    rows = [r for r in queries.history(engine, replace(base, limit=None, offset=0)) if r.released_at is not None]
+    # The site keeps every row in memory, so only the columns its pages and charts show are read.
+    rows = [r for r in queries.iter_history(engine, replace(base, limit=None, offset=0), columns=SITE_COLUMNS)
+            if r.released_at is not None]
     by_lab: dict[str, list[Any]] = defaultdict(list)
     by_family: dict[str, list[Any]] = defaultdict(list)
     for row in rows:

@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
+
 from tracker.facts import format_params
 from tracker.follow import follow_url
 from tracker.render import environment, templates_dir
@@ -110,8 +112,12 @@ class PageRenderer:
 
 
 def _chart(writer: SiteWriter, name: str, chart: charts.Chart) -> dict[str, Any]:
-    writer.write(f"charts/{name}.svg", chart.svg().strip() + "\n")
-    return {"src": f"charts/{name}.svg", "title": chart.title, "width": chart.width, "height": chart.height}
+    """Write the chart as an SVG file, and return it for the page too: pages inline it (an SVG shown as an
+    <img> shows no tooltips). It is our own markup, rendered by an autoescaping template, hence Markup."""
+    svg = chart.svg().strip() + "\n"
+    writer.write(f"charts/{name}.svg", svg)
+    return {"src": f"charts/{name}.svg", "title": chart.title, "width": chart.width, "height": chart.height,
+            "svg": Markup(svg)}
 
 
 def _group_context(group: Group, views_by_repo: dict[str, dict[str, Any]]) -> dict[str, Any]:
