@@ -107,7 +107,7 @@ class TrackedModel(SQLModel, table=True):
     # kept so facts can be recomputed later, e.g. when a backfilled model's config.json is read.
     hub_meta: dict[str, Any] | None = _json()
     config_checked_at: datetime | None = _time()
-    # What it takes to run it, how open it is, and the card's summary (migration 0006).
+    # What it takes to run it, how open it is, and the card's summary (migration 0007).
     weights_bytes: int | None = _bigint()
     context_length: int | None = _bigint()
     openness_level: str | None = Field(default=None, index=True)
