@@ -29,7 +29,7 @@ from tracker.watchlist import Watchlist, load_watchlist
 
 TOKEN = "4242:test-token-SECRET"
 ADMIN = 999
-HOSTILE = "Qwen/<b>x</b>&y"
+HOSTILE = "Qwen/Odd_Name-1.0"  # the Hub allows only [\w.-] in names (others are skipped: test_hostile_hub)
 _users = itertools.count(1000)
 
 
