@@ -26,7 +26,7 @@ def test_inspect_json_carries_the_contract_fields(tracker: Tracker, fake_hub: Fa
     assert set(CONTRACT) <= set(data)
     assert data["weights_bytes"] == 688_574_839_360
     assert data["context_length"] == 163_840
-    assert data["params_active_lab"] is None  # filled in by the lab-convention work
+    assert data["params_active_lab"] == data["params_active"]  # DeepSeek counts embeddings in, as we do
     assert data["fits_on"]["as_shipped"]["setup"] == "8x141"
     assert data["fits_on"]["4bit"]["setup"] == "8x80"
     assert set(data["openness"]) == {"level", "evidence"}
@@ -47,7 +47,9 @@ def test_history_json_of_a_polled_release_carries_the_contract_fields(tracker: T
     ds = _deepseek(records)
     assert set(CONTRACT) <= set(ds)
     assert (ds["weights_bytes"], ds["context_length"]) == (688_574_839_360, 163_840)
-    assert ds["params_total"] and ds["params_active"] and ds["params_active_lab"] is None
+    assert ds["params_total"] and ds["params_active"] and ds["params_active_lab"] == ds["params_active"]
+    gpt = next(r for r in records if r["repo_id"] == "openai/gpt-oss-120b")
+    assert gpt["params_active_lab"] < gpt["params_active"]  # OpenAI leaves the input embedding out
     assert ds["openness"]["level"] == "restricted-weights"  # DeepSeek's own model license
     assert "technical report: arxiv:2412.19437" in ds["openness"]["evidence"][1]
     assert "code: https://github.com/deepseek-ai/DeepSeek-V3" in ds["openness"]["evidence"]
