@@ -60,3 +60,12 @@ def test_settings_buttons_toggle_openness_levels_and_weight_updates(world: World
     world.bot.click(user, world.bot.last(user), "s:w")
     assert subscriptions.get(world.store, user).weight_updates is True
     assert "Weight updates: alerted" in world.bot.last(user).text
+
+
+def test_model_answer_shows_the_labs_active_figure_beside_ours(world: World) -> None:  # noqa: F811
+    gpt = find_models(world.store.engine, "openai/gpt-oss-120b")[0]
+    assert gpt.params_active_lab is not None and gpt.params_active_lab < gpt.params_active  # no embeddings
+    text = world.send(world.user(), "/model openai/gpt-oss-120b")
+    assert "active per token" in text and "5.1B as the lab counts it" in text
+    deepseek = world.send(world.user(), "/model deepseek-ai/DeepSeek-V3")
+    assert "as the lab counts it" not in deepseek  # DeepSeek counts embeddings in, as we do
