@@ -110,6 +110,7 @@ class TrackedModel(SQLModel, table=True):
     # What it takes to run it, how open it is, and the card's summary (migration 0007).
     weights_bytes: int | None = _bigint()
     context_length: int | None = _bigint()
+    kv_bytes_per_token: int | None = _bigint()  # BF16 KV cache per token of context (migration 0009)
     openness_level: str | None = Field(default=None, index=True)
     openness_evidence: list[str] | None = _json()
     summary: str | None = None

@@ -42,6 +42,15 @@ def _tokens(value: int | None) -> str:
     return f"{value:,}"
 
 
+def _about_tokens(value: int | None) -> str:
+    """A rough token count, short: 74523 -> "74K", 1234567 -> "1.2M", 900 -> "900"."""
+    if not value or value < 0:
+        return "0"
+    if value >= 10**6:
+        return f"{value / 10**6:.1f}".rstrip("0").rstrip(".") + "M"
+    return f"{value // 1000}K" if value >= 1000 else str(value)
+
+
 @cache
 def environment(directory: Path | None = None) -> Environment:
     """The shared Jinja2 environment (one per templates directory)."""
@@ -61,6 +70,7 @@ def environment(directory: Path | None = None) -> Environment:
     env.filters["seen"] = l10n.seen
     env.filters["reason"] = l10n.license_reason
     env.filters["tokens"] = _tokens
+    env.filters["about_tokens"] = _about_tokens
     return env
 
 

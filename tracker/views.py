@@ -21,6 +21,7 @@ RECORD_FIELDS = (
     "license_reason", "gated", "pipeline_tag", "library_name", "family", "variant", "quant_format",
     "modality", "base_models", "distilled_from", "backfill", "url",
     "context_length", "weights_bytes", "fits_on", "openness", "openness_level", "summary",
+    "kv_bytes_per_token",
 )
 
 
@@ -68,7 +69,8 @@ def record(row: TrackedModel | ModelRow, hub_url: str) -> dict[str, Any]:
 
 def fits(row: Any) -> FitsOn:
     """Where the model's weights fit (as shipped, and at 4-bit), from the set-ups table."""
-    return fits_on(getattr(row, "weights_bytes", None), getattr(row, "params_total", None))
+    return fits_on(getattr(row, "weights_bytes", None), getattr(row, "params_total", None),
+                   kv_bytes_per_token=getattr(row, "kv_bytes_per_token", None))
 
 
 def openness(row: Any) -> dict[str, Any]:

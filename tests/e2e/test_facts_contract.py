@@ -29,12 +29,15 @@ def test_inspect_json_carries_the_contract_fields(tracker: Tracker, fake_hub: Fa
     assert data["params_active_lab"] == data["params_active"]  # DeepSeek counts embeddings in, as we do
     assert data["fits_on"]["as_shipped"]["setup"] == "8x141"
     assert data["fits_on"]["4bit"]["setup"] == "8x80"
+    assert data["kv_bytes_per_token"] == 61 * (512 + 64) * 2  # MLA: the latent and the RoPE key, BF16
+    assert data["fits_on"]["as_shipped"]["kv_headroom_tokens"] == (1128e9 - 688_574_839_360) // 70_272
     assert set(data["openness"]) == {"level", "evidence"}
 
     text = tracker.run("inspect", "deepseek-ai/DeepSeek-V3", check=True).stdout
     assert "Context:     160K tokens (163,840)" in text
     assert "Weights:     689 GB as shipped" in text
-    assert "8×141 GB GPUs (439 GB left for the KV cache) as shipped" in text
+    assert "8×141 GB GPUs (439 GB left for the KV cache, ≈ 6.3M tokens) as shipped" in text
+    assert "KV cache:    70,272 bytes per token at BF16 (11.5 GB for the full context)" in text
 
 
 def test_history_json_of_a_polled_release_carries_the_contract_fields(tracker: Tracker, fake_hub: FakeHub) -> None:

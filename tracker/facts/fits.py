@@ -26,15 +26,18 @@ class Setup:
 
 @dataclass(frozen=True)
 class Fit:
-    """The smallest set-up holding `weights_gb`, and the memory left for the KV cache (None: nothing fits)."""
+    """The smallest set-up holding `weights_gb`, and the memory left for the KV cache (None: nothing fits),
+    also as tokens of context at BF16 when the model's KV cache per token is known."""
 
     weights_gb: float
     setup: Setup | None
     headroom_gb: float | None
+    headroom_tokens: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {"weights_gb": self.weights_gb, "setup": self.setup.id if self.setup else None,
-                "setup_name": self.setup.name if self.setup else None, "kv_headroom_gb": self.headroom_gb}
+                "setup_name": self.setup.name if self.setup else None, "kv_headroom_gb": self.headroom_gb,
+                "kv_headroom_tokens": self.headroom_tokens}
 
 
 @dataclass(frozen=True)
@@ -71,21 +74,25 @@ def setup_table() -> tuple[tuple[Setup, ...], float]:
     return parse_setups(resources.files("tracker").joinpath("data", "setups.toml").read_text(encoding="utf-8"))
 
 
-def smallest_fit(weights_bytes: int, setups: tuple[Setup, ...], headroom: float) -> Fit:
+def smallest_fit(weights_bytes: int, setups: tuple[Setup, ...], headroom: float,
+                 kv_bytes_per_token: int | None = None) -> Fit:
     """The smallest set-up whose usable memory holds the weights with `headroom` of it left over."""
     gb = weights_bytes / 1e9
     for setup in setups:
         if gb <= setup.usable_gb * (1 - headroom):
-            return Fit(round(gb, 1), setup, round(setup.usable_gb - gb, 1))
+            left = setup.usable_gb - gb
+            tokens = int(left * 1e9 // kv_bytes_per_token) if kv_bytes_per_token else None
+            return Fit(round(gb, 1), setup, round(left, 1), tokens)
     return Fit(round(gb, 1), None, None)
 
 
 def fits_on(weights_bytes: int | None, params_total: int | None,
-            table: tuple[tuple[Setup, ...], float] | None = None) -> FitsOn:
-    """Where the weights as shipped fit, and where they fit at 4-bit (never more than as shipped)."""
+            table: tuple[tuple[Setup, ...], float] | None = None, kv_bytes_per_token: int | None = None) -> FitsOn:
+    """Where the weights as shipped fit, and where they fit at 4-bit (never more than as shipped); the KV
+    headroom in tokens when `kv_bytes_per_token` is known (the cache stays BF16 at 4-bit too)."""
     setups, headroom = table or setup_table()
-    shipped = smallest_fit(weights_bytes, setups, headroom) if weights_bytes else None
+    shipped = smallest_fit(weights_bytes, setups, headroom, kv_bytes_per_token) if weights_bytes else None
     four = int(params_total * FOUR_BIT_BYTES) if params_total else None
     if four is not None and weights_bytes:
         four = min(four, weights_bytes)
-    return FitsOn(shipped, smallest_fit(four, setups, headroom) if four else None)
+    return FitsOn(shipped, smallest_fit(four, setups, headroom, kv_bytes_per_token) if four else None)

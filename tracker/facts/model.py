@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tracker.facts import family as fam
+from tracker.facts.kv_cache import kv_bytes_per_token
 from tracker.facts.licenses import LicenseFacts, classify_license
 from tracker.facts.openness import classify_openness
 from tracker.facts.params import ParamFacts, memory_gb, resolve_params
@@ -60,6 +61,7 @@ class ModelFacts:
     params_active_lab: int | None = None  # the active count as the lab counts it (see facts/conventions.py)
     weights_bytes: int | None = None  # the weights as shipped (tracker.facts.weights)
     context_length: int | None = None
+    kv_bytes_per_token: int | None = None  # BF16 KV cache per token of context (tracker.facts.kv_cache)
     openness_level: str | None = None  # tracker.facts.openness.LEVELS
     openness_evidence: tuple[str, ...] = field(default_factory=tuple)
     summary: str | None = None  # the card's first descriptive sentence
@@ -134,6 +136,7 @@ def compute_facts(inputs: FactInputs) -> ModelFacts:
     size, _source = _guard(notes, "weights size", (None, None), weights_bytes, getattr(inputs, "safetensors", None),
                            getattr(inputs, "weight_files", None), config or getattr(inputs, "config_subset", None))
     context = _guard(notes, "context length", None, context_length, config, getattr(inputs, "gguf", None))
+    kv = _guard(notes, "KV cache size", None, kv_bytes_per_token, config)
     readme = getattr(inputs, "readme", None)
     readme = readme if isinstance(readme, dict) else None
     level, evidence = _guard(notes, "openness", (None, ()), classify_openness, lic.id, lic.license_class,
@@ -166,6 +169,7 @@ def compute_facts(inputs: FactInputs) -> ModelFacts:
         params_active_lab=params.active_lab,
         weights_bytes=size,
         context_length=context,
+        kv_bytes_per_token=kv,
         openness_level=level,
         openness_evidence=tuple(evidence),
         summary=summary if isinstance(summary, str) and summary else None,
