@@ -257,13 +257,18 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     """The health /healthz reports, read from the store: exit 0 when healthy, 1 when not."""
     from tracker.db import open_engine
     from tracker.health import format_health, read_health
+    from tracker.leader import current_leader
     from tracker.models import utcnow
     from tracker.store import Store
 
-    # The role is known only inside a running process (see /healthz); here it is left out (null).
-    health = read_health(Store(open_engine(settings.database_url)), settings.poll_interval, utcnow(), role=None)
+    # The role is known only inside a running process (see /healthz); here it is left out (null), and
+    # `leader` says which running tracker leads, if any.
+    engine = open_engine(settings.database_url)
+    health = read_health(Store(engine), settings.poll_interval, utcnow(), role=None)
+    leader = current_leader(settings.database_url, engine)
     if args.format == "json":
-        print(json.dumps(health.to_json(), indent=2))
+        print(json.dumps({**health.to_json(), "leader": leader}, indent=2))
     else:
         print(format_health(health))
+        print(f"leader:          {leader or 'none: no tracker run is leading'}")
     return 0 if health.healthy else 1

@@ -63,6 +63,24 @@ class FileLock:
                 fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
 
+    def held_elsewhere(self) -> bool:
+        """Whether another process holds the lock now, without taking it (a shared probe, let go at once)."""
+        if self._fd is not None or fcntl is None:
+            return False
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError:
+            return False  # no lock file: nobody ever held it here
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        else:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return False
+        finally:
+            os.close(fd)
+
     def holder_pid(self) -> int | None:
         """The pid the current holder wrote (best effort; None when unknown)."""
         try:

@@ -64,6 +64,8 @@ class Claim(Protocol):
 
     def holder(self) -> str: ...
 
+    def current(self) -> str | None: ...
+
 
 class SoloClaim:
     """Nothing to share (in-memory SQLite): always the leader."""
@@ -81,6 +83,9 @@ class SoloClaim:
 
     def holder(self) -> str:
         return "this process"
+
+    def current(self) -> str | None:
+        return None
 
 
 class FileClaim:
@@ -109,6 +114,10 @@ class FileClaim:
     def holder(self) -> str:
         pid = self.lock.holder_pid()
         return f"process {pid} on this machine" if pid else "another process on this machine"
+
+    def current(self) -> str | None:
+        """Who leads now (None: no `tracker run` holds the lock)."""
+        return self.holder() if self.lock.held_elsewhere() else None
 
 
 class LeaseClaim:
@@ -168,6 +177,11 @@ class LeaseClaim:
                 return f"{row[0]} (lease valid for {float(row[1]):.0f}s more)"
         return "another instance"
 
+    def current(self) -> str | None:
+        """Who holds a valid lease now (None: nobody does, or the database cannot say)."""
+        found = self.holder()
+        return None if found == "another instance" else found
+
 
 def _pg_timeouts(url: URL, ttl: float) -> dict[str, object]:
     """libpq options: a dead network fails a query within seconds instead of hanging on TCP."""
@@ -185,6 +199,16 @@ def claim_for(database_url: str, engine: Engine, ttl: float) -> Claim:
         path = sqlite_path(database_url)
         return FileClaim(path) if path is not None else SoloClaim()
     return LeaseClaim(engine.url, ttl)
+
+
+def current_leader(database_url: str, engine: Engine) -> str | None:
+    """Which running tracker leads on this database now, as `tracker status` shows it (None: none does)."""
+    claim = claim_for(database_url, engine, ttl=15.0)
+    try:
+        return claim.current()
+    finally:
+        if isinstance(claim, LeaseClaim):
+            claim.engine.dispose()
 
 
 class Leadership:

@@ -17,7 +17,8 @@ HEALTH_FIELDS = {"status", "role", "last_poll_at", "last_poll_age_s", "orgs_fail
                  "oldest_pending_age_s"}
 
 
-def test_healthz_and_metrics_report_polls_failures_and_deliveries(serve, fake_hub: FakeHub) -> None:  # noqa: ANN001
+def test_healthz_and_metrics_report_polls_failures_and_deliveries(serve, tracker: Tracker,  # noqa: ANN001
+                                                                  fake_hub: FakeHub) -> None:
     hub_catalog.qwen3_8b(fake_hub)
     fake_hub.fail("author=openai", status=400)  # one organisation fails; the others are fine
     served = serve()
@@ -47,7 +48,11 @@ def test_healthz_and_metrics_report_polls_failures_and_deliveries(serve, fake_hu
     assert metric(text, "tracker_deliveries_total", 'outcome="failed"') == 0
     assert get(served.base + "/nope")[0] == 404
     assert get(served.base + "/hub-webhook")[0] == 404  # no secret: no webhook
+    status = tracker.run("status", "--format", "json")
+    assert json.loads(status.stdout)["leader"] == f"process {served.proc.pid} on this machine", status.stderr
+    assert f"leader:          process {served.proc.pid} on this machine" in tracker.run("status").stdout
     served.stop()
+    assert "leader:          none: no tracker run is leading" in tracker.run("status").stdout
 
 
 def test_healthz_is_503_when_no_poll_succeeds_for_three_intervals(serve, fake_hub: FakeHub) -> None:  # noqa: ANN001
@@ -79,6 +84,7 @@ def test_status_prints_the_health_from_the_store(tracker: Tracker, fake_hub: Fak
     data = json.loads(as_json.stdout)
     assert as_json.returncode == 0 and set(data) >= HEALTH_FIELDS
     assert data["role"] is None and data["orgs_failing"] == ["zai-org"] and data["outbox_pending"] == 0
+    assert data["leader"] is None  # `tracker poll` has ended: nobody leads
 
     tracker.env["TRACKER_POLL_INTERVAL"] = "1"
     time.sleep(3.2)  # three intervals without a poll

@@ -6,6 +6,7 @@ within 30 s and nothing is lost. SQLite: a second `tracker run` on the same file
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import time
@@ -135,6 +136,8 @@ def test_two_replicas_on_postgresql_survive_a_kill_mid_wave(replicas, tracker: T
     telegram.wait_for(lambda: telegram.requests("getUpdates"), timeout=45)
     refused = tracker.run("poll")
     assert refused.returncode == 1 and "a `tracker run` is active" in refused.stderr, refused.stderr
+    leader = json.loads(tracker.run("status", "--format", "json").stdout)["leader"]
+    assert f":{first.proc.pid}:" in leader and "lease valid for" in leader, leader
     add_subscribers(postgres_url, telegram)
 
     wave(fake_hub)
