@@ -125,3 +125,28 @@ def test_an_alert_of_the_second_a_window_ends_is_in_the_next_digest_only(tmp_pat
     first = digest.releases(store, WED, WED + timedelta(hours=1))
     second = digest.releases(store, WED + timedelta(hours=1), WED + timedelta(hours=2))
     assert [m.repo_id for m in first] == ["a/at-since"] and [m.repo_id for m in second] == ["a/at-until"]
+
+
+def test_changes_list_license_changes_and_opted_in_weight_updates_escaped(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    _release(store, "Qwen/Qwen3-8B", "Qwen", WED, license_id="cc-by-nc-4.0", license_class="non-commercial")
+    with store.session() as session, session.begin():
+        model = session.exec(select(TrackedModel)).one()
+        for kind, old, new in (("license_changed", {"license": "apache-2.0"}, {"license": "<b>nc</b>"}),
+                               ("weights_updated", {"sha": "a" * 40}, {"sha": "b" * 40})):
+            event = Event(model_id=model.id, repo_id=model.repo_id, kind=kind, at=WED, old_value=old, new_value=new)
+            session.add(event)
+            session.flush()
+            session.add(Alert(event_id=event.id, model_id=model.id, kind=kind, created_at=WED))
+    window = (WED - timedelta(hours=1), WED + timedelta(hours=1))
+    assert [c.kind for c in digest.changes(store, *window)] == ["license_changed"]
+    both = digest.changes(store, *window, weight_updates=True)
+    assert [c.kind for c in both] == ["license_changed", "weights_updated"]
+    assert digest.changes(store, WED + timedelta(seconds=1), WED + timedelta(hours=1)) == []
+
+    text = digest.digest_text(digest.DigestView("daily", *window, [], both), "en", "https://huggingface.co")
+    assert "0 releases, 2 changes" in text
+    assert "license apache-2.0 → <b>&lt;b&gt;nc&lt;/b&gt;</b> — non-commercial" in text
+    assert "weights updated (commit <code>bbbbbbbbbb</code>)" in text
+    italian = digest.digest_text(digest.DigestView("weekly", *window, [], both), "it", "https://huggingface.co")
+    assert "2 cambiamenti" in italian and "pesi aggiornati" in italian and "non commerciale" in italian

@@ -21,7 +21,7 @@ from sqlmodel import col, select
 
 from tracker.bot.text import MAX_VISIBLE, visible_length
 from tracker.filters import SubscriptionFilter, matches
-from tracker.models import Alert, Digest, Subscriber, TrackedModel
+from tracker.models import Alert, Digest, Event, Subscriber, TrackedModel
 from tracker.render import render
 from tracker.store import Store
 from tracker.views import card
@@ -29,6 +29,7 @@ from tracker.views import card
 MODES = ("off", "daily", "weekly")
 CHANNEL = "channel"
 LENGTH = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
+MAX_CHANGES = 10  # license changes listed in one digest; the rest are counted
 PERIOD_WORDS = {"day": "daily", "week": "weekly", "daily": "daily", "weekly": "weekly"}
 
 
@@ -120,6 +121,37 @@ def releases(store: Store, since: datetime, until: datetime, f: SubscriptionFilt
 
 
 @dataclass(frozen=True)
+class Change:
+    """A license change (or weight update) alerted during a digest's period: a digest subscriber hears of it
+    there, since they get no instant alerts."""
+
+    kind: str  # license_changed | weights_updated
+    model: TrackedModel
+    old: dict[str, Any]
+    new: dict[str, Any]
+
+
+def changes(store: Store, since: datetime, until: datetime, f: SubscriptionFilter | None = None,
+            weight_updates: bool = False) -> list[Change]:
+    """License changes (and, when opted in, weight updates) alerted in [since, until) that the filter
+    matches, oldest first."""
+    kinds = ["license_changed", "weights_updated"] if weight_updates else ["license_changed"]
+    with store.session() as session:
+        rows = session.exec(
+            select(Alert, Event, TrackedModel).join(Event, col(Event.id) == Alert.event_id)
+            .join(TrackedModel, col(TrackedModel.id) == Alert.model_id)
+            .where(col(Alert.kind).in_(kinds), col(Alert.created_at) >= since, col(Alert.created_at) < until)
+            .order_by(col(Alert.created_at), col(Alert.id))
+        ).all()
+    return [Change(alert.kind, model, _as_dict(event.old_value), _as_dict(event.new_value))
+            for alert, event, model in rows if f is None or matches(f, model)]
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+@dataclass(frozen=True)
 class DigestView:
     """What one digest message shows."""
 
@@ -127,6 +159,7 @@ class DigestView:
     since: datetime
     until: datetime
     models: Sequence[Any]
+    changes: Sequence[Change] = ()
 
 
 def by_lab(models: Sequence[Any]) -> OrderedDict[str, list[Any]]:
@@ -161,7 +194,9 @@ def digest_text(view: DigestView, lang: str, hub_url: str, limit: int = MAX_VISI
         groups = by_lab(view.models[:shown])
         return render(template, lang=lang, mode=view.mode, since=view.since, until=view.until,
                       total=len(view.models), more=len(view.models) - shown,
-                      groups=[(lab, [card(m, hub_url) for m in ms]) for lab, ms in groups.items()])
+                      groups=[(lab, [card(m, hub_url) for m in ms]) for lab, ms in groups.items()],
+                      changes=[(c, card(c.model, hub_url)) for c in view.changes[:MAX_CHANGES]],
+                      more_changes=max(0, len(view.changes) - MAX_CHANGES))
 
     return cut_to_fit(text, len(view.models), limit)
 

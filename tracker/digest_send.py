@@ -109,12 +109,13 @@ class DigestSender:
         person = await asyncio.to_thread(subscriptions.get, self.store, int(row.target.split(":", 1)[1]))
         if person is None or not person.active:
             raise Undeliverable("target no longer subscribed")
-        models = await asyncio.to_thread(digest.releases, self.store, row.since, row.until,
-                                         SubscriptionFilter.of(person))
-        if not models:
+        f = SubscriptionFilter.of(person)
+        models = await asyncio.to_thread(digest.releases, self.store, row.since, row.until, f)
+        changed = await asyncio.to_thread(digest.changes, self.store, row.since, row.until, f, f.weight_updates)
+        if not models and not changed:
             return False
         mode = row.period.split(":", 1)[0]
-        text = digest.digest_text(digest.DigestView(mode, row.since, row.until, models), person.lang,
+        text = digest.digest_text(digest.DigestView(mode, row.since, row.until, models, changed), person.lang,
                                   self.settings.hub_web_url)
         await self.bot.send_message(person.chat_id, text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
         return True
