@@ -113,3 +113,18 @@ def test_a_model_whose_config_is_gone_from_the_cache_is_skipped_not_degraded(
     assert "changed 1 of 2 stored models, 1 skipped" in result.stderr
     assert _facts(tracker, OSS)[1] == 4000000000  # not recomputed without the config it was counted from
     assert _facts(tracker, DSV3) == good[DSV3]
+
+
+def test_refacts_fills_the_kv_cache_size_of_models_stored_before_it_existed(tracker: Tracker,
+                                                                            fake_hub: FakeHub) -> None:
+    _polled(tracker, fake_hub)
+    (stored,) = _db(tracker, "SELECT kv_bytes_per_token FROM models WHERE repo_id = ?", OSS)[0]
+    assert stored == 18 * 2 * 8 * 64 * 2  # the 18 full-attention layers of gpt-oss-120b, BF16
+    _db(tracker, "UPDATE models SET kv_bytes_per_token = NULL WHERE repo_id = ?", OSS)  # as migration 0009 left it
+
+    result = tracker.run("refacts", check=True)
+
+    assert [line.split()[:2] for line in result.stdout.splitlines()[1:]] == [[OSS, "kv_bytes_per_token"]]
+    assert _db(tracker, "SELECT kv_bytes_per_token FROM models WHERE repo_id = ?", OSS)[0][0] == stored
+    record = json.loads(tracker.run("inspect", OSS, "--format", "json", check=True).stdout)
+    assert record["kv_bytes_per_token"] == stored and record["fits_on"]["as_shipped"]["kv_headroom_tokens"] > 0
