@@ -2,8 +2,8 @@
 
 Run: .venv/bin/python bench/facts_table.py   (prints a Markdown table; exits 1 when a count is off by over 1 %)
 Columns: the hand count (HAND_COUNTS.md), the tracker's total and active through compute_facts as a poll
-runs it, the active figure as the lab counts it, the lab's stated figures, and whether the config is a
-verbatim copy of the Hub's file (from SOURCES.md).
+runs it, the active figure as the lab counts it, the lab's stated figures, what the config file is (verbatim,
+re-saved, trimmed or written; from SOURCES.md) and the checkpoint's own tensor total where one is known.
 """
 
 from __future__ import annotations
@@ -28,18 +28,27 @@ def _off(ours: int | None, hand: int) -> str:
     return "—" if ours is None else f"{(ours - hand) / hand * 100:+.2f} %"
 
 
-def _verbatim(config_file: str) -> str:
+def _kind(config_file: str) -> str:
+    """What the file is, as SOURCES.md says first: verbatim, re-saved, trimmed or written."""
     for line in (DATA / "SOURCES.md").read_text(encoding="utf-8").splitlines():
         if line.startswith(f"| {config_file} |"):
             notes = line.rstrip(" |").rsplit("|", 1)[-1].strip()
-            return "verbatim" if notes.lower().startswith("verbatim") else notes.split(";")[0][:40]
+            return notes.split()[0].strip(";,:") if notes else "?"
     return "?"
+
+
+def _checkpoint(ours: int | None, counted: str) -> str:
+    """The checkpoint's own tensor total, and whether ours equals it."""
+    if not counted:
+        return "—"
+    return f"{int(counted):,} ({'equal' if ours == int(counted) else f'ours {ours:,}'})"
 
 
 def main() -> int:
     rows = list(csv.DictReader((DATA / "hand_counts.csv").open(encoding="utf-8")))
-    print("| model | hand total | ours | Δ | hand active | ours | Δ | lab-style active | lab states | config |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| model | hand total | ours | Δ | hand active | ours | Δ | lab-style active | lab states | config "
+          "| checkpoint |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     worst = 0.0
     for row in rows:
         config = json.loads((DATA / row["config_file"]).read_text(encoding="utf-8"))
@@ -50,7 +59,8 @@ def main() -> int:
         print(f"| {row['repo_id']} | {_b(hand_total)} | {_b(facts.params_total)} | "
               f"{_off(facts.params_total, hand_total)} | {_b(hand_active)} | {_b(facts.params_active)} | "
               f"{_off(facts.params_active, hand_active)} | {_b(facts.params_active_lab)} | "
-              f"{row['stated_total']} / {row['stated_active']} | {_verbatim(row['config_file'])} |")
+              f"{row['stated_total']} / {row['stated_active']} | {_kind(row['config_file'])} | "
+              f"{_checkpoint(facts.params_total, row['checkpoint_total'])} |")
     print(f"\n{len(rows)} configs; largest difference from a hand count: {worst * 100:.2f} %")
     return 0 if worst <= 0.01 else 1
 

@@ -214,9 +214,9 @@ def test_a_vision_tower_of_an_unmodelled_family_is_named_as_left_out():
     assert any("vision tower not counted" in n for n in est.notes)
 
 
-def test_an_omni_model_counts_its_thinker_language_model_and_names_what_is_left_out():
-    omni = {"model_type": "qwen3_omni_moe", "talker_config": {"hidden_size": 4},
-            "thinker_config": {"model_type": "qwen3_omni_moe_thinker", "text_config": cfg(model_type="llama"),
+def test_an_omni_model_of_an_unmodelled_family_counts_its_thinker_language_model_and_names_what_is_left_out():
+    omni = {"model_type": "qwen2_5_omni", "talker_config": {"hidden_size": 4},
+            "thinker_config": {"model_type": "qwen2_5_omni_thinker", "text_config": cfg(model_type="llama"),
                                "vision_config": {"depth": 1}, "audio_config": {"d_model": 4}}}
     est = estimate_from_config(omni)
     assert est.total == 1352

@@ -62,6 +62,10 @@ def test_gguf_size_is_the_largest_variant_with_split_shards_summed() -> None:
         ("Qwen__Qwen3-8B.json", 40_960),
         ("meta-llama__Llama-4-Scout-17B-16E-Instruct.json", 10_485_760),  # nested text_config
         ("openai__gpt-oss-120b.json", 131_072),
+        ("moonshotai__Kimi-Linear-48B-A3B-Instruct.json", 1_048_576),  # only model_max_length says it
+        ("Qwen__Qwen3-Omni-30B-A3B-Instruct__transformers5_printed.json", 65_536),  # thinker_config.text_config
+        ("databricks__dbrx-instruct.json", 32_768),  # max_seq_len
+        ("microsoft__Phi-3.5-MoE-instruct.json", 131_072),  # longrope: the window is already the long one
     ],
 )
 def test_context_length_of_real_configs(config: str, expected: int) -> None:
@@ -75,6 +79,12 @@ def test_yarn_scaling_on_top_of_the_original_window_multiplies_it() -> None:
     assert context_length(config) == 131_072
     config["rope_scaling"]["factor"] = "four"
     assert context_length(config) == 32768
+
+
+def test_transformers_5_rope_parameters_scale_like_rope_scaling() -> None:
+    config = {"max_position_embeddings": 32768, "rope_parameters": {
+        "rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 32768, "rope_theta": 1e6}}
+    assert context_length(config) == 131_072
 
 
 def test_context_length_falls_back_to_gguf_metadata_and_ignores_nonsense() -> None:

@@ -137,3 +137,24 @@ def test_inspect_of_a_gguf_repo_sizes_its_largest_variant(tracker: Tracker, fake
     data = json.loads(tracker.run("inspect", "Qwen/Qwen3-8B-GGUF", "--format", "json", check=True).stdout)
     assert data["weights_bytes"] == 8_709_519_000 and data["context_length"] == 40960
     assert data["fits_on"]["as_shipped"]["setup"] == "1x24"
+
+
+def test_inspect_counts_an_omni_release_whole_from_its_config_and_agrees_with_its_checkpoint(
+        tracker: Tracker, fake_hub: FakeHub) -> None:
+    """Qwen3-Omni: audio tower, vision tower and speech generator counted; the checkpoint's total agrees."""
+    config = json.loads(hub_catalog.DATA.joinpath(
+        "configs", "Qwen__Qwen3-Omni-30B-A3B-Instruct__transformers5_printed.json").read_text())
+    fake_hub.add_model("Qwen/Qwen3-Omni-30B-A3B-Instruct", config=config, license="apache-2.0")
+    data = json.loads(tracker.run("inspect", "Qwen/Qwen3-Omni-30B-A3B-Instruct", "--format", "json",
+                                  check=True).stdout)
+    assert (data["params_total"], data["params_active"], data["context_length"]) == (
+        35_259_818_545, 3_353_556_992, 65_536)
+    text = tracker.run("inspect", "Qwen/Qwen3-Omni-30B-A3B-Instruct", check=True).stdout
+    assert "648M audio tower and the 3.5B speech generator" in text and "Name says" not in text
+
+    fake_hub.add_model("Qwen/Qwen3-Omni-30B-A3B-Captioner", config=config, license="apache-2.0",
+                       safetensors={"BF16": 35_259_818_545})
+    data = json.loads(tracker.run("inspect", "Qwen/Qwen3-Omni-30B-A3B-Captioner", "--format", "json",
+                                  check=True).stdout)
+    assert data["params_total"] == 35_259_818_545
+    assert not [n for n in data["params_notes"] if "Config estimates" in n]  # the config agrees with the weights

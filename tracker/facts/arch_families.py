@@ -47,6 +47,8 @@ FAMILIES: dict[str, Family] = {
     "qwen3_vl_text": Family(qk_norm="head"),
     "qwen3_vl_moe_text": Family(qk_norm="head"),
     "qwen3_omni_moe_text": Family(qk_norm="head"),
+    "qwen3_omni_moe_talker_text": Family(qk_norm="head", shared_gate=True),
+    "qwen3_omni_moe_talker_code_predictor": Family(qk_norm="head"),
     "qwen3_next": _QWEN_NEXT,
     "qwen3_5_text": _QWEN_NEXT,
     "qwen3_5_moe_text": _QWEN_NEXT,

@@ -5,9 +5,10 @@ loading the checkpoint would use). The towers count into the total, never into t
 active figure is what a text token passes through (a note says so).
 
 Families (outer model_type) and what their tower holds:
-- qwen3_vl, qwen3_vl_moe: Conv3d patch embedding (with bias), learned position table, `depth` ViT blocks
-  (two LayerNorms, qkv + proj with biases, a 2-matrix MLP with biases), the patch merger (LayerNorm, two
-  linears over hidden*merge^2) and one DeepStack merger per `deepstack_visual_indexes` entry.
+- qwen3_vl, qwen3_vl_moe (and Qwen3-Omni's thinker): Conv3d patch embedding (with bias), learned position
+  table, `depth` ViT blocks (two LayerNorms, qkv + proj with biases, a 2-matrix MLP with biases), the patch
+  merger (LayerNorm, two linears over hidden*merge^2) and one DeepStack merger per `deepstack_visual_indexes`
+  entry.
 - glm4v, glm4v_moe: position table ((image/patch)^2), Conv3d patch embedding, `depth` blocks (two RMSNorms,
   qkv, proj, a gated MLP of width out_hidden_size), two RMSNorms, a Conv2d downsample, the merger
   (proj, LayerNorm, gated MLP of width intermediate_size).
@@ -46,7 +47,13 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
         "temporal_merge_size": 2, "intermediate_size": 5120,
     },
 }
-_ALIASES = {"qwen3_vl_moe": "qwen3_vl", "glm4v_moe": "glm4v", "ernie4_5_vl": "ernie4_5_vl_moe"}
+_ALIASES = {
+    "qwen3_vl_moe": "qwen3_vl",
+    "qwen3_omni_moe": "qwen3_vl",  # Qwen3-Omni's thinker carries the Qwen3-VL tower
+    "qwen3_omni_moe_thinker": "qwen3_vl",
+    "glm4v_moe": "glm4v",
+    "ernie4_5_vl": "ernie4_5_vl_moe",
+}
 
 
 def tower_family(config: Mapping[str, Any]) -> str | None:

@@ -211,7 +211,11 @@ class _Resolver:
             self.notes.append(
                 f"Name says {hint.active_text} but config estimates {format_params(active)} active"
             )
-        if hint.total and total and est and _off(total, hint.total, hint.text):
+        # a name counts the language model: an omni model's towers and speech generator are not in "30B"
+        language_model = total - est.towers if total and est else None
+        if hint.total and total and est and _off(total, hint.total, hint.text) and (
+            not est.towers or _off(language_model or 0, hint.total, hint.text)
+        ):
             self.notes.append(f"Name says {hint.text} but the {source} count is {format_params(total)}")
         if hint.experts and est and est.experts and hint.experts != est.experts:
             self.notes.append(f"Name says {hint.experts} experts but config has {est.experts}")

@@ -13,6 +13,7 @@ from typing import Any
 
 from tracker.facts.arch_families import FAMILIES, Family, normalise
 from tracker.facts.arch_hybrid import layer_kinds, linear_attention_params
+from tracker.facts.arch_speech import audio_tower_params, speech_generator_params
 from tracker.facts.arch_vision import vision_tower_params
 from tracker.facts.config_reader import MAX_LAYERS, ConfigError, ConfigView, text_view
 from tracker.facts.params_name import format_params
@@ -45,6 +46,7 @@ class ConfigEstimate:
     model_type: str = ""
     embedding: int = 0  # the input embedding table
     head: int = 0  # the output head (0 when tied to the embedding)
+    towers: int = 0  # in the total but outside the language model: vision and audio towers, speech generator
 
 
 class _Model:
@@ -61,7 +63,7 @@ class _Model:
         self.heads = view.first_int(("num_attention_heads", "n_head", "num_heads"))
         self.kv_heads = view.first_int(("num_key_value_heads", "num_kv_heads"), self.heads)
         self.head_dim = view.int("head_dim", self.hidden // self.heads)
-        self.tied = view.flag("tie_word_embeddings", self.fam.tied_default)
+        self.tied = _tied(view, self.fam.tied_default)
         self.experts_key = next((k for k in _EXPERT_COUNT_KEYS if view.has(k)), None)
         self.kinds, self.odd_layer_types = layer_kinds(view, self.layers)
         self.norm_size = self.hidden * (2 if self.fam.norm_bias else 1)
@@ -215,18 +217,33 @@ class _Model:
         experts = self._experts(self.layers - 1, 0) if is_moe else None
         mtp = self._mtp(embed)
         notes = list(self._caveats())
-        tower = vision_tower_params(self.v.parent, self.hidden) if self.v.parent else None
-        if tower:
-            total += tower
+        towers = self._towers(notes)
+        return ConfigEstimate(
+            total + towers, active, is_moe, experts, mtp, tuple(notes), self.v.model_type, embed, head, towers
+        )
+
+    def _towers(self, notes: list[str]) -> int:
+        """Vision tower, audio tower and speech generator (each counted where modelled), with a note."""
+        outer = self.v.parent
+        vision = vision_tower_params(outer, self.hidden) if outer else None
+        audio_config = outer.get("audio_config")
+        audio = audio_tower_params(audio_config) if isinstance(audio_config, Mapping) else None
+        speech = speech_generator_params(outer, _decoder_total) if audio else None
+        parts = [(vision, "vision tower"), (audio, "audio tower"), (speech, "speech generator (talker, code2wav)")]
+        counted = [f"the {format_params(n)} {what}" for n, what in parts if n]
+        if counted:
+            left_out = ["vision tower"] if vision else []
+            left_out += ["vision experts"] if self.modalities > 1 else []
+            left_out += ["audio tower", "speech generator"] if audio else []
             notes.append(
-                f"Total includes the {format_params(tower)} vision tower; the active count is what a text token "
-                "passes through (no vision tower" + (", no vision experts)" if self.modalities > 1 else ")")
+                f"Total includes {_join(counted)}; the active count is what a text token passes through "
+                f"(no {_join(left_out, 'or')})"
             )
-        elif self._has_vision():
+        if not vision and self._has_vision():
             notes.append("Config estimate covers the language model only (vision tower not counted)")
-        if self.v.parent.get("audio_config") or self.v.parent.get("talker_config"):
+        if (audio_config or outer.get("talker_config")) and not speech:
             notes.append("Config estimate leaves out the audio tower and the speech generator (talker)")
-        return ConfigEstimate(total, active, is_moe, experts, mtp, tuple(notes), self.v.model_type, embed, head)
+        return (vision or 0) + (audio or 0) + (speech or 0)
 
     def _has_vision(self) -> bool:
         return isinstance(self.v.raw("vision_config"), dict) or isinstance(self.v.parent.get("vision_config"), dict)
@@ -249,6 +266,24 @@ class _Model:
         last = self.layers - 1  # the MTP block is built like the last (MoE) decoder layer
         one = embed + 2 * h + 2 * h * h + self.layer(last)[0] + h + embed
         return count * one
+
+
+def _join(items: list[str], word: str = "and") -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {word} {items[-1]}"
+
+
+def _decoder_total(view: ConfigView) -> int:
+    """The total of a decoder config on its own (a talker or code predictor inside an omni model)."""
+    return _Model(view).estimate().total
+
+
+def _tied(view: ConfigView, default: bool) -> bool:
+    """Whether the output head shares the embedding table. A composite model's outer config decides:
+    transformers 5 writes its own default (true) into a re-saved text_config whose checkpoint is untied."""
+    outer = ConfigView(view.parent) if view.parent else None
+    if outer is not None and outer.has("tie_word_embeddings"):
+        return outer.flag("tie_word_embeddings")
+    return view.flag("tie_word_embeddings", default)
 
 
 def _bound(value: Any, default: int, pick: Any, key: str) -> int:

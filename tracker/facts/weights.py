@@ -4,8 +4,9 @@
   F32 four, I8/U8 one), else the size of the GGUF files when the listing gives sizes. One exception: for
   MXFP4 checkpoints (gpt-oss) the Hub counts the two 4-bit values packed in each U8 byte, so U8 counts
   half a byte there.
-- context_length: `max_position_embeddings`, or that times the RoPE scaling factor when the config states
-  the original window and the scaled one is not written out (YaRN, dynamic, linear); else GGUF metadata.
+- context_length: `max_position_embeddings` (or another key a family uses for it), or that times the RoPE
+  scaling factor (`rope_scaling`, or transformers 5's `rope_parameters`) when the config states the original
+  window and the scaled one is not written out (YaRN, dynamic, linear); else GGUF metadata.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
+
+from tracker.facts.config_reader import text_view
 
 # Bytes per element of each safetensors dtype (https://github.com/huggingface/safetensors, Dtype).
 DTYPE_BYTES: dict[str, float] = {
@@ -22,6 +25,8 @@ DTYPE_BYTES: dict[str, float] = {
     "F8_E4M3": 1, "F8_E5M2": 1, "F8_E8M0": 1, "I8": 1, "U8": 1, "BOOL": 1,
     "F6_E2M3": 0.75, "F6_E3M2": 0.75, "F4": 0.5, "I4": 0.5, "U4": 0.5,
 }
+# Where configs state the context window: most; ChatGLM; Kimi-Linear (model_max_length only); DBRX.
+_WINDOW_KEYS = ("max_position_embeddings", "seq_length", "model_max_length", "max_seq_len")
 _SCALED_ROPE = ("yarn", "dynamic", "linear", "longrope", "su")
 _GGUF_SHARD = re.compile(r"-\d{5}-of-\d{5}\.gguf$", re.IGNORECASE)
 MAX_CONTEXT = 10**9
@@ -73,14 +78,6 @@ def weights_bytes(safetensors: Any, weight_files: Any = None, config: Any = None
     return None, None
 
 
-def _text_config(config: Mapping[str, Any]) -> Mapping[str, Any]:
-    for key in ("text_config", "language_config", "llm_config", "thinker_config"):
-        inner = config.get(key)
-        if isinstance(inner, Mapping) and "max_position_embeddings" in inner:
-            return inner
-    return config
-
-
 def _factor(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 1 < value <= 1024:
         return None
@@ -90,10 +87,11 @@ def _factor(value: Any) -> float | None:
 def context_length(config: Any, gguf: Any = None) -> int | None:
     """The longest context the model is configured for, in tokens."""
     if isinstance(config, Mapping):
-        cfg = _text_config(config)
-        window = _count(cfg.get("max_position_embeddings")) or _count(cfg.get("seq_length"))
+        text = text_view(config)
+        window = next((n for key in _WINDOW_KEYS if (n := _count(text.raw(key))) is not None), None)
         if window is not None and window <= MAX_CONTEXT:
-            return _scaled(window, cfg.get("rope_scaling"))
+            # transformers 5 saves rope_scaling (and rope_theta) as rope_parameters
+            return _scaled(window, text.raw("rope_scaling") or text.raw("rope_parameters"))
     if isinstance(gguf, Mapping) and (n := _count(gguf.get("context_length"))) and n <= MAX_CONTEXT:
         return n
     return None
