@@ -96,6 +96,15 @@ def test_an_omni_total_names_its_audio_tower_and_speech_generator_and_the_active
     assert facts.params_active == 3_353_556_992  # the thinker's language model only
 
 
+def test_baidus_own_ernie_vl_format_counts_the_same_as_the_transformers_format():
+    """ERNIE-4.5-VL repos on the Hub ship Baidu's format: flat text keys, vision `embed_dim` and `mlp_ratio`."""
+    row = next(r for r in ROWS if r["repo_id"] == "baidu/ERNIE-4.5-VL-28B-A3B-PT")
+    baidu = json.loads((DATA / "baidu__ERNIE-4.5-VL-28B-A3B-PT__baidu_format.json").read_text())
+    facts = compute_facts(FactInputs(repo_id=row["repo_id"], config=baidu))
+    assert (facts.params_total, facts.params_active) == (int(row["hand_total"]), int(row["hand_active"]))
+    assert any("775M vision tower" in n and "no vision tower or vision experts" in n for n in facts.params_notes)
+
+
 def test_every_convention_entry_is_well_formed():
     seen: set[str] = set()
     for convention in conventions():

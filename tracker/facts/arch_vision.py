@@ -15,8 +15,9 @@ Families (outer model_type) and what their tower holds:
 - llama4: unfold-conv patch embedding, class embedding and position table, two LayerNorms, the encoder
   layers (LayerNorms, q/k/v/o with biases, a 2-matrix MLP with biases), the pixel-shuffle adapter MLP and the
   multi-modal projector into the text hidden size.
-- ernie4_5_vl_moe: linear patch embedding, `depth` ViT blocks, a final LayerNorm and the variable-resolution
-  resampler (spatial and temporal MLPs with LayerNorms, a projection into the text hidden size, an RMSNorm).
+- ernie4_5_vl_moe (and Baidu's own ernie4_5_moe_vl format): linear patch embedding, `depth` ViT blocks, a
+  final LayerNorm and the variable-resolution resampler (spatial and temporal MLPs with LayerNorms, a
+  projection into the text hidden size, an RMSNorm).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ _ALIASES = {
     "qwen3_omni_moe_thinker": "qwen3_vl",
     "glm4v_moe": "glm4v",
     "ernie4_5_vl": "ernie4_5_vl_moe",
+    "ernie4_5_moe_vl": "ernie4_5_vl_moe",  # Baidu's own format (see _baidu_ernie_vision)
 }
 
 
@@ -130,4 +132,23 @@ def vision_tower_params(config: Mapping[str, Any], text_hidden: int) -> int | No
     family = tower_family(config)
     if family is None:
         return None
-    return _TOWERS[family](_view(family, config["vision_config"]), text_hidden)
+    vision = config["vision_config"]
+    if str(config.get("model_type", "")).lower() == "ernie4_5_moe_vl":
+        vision = _baidu_ernie_vision(config, vision)
+    return _TOWERS[family](_view(family, vision), text_hidden)
+
+
+def _baidu_ernie_vision(config: Mapping[str, Any], vision: Mapping[str, Any]) -> dict[str, Any]:
+    """Baidu's ERNIE-4.5-VL config (DFNRope ViT) in transformers' names: the ViT width is `embed_dim`, its
+    MLP `embed_dim * mlp_ratio`, and the resampler's merge sizes sit in the outer config."""
+    out = dict(vision)
+    width = vision.get("embed_dim", vision.get("hidden_size"))
+    if width is not None:
+        out["hidden_size"] = width
+        ratio = vision.get("mlp_ratio", 4)
+        if isinstance(width, int) and isinstance(ratio, int | float) and not isinstance(ratio, bool):
+            out["intermediate_size"] = int(width * ratio)
+    for ours, baidu in (("spatial_merge_size", "spatial_conv_size"), ("temporal_merge_size", "temporal_conv_size")):
+        if config.get(baidu) is not None:
+            out[ours] = config[baidu]
+    return out

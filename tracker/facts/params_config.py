@@ -224,8 +224,8 @@ class _Model:
 
     def _towers(self, notes: list[str]) -> int:
         """Vision tower, audio tower and speech generator (each counted where modelled), with a note."""
-        outer = self.v.parent
-        vision = vision_tower_params(outer, self.hidden) if outer else None
+        outer = self.v.parent or self.v.data  # a flat config (Baidu's ERNIE-VL) holds its towers itself
+        vision = vision_tower_params(outer, self.hidden)
         audio_config = outer.get("audio_config")
         audio = audio_tower_params(audio_config) if isinstance(audio_config, Mapping) else None
         speech = speech_generator_params(outer, _decoder_total) if audio else None
