@@ -96,6 +96,16 @@ def test_an_omni_total_names_its_audio_tower_and_speech_generator_and_the_active
     assert facts.params_active == 3_353_556_992  # the thinker's language model only
 
 
+def test_totals_agree_with_a_public_inventory_of_the_checkpoints():
+    """A public model-validation inventory lists each checkpoint's total to 0.1B (SOURCES.md): ERNIE-4.5-VL's
+    29.4B holds only with the vision tower (28.6B without); GLM-4.5V 107.7B; Qwen3-Omni 35.3B."""
+    listed = {"baidu/ERNIE-4.5-VL-28B-A3B-PT": "29.4B", "zai-org/GLM-4.5V": "107.7B",
+              "Qwen/Qwen3-Omni-30B-A3B-Instruct": "35.3B"}
+    for row in ROWS:
+        if row["repo_id"] in listed:
+            assert _within_stated(_facts(row).params_total, listed[row["repo_id"]], 0), row["repo_id"]
+
+
 def test_baidus_own_ernie_vl_format_counts_the_same_as_the_transformers_format():
     """ERNIE-4.5-VL repos on the Hub ship Baidu's format: flat text keys, vision `embed_dim` and `mlp_ratio`."""
     row = next(r for r in ROWS if r["repo_id"] == "baidu/ERNIE-4.5-VL-28B-A3B-PT")
