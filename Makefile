@@ -15,8 +15,10 @@ run: $(BIN)/.installed  ## start the tracker (alerts print to the terminal until
 	$(BIN)/tracker run
 
 # The suite includes tests/e2e/test_wheel_install.py: it builds the wheel and runs it from a fresh venv.
+# Most end-to-end tests wait on clocks and sockets, not the CPU: three workers overlap the waits on 2 cores.
+TEST_WORKERS ?= 3
 test: $(BIN)/.installed lint  ## lint, then the whole test suite against the fake Hub and fake Telegram
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check tracker tests bench
