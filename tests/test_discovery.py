@@ -9,7 +9,8 @@ from tests.conftest import TEST_WATCHLIST
 from tests.fakes.hub import FakeHub
 from tracker import discovery
 from tracker.detect import Change
-from tracker.hub import HubClient, TrendingModel
+from tracker.hub import HubClient
+from tracker.hub_models import TrendingModel
 from tracker.store import Store
 from tracker.watchlist import parse_watchlist
 

@@ -10,7 +10,8 @@ import pytest
 
 from tracker import hub_values as hv
 from tracker.facts import FactInputs, compute_facts
-from tracker.hub import parse_model, skip_reason
+from tracker.hub_models import parse_model
+from tracker.hub_values import skip_reason
 from tracker.poll import facts_for
 
 NOW = datetime(2025, 8, 1, tzinfo=UTC)

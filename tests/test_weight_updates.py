@@ -10,7 +10,7 @@ import pytest
 from tracker import subscriptions
 from tracker.config import load_settings
 from tracker.detect import WeightState, weights_changed, weights_digest
-from tracker.hub import parse_model, weight_manifest
+from tracker.hub_models import parse_model, weight_manifest
 from tracker.models import Alert, TrackedModel
 from tracker.store import Store
 from tracker.telegram_deliver import TelegramDelivery

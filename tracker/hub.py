@@ -1,7 +1,8 @@
 """The Hub adapter: the only module that talks to the Hugging Face Hub (through `huggingface_hub`).
 
 It lists a watched organisation's models and fetches one model's details and its config.json, and
-turns the Hub's JSON into our own plain dataclasses; everything else in the tracker is Hub-agnostic.
+turns the Hub's JSON into our own plain dataclasses (`tracker.hub_models`); everything else in the tracker
+is Hub-agnostic.
 
 We use `huggingface_hub`'s HTTP layer (`http_backoff`, `hf_raise_for_status`, `build_hf_headers`,
 `hf_hub_download`) rather than `HfApi.list_models`, because `list_models` builds a `ModelInfo` per item
@@ -20,8 +21,6 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -45,6 +44,7 @@ from huggingface_hub.utils import (
 )
 
 from tracker import hub_values
+from tracker.hub_models import HubModel, OrgListing, Readme, TrendingModel, parse_model, weight_manifest
 from tracker.hub_values import describe_item, skip_reason
 
 log = logging.getLogger(__name__)
@@ -69,8 +69,6 @@ LIST_EXPAND = (
 )
 
 
-_CARD_KEYS_FOR_FACTS = ("license", "license_name", "license_link", "base_model", "base_model_relation", "tags",
-                        "pipeline_tag", "library_name", "datasets")
 README_MAX_BYTES = 1_000_000
 
 
@@ -91,65 +89,6 @@ class HubError(Exception):
         self.kind = kind
         self.retry_after = retry_after
         self.reason = reason or message
-
-
-@dataclass(frozen=True)
-class HubModel:
-    """One model as the Hub shows it, in our own shape."""
-
-    repo_id: str
-    author: str
-    created_at: datetime | None
-    last_modified: datetime | None
-    private: bool
-    gated: str  # "no" | "auto" | "manual"
-    disabled: bool
-    sha: str | None
-    pipeline_tag: str | None
-    library_name: str | None
-    tags: tuple[str, ...]
-    card_data: dict[str, Any]
-    safetensors: dict[str, Any] | None
-    config_subset: dict[str, Any] | None
-    gguf: dict[str, Any] | None
-    problems: tuple[str, ...] = field(default=())
-
-    @property
-    def org(self) -> str:
-        return self.repo_id.split("/", 1)[0]
-
-    def fact_meta(self) -> dict[str, Any]:
-        """The metadata the facts are computed from, small enough to keep with each stored model."""
-        card = {k: v for k, v in self.card_data.items() if k in _CARD_KEYS_FOR_FACTS}
-        return {"card_data": card, "safetensors": self.safetensors, "gguf": self.gguf,
-                "config_subset": self.config_subset}
-
-    @property
-    def name(self) -> str:
-        return self.repo_id.split("/", 1)[-1]
-
-
-@dataclass(frozen=True)
-class OrgListing:
-    """All public models of one organisation, and the items we had to skip."""
-
-    org: str
-    models: tuple[HubModel, ...]
-    skipped: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class TrendingModel:
-    """One model of the Hub's trending list: enough to decide whether its organisation is worth proposing."""
-
-    repo_id: str
-    created_at: datetime | None
-    likes: int
-    trending_score: int
-
-    @property
-    def org(self) -> str:
-        return self.repo_id.split("/", 1)[0]
 
 
 TRENDING_EXPAND = ("createdAt", "likes", "trendingScore", "private")
@@ -379,19 +318,6 @@ def _ignore(_status: str) -> None:
 _on_response: Callable[[str], None] = _ignore
 
 
-@dataclass(frozen=True)
-class Readme:
-    """The model card as read: its text (None when the repo has none), the blob sha, or why it is unread.
-
-    `final` is False when the Hub could not answer (try again later); True when there is an answer to keep,
-    including "no README" and "gated"."""
-
-    text: str | None
-    sha: str | None
-    problem: str | None = None
-    final: bool = True
-
-
 def _read_readme(client: HubClient, repo_id: str, revision: str | None) -> Readme:
     url = f"{client.endpoint}/{quote(repo_id, safe='/')}/resolve/{quote(revision or 'main', safe='')}/README.md"
     try:
@@ -477,81 +403,3 @@ def connect_reason(exc: BaseException) -> str:
 def _short(exc: BaseException) -> str:
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return text[:200]
-
-
-def _gated(value: Any) -> str:
-    if value in ("auto", "manual"):
-        return value
-    return "manual" if value is True else "no"
-
-
-def parse_model(item: Any, now: datetime | None = None) -> HubModel | None:
-    """Our HubModel from one Hub JSON item; None when the item has no usable id (see `skip_reason`).
-
-    Every other value is checked by `tracker.hub_values`: a bad one is dropped and a problem noted.
-    """
-    if skip_reason(item) is not None:
-        return None
-    repo_id = item.get("id") or item.get("modelId")
-    problems: list[str] = []
-
-    def as_dict(key: str) -> dict[str, Any] | None:
-        value = item.get(key)
-        if value is None:
-            return None
-        if isinstance(value, dict):
-            return hub_values.clean_json(value, key, problems)
-        problems.append(f"{key} is not an object")
-        return None
-
-    tags_raw = item.get("tags")
-    if tags_raw is not None and not isinstance(tags_raw, list):
-        problems.append("tags is not a list")
-    tags_raw = tags_raw if isinstance(tags_raw, list) else []
-    tags = tuple(hub_values.clean_text(t, "tags", problems, limit=300) for t in tags_raw[:hub_values.MAX_ITEMS]
-                 if isinstance(t, str))
-    text = {k: hub_values.text_or_none(item.get(k), k, problems, limit=200)
-            for k in ("pipeline_tag", "library_name", "sha", "author")}
-    return HubModel(
-        repo_id=repo_id,
-        author=text.get("author") or repo_id.split("/", 1)[0],
-        created_at=hub_values.time_value(item.get("createdAt"), "createdAt", problems, now),
-        last_modified=hub_values.time_value(item.get("lastModified"), "lastModified", problems, now),
-        private=hub_values.flag(item.get("private"), "private", problems),
-        gated=_gated(item.get("gated")),
-        disabled=hub_values.flag(item.get("disabled"), "disabled", problems),
-        sha=text.get("sha"),
-        pipeline_tag=text.get("pipeline_tag"),
-        library_name=text.get("library_name"),
-        tags=tags,
-        card_data=as_dict("cardData") or {},
-        safetensors=hub_values.safetensors_info(item.get("safetensors"), problems),
-        config_subset=as_dict("config"),
-        gguf=hub_values.gguf_info(item.get("gguf"), problems),
-        problems=tuple(dict.fromkeys(problems)),
-    )
-
-
-WEIGHT_SUFFIXES = (".safetensors", ".gguf", ".bin", ".pt", ".pth", ".ckpt", ".h5", ".msgpack", ".onnx", ".npz")
-
-
-def weight_manifest(siblings: Any) -> dict[str, dict[str, Any]] | None:
-    """The weight files among `siblings` (a `?blobs=true` answer): name -> size and LFS sha256."""
-    if not isinstance(siblings, list):
-        return None
-    out: dict[str, dict[str, Any]] = {}
-    for entry in siblings:
-        if not isinstance(entry, dict) or not isinstance(name := entry.get("rfilename"), str):
-            continue
-        if not name.lower().endswith(WEIGHT_SUFFIXES):
-            continue
-        lfs = entry.get("lfs") if isinstance(entry.get("lfs"), dict) else {}
-        size = entry.get("size")
-        out[name] = {"size": size if isinstance(size, int) else None,
-                     "sha256": lfs.get("sha256") if isinstance(lfs.get("sha256"), str) else entry.get("blobId")}
-    return out
-
-
-def model_url(endpoint: str, repo_id: str) -> str:
-    """The public web page of a model."""
-    return f"{endpoint.rstrip('/')}/{repo_id}"

@@ -18,7 +18,8 @@ from tracker import discovery, hub_values
 from tracker.detect import Change, Known, detect_changes, weights_changed, weights_digest, weights_summary
 from tracker.facts import FactInputs, ModelFacts, compute_facts
 from tracker.facts.readme import read_card
-from tracker.hub import HubClient, HubError, HubModel, Readme
+from tracker.hub import HubClient, HubError
+from tracker.hub_models import HubModel, Readme
 from tracker.models import TrackedModel, utcnow
 from tracker.poll_guard import CycleGuard, HubGuard
 from tracker.stopping import PollAbandoned, StopGate

@@ -22,7 +22,7 @@ from tracker.models import Alert, Event, OrgState, TrackedModel
 from tracker.watchlist import Lab
 
 if TYPE_CHECKING:
-    from tracker.hub import HubModel
+    from tracker.hub_models import HubModel
 
 _FACT_COLUMNS = {f.name for f in fields(ModelFacts)} & set(TrackedModel.model_fields)
 
