@@ -160,8 +160,3 @@ def weight_manifest(siblings: Any) -> dict[str, dict[str, Any]] | None:
         out[name] = {"size": size if isinstance(size, int) else None,
                      "sha256": lfs.get("sha256") if isinstance(lfs.get("sha256"), str) else entry.get("blobId")}
     return out
-
-
-def model_url(endpoint: str, repo_id: str) -> str:
-    """The public web page of a model."""
-    return f"{endpoint.rstrip('/')}/{repo_id}"
