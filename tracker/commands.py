@@ -63,7 +63,7 @@ def telegram_ready(settings: Settings, check_token: bool) -> bool:
 def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
     """One poll cycle, then the alerts it produced (and any left from before) are delivered."""
     from tracker.leader import Leadership
-    from tracker.runtime import deliver_once
+    from tracker.oneshot import deliver_once
 
     watchlist = load_watchlist(settings.watchlist)
     store = open_store(settings)
