@@ -115,6 +115,19 @@ def test_baidus_own_ernie_vl_format_counts_the_same_as_the_transformers_format()
     assert any("775M vision tower" in n and "no vision tower or vision experts" in n for n in facts.params_notes)
 
 
+def test_an_unreadable_tower_is_left_out_with_a_note_and_the_language_model_still_counts():
+    row = next(r for r in ROWS if r["repo_id"] == "Qwen/Qwen3-Omni-30B-A3B-Instruct")
+    config = json.loads((DATA / row["config_file"]).read_text())
+    config["talker_config"]["text_config"]["hidden_size"] = "wide"
+    config["thinker_config"]["vision_config"]["depth"] = -1
+    facts = compute_facts(FactInputs(repo_id=row["repo_id"], config=config))
+    assert facts.params_total == 30_532_646_912 + 647_927_168  # the thinker's language model and audio tower
+    assert facts.params_active == int(row["hand_active"])
+    assert "Config estimate leaves out the speech generator (talker)" in facts.params_notes
+    assert any("the 648M audio tower;" in n for n in facts.params_notes)
+    assert "Config estimate covers the language model only (vision tower not counted)" in facts.params_notes
+
+
 def test_every_convention_entry_is_well_formed():
     seen: set[str] = set()
     for convention in conventions():

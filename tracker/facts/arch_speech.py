@@ -38,9 +38,9 @@ def _halved(size: int, times: int) -> int:
     return size
 
 
-def audio_tower_params(audio: Mapping[str, Any]) -> int | None:
-    """Parameters of a Qwen3-Omni audio encoder; None when `audio` is another family's."""
-    if str(audio.get("model_type", "")).lower() not in _AUDIO_ENCODERS:
+def audio_tower_params(audio: Any) -> int | None:
+    """Parameters of a Qwen3-Omni audio encoder; None when `audio` is another family's (or not a config)."""
+    if not isinstance(audio, Mapping) or str(audio.get("model_type", "")).lower() not in _AUDIO_ENCODERS:
         return None
     v = ConfigView(audio)
     d, ffn, channels = v.int("d_model"), v.int("encoder_ffn_dim"), v.int("downsample_hidden_size")

@@ -7,7 +7,7 @@ qk-norms, which layers are MoE, shared experts, per-layer lists) are read from `
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -225,10 +225,11 @@ class _Model:
     def _towers(self, notes: list[str]) -> int:
         """Vision tower, audio tower and speech generator (each counted where modelled), with a note."""
         outer = self.v.parent or self.v.data  # a flat config (Baidu's ERNIE-VL) holds its towers itself
-        vision = vision_tower_params(outer, self.hidden)
+        # A tower that cannot be read is left out with a note; the language model's counts still stand.
+        vision = _unless_unreadable(lambda: vision_tower_params(outer, self.hidden))
         audio_config = outer.get("audio_config")
-        audio = audio_tower_params(audio_config) if isinstance(audio_config, Mapping) else None
-        speech = speech_generator_params(outer, _decoder_total) if audio else None
+        audio = _unless_unreadable(lambda: audio_tower_params(audio_config))
+        speech = _unless_unreadable(lambda: speech_generator_params(outer, _decoder_total)) if audio else None
         parts = [(vision, "vision tower"), (audio, "audio tower"), (speech, "speech generator (talker, code2wav)")]
         counted = [f"the {format_params(n)} {what}" for n, what in parts if n]
         if counted:
@@ -242,7 +243,8 @@ class _Model:
         if not vision and self._has_vision():
             notes.append("Config estimate covers the language model only (vision tower not counted)")
         if (audio_config or outer.get("talker_config")) and not speech:
-            notes.append("Config estimate leaves out the audio tower and the speech generator (talker)")
+            left = "the speech generator (talker)" if audio else "the audio tower and the speech generator (talker)"
+            notes.append(f"Config estimate leaves out {left}")
         return (vision or 0) + (audio or 0) + (speech or 0)
 
     def _has_vision(self) -> bool:
@@ -266,6 +268,13 @@ class _Model:
         last = self.layers - 1  # the MTP block is built like the last (MoE) decoder layer
         one = embed + 2 * h + 2 * h * h + self.layer(last)[0] + h + embed
         return count * one
+
+
+def _unless_unreadable(count: Callable[[], int | None]) -> int | None:
+    try:
+        return count()
+    except (ConfigError, TypeError, ValueError, ZeroDivisionError, IndexError, AttributeError):
+        return None
 
 
 def _join(items: list[str], word: str = "and") -> str:
