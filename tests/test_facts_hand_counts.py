@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.facts import FactInputs, compute_facts, parse_param_count
+from tracker.facts import FactInputs, compute_facts, format_params, parse_param_count
 from tracker.facts.conventions import convention_for, conventions
 from tracker.facts.params_config import estimate_from_config
 
@@ -104,6 +104,22 @@ def test_totals_agree_with_a_public_inventory_of_the_checkpoints():
     for row in ROWS:
         if row["repo_id"] in listed:
             assert _within_stated(_facts(row).params_total, listed[row["repo_id"]], 0), row["repo_id"]
+
+
+# Dense vision-language models: our count from the config against the Hub's safetensors total (SOURCES.md).
+DENSE_VL = [
+    ("Qwen/Qwen2.5-VL-7B-Instruct", "Qwen__Qwen2.5-VL-7B-Instruct.json", 8_292_166_656, 676_550_144),
+    ("Qwen/Qwen2-VL-7B-Instruct", "Qwen__Qwen2-VL-7B-Instruct.json", 8_291_375_616, 675_759_104),
+]
+
+
+@pytest.mark.parametrize(("repo_id", "config_file", "hub_total", "tower"), DENSE_VL, ids=[r[0] for r in DENSE_VL])
+def test_dense_vision_language_totals_equal_the_hubs_safetensors_total(repo_id, config_file, hub_total, tower):
+    config = json.loads((DATA / config_file).read_text())
+    facts = compute_facts(FactInputs(repo_id=repo_id, config=config))
+    assert (facts.params_total, facts.params_active, facts.is_moe) == (hub_total, hub_total, False)
+    assert estimate_from_config(config).towers == tower  # 7,615,616,512 for the language model, as Qwen2.5-7B
+    assert f"Total includes the {format_params(tower)} vision tower" in facts.params_notes
 
 
 def test_baidus_own_ernie_vl_format_counts_the_same_as_the_transformers_format():

@@ -41,6 +41,8 @@ FAMILIES: dict[str, Family] = {
     "qwen2": Family(qkv_bias=True, o_bias=False),
     "qwen2_vl": Family(qkv_bias=True, o_bias=False),
     "qwen2_5_vl": Family(qkv_bias=True, o_bias=False),
+    "qwen2_vl_text": Family(qkv_bias=True, o_bias=False),  # as transformers 5 nests them
+    "qwen2_5_vl_text": Family(qkv_bias=True, o_bias=False),
     "qwen2_moe": Family(qkv_bias=True, o_bias=False, shared_gate=True),
     "qwen3": Family(qk_norm="head"),
     "qwen3_moe": Family(qk_norm="head"),

@@ -5,6 +5,11 @@ loading the checkpoint would use). The towers count into the total, never into t
 active figure is what a text token passes through (a note says so).
 
 Families (outer model_type) and what their tower holds:
+- qwen2_vl: Conv3d patch embedding (no bias), `depth` ViT blocks of width `embed_dim` (two LayerNorms, qkv +
+  proj with biases, a 2-matrix MLP of `mlp_ratio` x width with biases), the patch merger (LayerNorm, two
+  linears over width*merge^2, the second into `hidden_size`).
+- qwen2_5_vl: the same patch embedding, blocks with two RMSNorms and a gated MLP (`intermediate_size`, with
+  biases), the merger (RMSNorm, two linears, the second into `out_hidden_size`).
 - qwen3_vl, qwen3_vl_moe (and Qwen3-Omni's thinker): Conv3d patch embedding (with bias), learned position
   table, `depth` ViT blocks (two LayerNorms, qkv + proj with biases, a 2-matrix MLP with biases), the patch
   merger (LayerNorm, two linears over hidden*merge^2) and one DeepStack merger per `deepstack_visual_indexes`
@@ -28,6 +33,14 @@ from typing import Any
 from tracker.facts.config_reader import ConfigView
 
 _DEFAULTS: dict[str, dict[str, Any]] = {
+    "qwen2_vl": {
+        "depth": 32, "embed_dim": 1280, "hidden_size": 3584, "mlp_ratio": 4, "in_channels": 3, "patch_size": 14,
+        "spatial_merge_size": 2, "temporal_patch_size": 2,
+    },
+    "qwen2_5_vl": {
+        "depth": 32, "hidden_size": 3584, "intermediate_size": 3420, "in_channels": 3, "patch_size": 14,
+        "spatial_merge_size": 2, "temporal_patch_size": 2, "out_hidden_size": 3584,
+    },
     "qwen3_vl": {
         "depth": 27, "hidden_size": 1152, "intermediate_size": 4304, "in_channels": 3, "patch_size": 16,
         "spatial_merge_size": 2, "temporal_patch_size": 2, "out_hidden_size": 3584,
@@ -72,6 +85,27 @@ def _view(family: str, vision: Mapping[str, Any]) -> ConfigView:
 def _vit_block(h: int, inter: int) -> int:
     """Two LayerNorms, qkv and proj with biases, a 2-matrix MLP with biases."""
     return 4 * h + (h * 3 * h + 3 * h) + (h * h + h) + (h * inter + inter) + (inter * h + h)
+
+
+def _qwen_patch(v: ConfigView, width: int) -> int:
+    """The Conv3d patch embedding of the Qwen2-VL family, without a bias."""
+    channels = v.first_int(("in_chans", "in_channels"))  # the Hub's files say in_chans
+    return channels * v.int("temporal_patch_size") * v.int("patch_size") ** 2 * width
+
+
+def _qwen2_vl(v: ConfigView, text_hidden: int) -> int:
+    width = v.int("embed_dim")
+    mlp, wide = int(width * v.number("mlp_ratio")), width * v.int("spatial_merge_size") ** 2
+    merger = 2 * width + wide * wide + wide + wide * v.int("hidden_size") + v.int("hidden_size")
+    return _qwen_patch(v, width) + v.int("depth") * _vit_block(width, mlp) + merger
+
+
+def _qwen2_5_vl(v: ConfigView, text_hidden: int) -> int:
+    h, inter, out = v.int("hidden_size"), v.int("intermediate_size"), v.int("out_hidden_size")
+    wide = h * v.int("spatial_merge_size") ** 2
+    block = 2 * h + (h * 3 * h + 3 * h) + (h * h + h) + 2 * (h * inter + inter) + (inter * h + h)  # RMSNorms, gated MLP
+    merger = h + wide * wide + wide + wide * out + out
+    return _qwen_patch(v, h) + v.int("depth") * block + merger
 
 
 def _qwen3_vl(v: ConfigView, text_hidden: int) -> int:
@@ -124,7 +158,14 @@ def _ernie_vl(v: ConfigView, text_hidden: int) -> int:
     return patch + v.int("depth") * _vit_block(h, inter) + 2 * h + resampler
 
 
-_TOWERS = {"qwen3_vl": _qwen3_vl, "glm4v": _glm4v, "llama4": _llama4, "ernie4_5_vl_moe": _ernie_vl}
+_TOWERS = {
+    "qwen2_vl": _qwen2_vl,
+    "qwen2_5_vl": _qwen2_5_vl,
+    "qwen3_vl": _qwen3_vl,
+    "glm4v": _glm4v,
+    "llama4": _llama4,
+    "ernie4_5_vl_moe": _ernie_vl,
+}
 
 
 def vision_tower_params(config: Mapping[str, Any], text_hidden: int) -> int | None:

@@ -63,6 +63,13 @@ class ConfigView:
             return default
         return self._check_int(key, value, minimum)
 
+    def number(self, key: str) -> float:
+        """A positive finite number (a ratio such as mlp_ratio); ConfigError when missing or malformed."""
+        value = self.raw(key)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= MAX_DIM:
+            raise ConfigError(f"{key} is {_short(value)}, expected a positive number")
+        return float(value)
+
     def first_int(self, keys: tuple[str, ...], default: Any = _MISSING, *, minimum: int = 1) -> int:
         """The first of `keys` that is present."""
         for key in keys:

@@ -217,12 +217,12 @@ class _Model:
         experts = self._experts(self.layers - 1, 0) if is_moe else None
         mtp = self._mtp(embed)
         notes = list(self._caveats())
-        towers = self._towers(notes)
+        towers = self._towers(notes, is_moe)
         return ConfigEstimate(
             total + towers, active, is_moe, experts, mtp, tuple(notes), self.v.model_type, embed, head, towers
         )
 
-    def _towers(self, notes: list[str]) -> int:
+    def _towers(self, notes: list[str], is_moe: bool) -> int:
         """Vision tower, audio tower and speech generator (each counted where modelled), with a note."""
         outer = self.v.parent or self.v.data  # a flat config (Baidu's ERNIE-VL) holds its towers itself
         # A tower that cannot be read is left out with a note; the language model's counts still stand.
@@ -236,10 +236,9 @@ class _Model:
             left_out = ["vision tower"] if vision else []
             left_out += ["vision experts"] if self.modalities > 1 else []
             left_out += ["audio tower", "speech generator"] if audio else []
-            notes.append(
-                f"Total includes {_join(counted)}; the active count is what a text token passes through "
-                f"(no {_join(left_out, 'or')})"
-            )
+            # a dense model's active count is its total; only a MoE count says what a text token passes through
+            active = f"; the active count is what a text token passes through (no {_join(left_out, 'or')})"
+            notes.append(f"Total includes {_join(counted)}" + (active if is_moe else ""))
         if not vision and self._has_vision():
             notes.append("Config estimate covers the language model only (vision tower not counted)")
         if (audio_config or outer.get("talker_config")) and not speech:
