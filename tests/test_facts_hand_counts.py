@@ -122,6 +122,35 @@ def test_dense_vision_language_totals_equal_the_hubs_safetensors_total(repo_id, 
     assert f"Total includes the {format_params(tower)} vision tower" in facts.params_notes
 
 
+# Checkpoints that store multi-token-prediction layers the headline leaves out, with the total the public
+# inventory lists for the checkpoint (SOURCES.md): (repo, config, name's total, listed checkpoint total).
+MTP_CHECKPOINTS = [
+    ("Qwen/Qwen3-Next-80B-A3B-Instruct", "Qwen__Qwen3-Next-80B-A3B-Thinking.json", "80B", "81.3B"),
+    ("Qwen/Qwen3.5-35B-A3B", "Qwen__Qwen3.5-35B-A3B.json", "35B", "36.0B"),
+    ("Qwen/Qwen3.5-27B", "Qwen__Qwen3.5-27B.json", "27B", "27.8B"),
+]
+
+
+@pytest.mark.parametrize(("repo_id", "config_file", "named", "listed"), MTP_CHECKPOINTS,
+                         ids=[r[0] for r in MTP_CHECKPOINTS])
+def test_qwen_mtp_layers_are_stored_weight_outside_the_headline(repo_id, config_file, named, listed):
+    config = json.loads((DATA / config_file).read_text())
+    est = estimate_from_config(config)
+    assert _within_stated(est.total, named, 0)  # the headline: what the name says
+    assert _within_stated(est.total + est.mtp, listed, 0)  # as stored: what the checkpoint holds
+    stored = est.total + est.mtp
+    facts = compute_facts(FactInputs(repo_id=repo_id, config=config,
+                                     safetensors={"total": stored, "parameters": {"BF16": stored}}))
+    assert (facts.params_total, facts.params_stored) == (est.total, stored)
+    assert any("multi-token-prediction module not counted in the headline" in n for n in facts.params_notes)
+
+
+def test_qwen3_5_counts_its_native_vision_tower():
+    for name in ("Qwen__Qwen3.5-35B-A3B.json", "Qwen__Qwen3.5-27B.json"):
+        est = estimate_from_config(json.loads((DATA / name).read_text()))
+        assert est.towers == (446_571_248 if "35B" in name else 460_730_096), name  # no DeepStack mergers
+
+
 def test_baidus_own_ernie_vl_format_counts_the_same_as_the_transformers_format():
     """ERNIE-4.5-VL repos on the Hub ship Baidu's format: flat text keys, vision `embed_dim` and `mlp_ratio`."""
     row = next(r for r in ROWS if r["repo_id"] == "baidu/ERNIE-4.5-VL-28B-A3B-PT")

@@ -26,6 +26,7 @@ class Family:
     expert_bias: bool = False  # gpt-oss expert biases
     shared_gate: bool = False  # qwen2_moe / qwen3_next shared_expert_gate (hidden -> 1)
     shared_default: int = 0  # shared experts when the config does not say (Llama 4: 1)
+    mtp_default: int = 0  # MTP layers a checkpoint ships when the config does not say (Qwen3-Next: 1)
     norms_per_layer: int = 2
     norm_bias: bool = False  # LayerNorm with a bias (Phi-MoE): every norm holds 2 vectors
     tied_default: bool = False
@@ -51,7 +52,8 @@ FAMILIES: dict[str, Family] = {
     "qwen3_omni_moe_text": Family(qk_norm="head"),
     "qwen3_omni_moe_talker_text": Family(qk_norm="head", shared_gate=True),
     "qwen3_omni_moe_talker_code_predictor": Family(qk_norm="head"),
-    "qwen3_next": _QWEN_NEXT,
+    # Qwen3-Next's config names no MTP layer, yet its checkpoints store one (81.3B on the Hub = 79.7B + 1.65B)
+    "qwen3_next": Family(qk_norm="head", gated_q=True, linear_mixer="gdn", shared_gate=True, mtp_default=1),
     "qwen3_5_text": _QWEN_NEXT,
     "qwen3_5_moe_text": _QWEN_NEXT,
     "deepseek_v2": Family(mla=True),

@@ -65,6 +65,8 @@ _ALIASES = {
     "qwen3_vl_moe": "qwen3_vl",
     "qwen3_omni_moe": "qwen3_vl",  # Qwen3-Omni's thinker carries the Qwen3-VL tower
     "qwen3_omni_moe_thinker": "qwen3_vl",
+    "qwen3_5": "qwen3_vl",  # Qwen3.5 / 3.6 are natively multimodal with the Qwen3-VL tower
+    "qwen3_5_moe": "qwen3_vl",
     "glm4v_moe": "glm4v",
     "ernie4_5_vl": "ernie4_5_vl_moe",
     "ernie4_5_moe_vl": "ernie4_5_vl_moe",  # Baidu's own format (see _baidu_ernie_vision)

@@ -259,14 +259,20 @@ class _Model:
         return tuple(notes)
 
     def _mtp(self, embed: int) -> int:
-        """DeepSeek/GLM multi-token-prediction layers as stored: embed, 2 norms, eh_proj, a layer, head."""
-        count = self.v.int("num_nextn_predict_layers", 0, minimum=0)
-        if not count:
-            return 0
+        """Multi-token-prediction layers as stored (the headline leaves them out).
+
+        DeepSeek/GLM (`num_nextn_predict_layers`): embed, 2 norms, eh_proj, a layer, head, each its own copy.
+        Qwen3-Next/Qwen3.5 (`mtp_num_hidden_layers`): 2 norms, fc (2h -> h), full-attention layers and a final
+        norm, sharing the model's embedding and head.
+        """
         h = self.hidden
-        last = self.layers - 1  # the MTP block is built like the last (MoE) decoder layer
-        one = embed + 2 * h + 2 * h * h + self.layer(last)[0] + h + embed
-        return count * one
+        if count := self.v.int("num_nextn_predict_layers", 0, minimum=0):
+            last = self.layers - 1  # the MTP block is built like the last (MoE) decoder layer
+            return count * (embed + 2 * h + 2 * h * h + self.layer(last)[0] + h + embed)
+        if count := self.v.int("mtp_num_hidden_layers", self.fam.mtp_default, minimum=0):
+            full = next((i for i in range(self.layers - 1, -1, -1) if self.kinds[i] == "full"), self.layers - 1)
+            return 2 * h + 2 * h * h + count * self.layer(full)[0] + h
+        return 0
 
 
 def _unless_unreadable(count: Callable[[], int | None]) -> int | None:
