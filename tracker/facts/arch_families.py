@@ -27,6 +27,7 @@ class Family:
     shared_gate: bool = False  # qwen2_moe / qwen3_next shared_expert_gate (hidden -> 1)
     shared_default: int = 0  # shared experts when the config does not say (Llama 4: 1)
     mtp_default: int = 0  # MTP layers a checkpoint ships when the config does not say (Qwen3-Next: 1)
+    mtp_own_embeddings: bool = True  # each DeepSeek-style MTP layer stores its own embedding and head copy
     norms_per_layer: int = 2
     norm_bias: bool = False  # LayerNorm with a bias (Phi-MoE): every norm holds 2 vectors
     tied_default: bool = False
@@ -61,6 +62,11 @@ FAMILIES: dict[str, Family] = {
     "kimi_k2": Family(mla=True, router_bias=True),
     "kimi_linear": Family(mla=True, linear_mixer="kda", router_bias=True),
     "glm4_moe": Family(o_bias=False, router_bias=True),
+    "glm4_moe_lite": Family(mla=True, router_bias=True),  # GLM-4.7-Flash: DeepSeek-style latent attention
+    # GLM-5: latent attention with DeepSeek's sparse-attention indexer; its MTP layer shares embedding and head
+    "glm_moe_dsa": Family(mla=True, router_bias=True, mtp_own_embeddings=False),
+    "deepseek_v32": Family(mla=True, router_bias=True),
+    "hy_v3": Family(qk_norm="head", router_bias=True, mtp_own_embeddings=False),  # Tencent Hy3
     "glm4v_moe_text": Family(o_bias=False, router_bias=True),
     "gpt_oss": Family(sinks=True, router_bias=True, expert_bias=True, expert_size_key="intermediate_size"),
     "mixtral": Family(expert_size_key="intermediate_size"),
@@ -93,6 +99,7 @@ FAMILIES: dict[str, Family] = {
 }
 
 FAMILIES["llama4"] = FAMILIES["llama4_text"]  # when text_config omits its own model_type
+FAMILIES["kimi_k25"] = FAMILIES["kimi_k2"]  # Kimi-K2.5 configs flattened to one level
 
 # DBRX names its sizes its own way: (standard key, where DBRX keeps it)
 _DBRX_KEYS = (

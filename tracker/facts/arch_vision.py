@@ -20,6 +20,9 @@ Families (outer model_type) and what their tower holds:
 - llama4: unfold-conv patch embedding, class embedding and position table, two LayerNorms, the encoder
   layers (LayerNorms, q/k/v/o with biases, a 2-matrix MLP with biases), the pixel-shuffle adapter MLP and the
   multi-modal projector into the text hidden size.
+- kimi_k25: MoonViT (Conv2d patch embedding with bias, a learned height x width position table, `vt_*`
+  blocks like the ViT blocks above, a final LayerNorm) and the patch-merger projector (LayerNorm, two
+  linears over width*merge, the second into the text hidden size).
 - ernie4_5_vl_moe (and Baidu's own ernie4_5_moe_vl format): linear patch embedding, `depth` ViT blocks, a
   final LayerNorm and the variable-resolution resampler (spatial and temporal MLPs with LayerNorms, a
   projection into the text hidden size, an RMSNorm).
@@ -55,6 +58,10 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
         "hidden_size": 768, "num_hidden_layers": 34, "num_channels": 3, "intermediate_size": 5632,
         "vision_output_dim": 7680, "image_size": 448, "patch_size": 14, "projector_input_dim": 4096,
         "projector_output_dim": 4096,
+    },
+    "kimi_k25": {
+        "vt_hidden_size": 1152, "vt_intermediate_size": 4304, "vt_num_hidden_layers": 27, "patch_size": 14,
+        "init_pos_emb_height": 64, "init_pos_emb_width": 64, "merge_kernel_size": [2, 2],
     },
     "ernie4_5_vl_moe": {
         "depth": 32, "hidden_size": 1280, "in_channels": 3, "patch_size": 14, "spatial_merge_size": 2,
@@ -147,6 +154,18 @@ def _llama4(v: ConfigView, text_hidden: int) -> int:
     return patch + embeddings + 4 * h + v.int("num_hidden_layers") * layer + adapter + projector
 
 
+def _kimi_k25(v: ConfigView, text_hidden: int) -> int:
+    w, inter = v.int("vt_hidden_size"), v.int("vt_intermediate_size")
+    patch = 3 * v.int("patch_size") ** 2 * w + w
+    positions = v.int("init_pos_emb_height") * v.int("init_pos_emb_width") * w  # the time axis is fixed
+    tower = patch + positions + v.int("vt_num_hidden_layers") * _vit_block(w, inter) + 2 * w
+    merge = 1
+    for size in v.int_list("merge_kernel_size") or []:
+        merge *= size
+    wide, out = w * merge, v.int("text_hidden_size", text_hidden)
+    return tower + 2 * w + wide * wide + wide + wide * out + out  # the patch-merger projector
+
+
 def _ernie_vl(v: ConfigView, text_hidden: int) -> int:
     h, inter, p = v.int("hidden_size"), v.int("intermediate_size"), v.int("patch_size")
     patch = v.int("in_channels") * p * p * h
@@ -166,6 +185,7 @@ _TOWERS = {
     "qwen3_vl": _qwen3_vl,
     "glm4v": _glm4v,
     "llama4": _llama4,
+    "kimi_k25": _kimi_k25,
     "ernie4_5_vl_moe": _ernie_vl,
 }
 

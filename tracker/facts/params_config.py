@@ -54,7 +54,7 @@ class _Model:
 
     def __init__(self, view: ConfigView) -> None:
         self.v = view
-        self.fam = FAMILIES.get(view.model_type, Family())
+        self.fam = FAMILIES.get(view.model_type) or _unknown_family(view)
         self.hidden = view.first_int(("hidden_size", "d_model", "n_embd"))
         self.layers = view.first_int(_LAYER_KEYS)
         if self.layers > MAX_LAYERS:
@@ -110,7 +110,16 @@ class _Model:
         q = h * n * (nope + rope) if q_rank is None else h * q_rank + q_rank + q_rank * n * (nope + rope)
         kv = h * (kv_rank + rope) + kv_rank + kv_rank * n * (nope + v_dim)
         bias = (q_rank or 0) + kv_rank + rope + h if v.flag("attention_bias") else 0
-        return q + kv + n * v_dim * h + bias
+        return q + kv + n * v_dim * h + bias + self._indexer(q_rank or h)
+
+    def _indexer(self, q_in: int) -> int:
+        """DeepSeek sparse attention's lightning indexer (DeepSeek-V3.2, GLM-5): its queries from the q latent,
+        one shared key with a LayerNorm, and per-head weights."""
+        v, h = self.v, self.hidden
+        if not v.has("index_n_heads"):
+            return 0
+        heads, dim = v.int("index_n_heads"), v.int("index_head_dim")
+        return q_in * heads * dim + h * dim + 2 * dim + h * heads
 
     # -- MLP ---------------------------------------------------------------------------------------
     def _ffn(self, inter: int) -> int:
@@ -196,6 +205,7 @@ class _Model:
             or v.text("topk_method") == "noaux_tc"
             or v.flag("use_routing_bias")
             or v.flag("moe_use_aux_free")
+            or v.flag("moe_router_enable_expert_bias")
         )
 
     # -- whole model -------------------------------------------------------------------------------
@@ -261,18 +271,25 @@ class _Model:
     def _mtp(self, embed: int) -> int:
         """Multi-token-prediction layers as stored (the headline leaves them out).
 
-        DeepSeek/GLM (`num_nextn_predict_layers`): embed, 2 norms, eh_proj, a layer, head, each its own copy.
+        DeepSeek/GLM (`num_nextn_predict_layers`): 2 norms, eh_proj, a layer, a norm, and (but GLM-5, Hy3) its
+        own copy of the embedding and the head.
         Qwen3-Next/Qwen3.5 (`mtp_num_hidden_layers`): 2 norms, fc (2h -> h), full-attention layers and a final
         norm, sharing the model's embedding and head.
         """
         h = self.hidden
         if count := self.v.int("num_nextn_predict_layers", 0, minimum=0):
             last = self.layers - 1  # the MTP block is built like the last (MoE) decoder layer
-            return count * (embed + 2 * h + 2 * h * h + self.layer(last)[0] + h + embed)
+            copies = 2 * embed if self.fam.mtp_own_embeddings else 0
+            return count * (copies + 2 * h + 2 * h * h + self.layer(last)[0] + h)
         if count := self.v.int("mtp_num_hidden_layers", self.fam.mtp_default, minimum=0):
             full = next((i for i in range(self.layers - 1, -1, -1) if self.kinds[i] == "full"), self.layers - 1)
             return 2 * h + 2 * h * h + count * self.layer(full)[0] + h
         return 0
+
+
+def _unknown_family(view: ConfigView) -> Family:
+    """A model_type we have no entry for: DeepSeek's latent attention when the config describes it."""
+    return Family(mla=view.has("kv_lora_rank") and view.has("qk_rope_head_dim"))
 
 
 def _unless_unreadable(count: Callable[[], int | None]) -> int | None:
