@@ -18,7 +18,8 @@ from tracker.facts.params_config import estimate_from_config
 
 DATA = Path(__file__).parent / "data" / "configs"
 
-# (repo, config file, lab's total, lab's active as the lab counts it, what the checkpoint stores)
+# (repo, config file, lab's total, lab's active as the lab counts it, what the checkpoint stores: exact, as
+# rounded by the inventory, or None where a test of its own checks the listing)
 FLAGSHIPS = [
     # latent attention (was counted as ordinary attention) and an MTP layer with its own embedding and head
     ("zai-org/GLM-4.7-Flash", "zai-org__GLM-4.7-Flash.json", "30B", "3B", 31_221_488_576),
@@ -30,6 +31,10 @@ FLAGSHIPS = [
     ("moonshotai/Kimi-K2.5", "moonshotai__Kimi-K2.5.json", "1T", None, 1_026_879_376_368),
     # unchanged; the listing adds 13,880,064 FP8 block scales to our count
     ("MiniMaxAI/MiniMax-M2.7", "MiniMaxAI__MiniMax-M2.7.json", "230B", "10B", 228_689_764_864),
+    # a counter of its own (was counted as a 64-head attention model: 290.9B, 20.4B active); the listing
+    # holds FP4 experts packed, checked in test_deepseek_v4_flash_reproduces_its_fp4_checkpoint_listing
+    ("deepseek-ai/DeepSeek-V4-Flash", "nvidia__DeepSeek-V4-Flash-NVFP4.json", "284B", "13B", None),
+    ("deepseek-ai/DeepSeek-V4-Pro", "nvidia__DeepSeek-V4-Pro-NVFP4.json", "1.6T", "49B", "1.6T"),
 ]
 
 
@@ -46,7 +51,7 @@ def test_flagship_counts_match_the_lab_and_the_checkpoint(repo_id, config_file, 
     assert facts.params_total == est.total and _within_stated(est.total, lab_total, 0.01), est.total
     if isinstance(stored, int):
         assert est.total + est.mtp == stored
-    else:
+    elif stored:
         assert _within_stated(est.total + est.mtp, stored, 0)
     if lab_active:
         lab = facts.params_active_lab if facts.params_active_lab is not None else facts.params_active
@@ -63,3 +68,25 @@ def test_kimi_k25_flattened_to_one_level_counts_as_kimi_k2():
     config = _config("moonshotai__Kimi-K2.5.json")
     flat = {**config["text_config"], "model_type": "kimi_k25"}
     assert estimate_from_config(flat).total == 1_026_408_232_448  # the language model alone, as Kimi-K2
+
+
+def test_deepseek_v4_flash_reproduces_its_fp4_checkpoint_listing():
+    """The FP4 release stores routed experts as int8 pairs with one e8m0 scale per 32, the first three layers'
+    token-routing tables (vocab x top-k) and 367,616 FP8 block scales: 158,069,433,298 elements in all."""
+    config = _config("nvidia__DeepSeek-V4-Flash-NVFP4.json")
+    est = estimate_from_config(config)
+    experts = (43 + 1) * 256 * 3 * 4096 * 2048  # every layer's and the MTP layer's routed experts
+    tables = 3 * 129_280 * 6
+    assert est.total + est.mtp + tables - experts + experts // 2 + experts // 32 + 367_616 == 158_069_433_298
+
+
+def test_deepseek_v4_fp4_listing_is_read_as_packed_and_the_headline_comes_from_the_config():
+    config = _config("nvidia__DeepSeek-V4-Flash-NVFP4.json")
+    packed, scales = 141_733_920_768, 8_858_370_048
+    listing = {"total": 158_069_433_298,
+               "parameters": {"I8": packed, "F8_E8M0": scales, "BF16": 158_069_433_298 - packed - scales}}
+    facts = compute_facts(FactInputs(repo_id="deepseek-ai/DeepSeek-V4-Flash", config=config, safetensors=listing))
+    assert (facts.params_total, facts.params_total_source) == (284_332_240_471, "config")
+    assert facts.params_active == 13_799_632_471 and facts.context_length == 1_048_576
+    assert any("packed quantized weights (I8)" in n for n in facts.params_notes)
+    assert facts.kv_bytes_per_token is None  # its compressed cache is not modelled; no wrong token count

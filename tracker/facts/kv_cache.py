@@ -20,6 +20,9 @@ from tracker.facts.config_reader import MAX_LAYERS, ConfigError, text_view
 
 BYTES_PER_VALUE = 2  # BF16
 _BOUNDED_LAYER_TYPES = frozenset({"sliding_attention", "chunked_attention"})
+# Caches these formulas would overstate: DeepSeek-V4 compresses its shared key-value vectors 4x or 128x per
+# layer and keeps uncompressed ones only in a sliding window (no figure beats a 13x wrong one).
+_UNMODELLED = frozenset({"deepseek_v4"})
 
 
 def kv_bytes_per_token(config: Any) -> int | None:
@@ -34,6 +37,8 @@ def kv_bytes_per_token(config: Any) -> int | None:
 
 def _per_token(config: Mapping[str, Any]) -> int | None:
     v = text_view(normalise(config))
+    if v.model_type in _UNMODELLED:
+        return None
     layers = v.first_int(("num_hidden_layers", "n_layers", "num_layers"))
     if layers > MAX_LAYERS:
         return None

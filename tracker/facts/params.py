@@ -165,7 +165,7 @@ class _Resolver:
             total -= scales
             self.notes.append(f"Stored weights include {format_params(scales)} FP8 scale tensors")
         if est and _off(total, est.total):
-            packed = [d for d in self.breakdown if d.upper() in _PACKED_DTYPES]
+            packed = [d for d in self.breakdown if d.upper() in _packed_dtypes(self.config)]
             if packed and not _matches_unpacked(self.config):
                 self.notes.append(
                     f"Safetensors count {format_params(stored)} holds packed quantized weights "
@@ -223,6 +223,12 @@ class _Resolver:
 
 def _closer(candidate: int, other: int, target: int) -> bool:
     return abs(candidate - target) < abs(other - target)
+
+
+def _packed_dtypes(config: Any) -> tuple[str, ...]:
+    """The dtypes that pack several weights per element; I8 too where experts ship as FP4 pairs (DeepSeek-V4)."""
+    fp4_experts = isinstance(config, dict) and str(config.get("expert_dtype", "")).lower() == "fp4"
+    return (*_PACKED_DTYPES, "I8") if fp4_experts else _PACKED_DTYPES
 
 
 def _matches_unpacked(config: Any) -> bool:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from tracker.facts.arch_deepseek_v4 import deepseek_v4_counts
 from tracker.facts.arch_families import FAMILIES, Family, normalise
 from tracker.facts.arch_hybrid import layer_kinds, linear_attention_params
 from tracker.facts.arch_speech import audio_tower_params, speech_generator_params
@@ -287,6 +288,12 @@ class _Model:
         return 0
 
 
+def _deepseek_v4(view: ConfigView) -> ConfigEstimate:
+    counts = deepseek_v4_counts(view)
+    return ConfigEstimate(counts.total, counts.active, True, counts.experts, counts.mtp, (), view.model_type,
+                          counts.embedding, counts.head)
+
+
 def _unknown_family(view: ConfigView) -> Family:
     """A model_type we have no entry for: DeepSeek's latent attention when the config describes it."""
     return Family(mla=view.has("kv_lora_rank") and view.has("qk_rope_head_dim"))
@@ -344,6 +351,8 @@ def estimate_from_config(config: Any) -> ConfigEstimate:
     """
     view = text_view(normalise(config) if isinstance(config, Mapping) else config)
     try:
+        if view.model_type == "deepseek_v4":
+            return _deepseek_v4(view)
         return _Model(view).estimate()
     except ConfigError:
         raise
