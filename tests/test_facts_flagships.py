@@ -35,6 +35,9 @@ FLAGSHIPS = [
     # holds FP4 experts packed, checked in test_deepseek_v4_flash_reproduces_its_fp4_checkpoint_listing
     ("deepseek-ai/DeepSeek-V4-Flash", "nvidia__DeepSeek-V4-Flash-NVFP4.json", "284B", "13B", None),
     ("deepseek-ai/DeepSeek-V4-Pro", "nvidia__DeepSeek-V4-Pro-NVFP4.json", "1.6T", "49B", "1.6T"),
+    # a counter of its own (31B was 30.15B without its vision tower; 26B-A4B could not be read at all)
+    ("google/gemma-4-31B-it", "google__gemma-4-31B-it__transformers5_printed.json", "31B", None, 31_273_088_876),
+    ("google/gemma-4-26B-A4B", "google__gemma-4-26B-A4B__written.json", "26B", "4B", 25_805_936_206),
 ]
 
 
@@ -90,3 +93,10 @@ def test_deepseek_v4_fp4_listing_is_read_as_packed_and_the_headline_comes_from_t
     assert facts.params_active == 13_799_632_471 and facts.context_length == 1_048_576
     assert any("packed quantized weights (I8)" in n for n in facts.params_notes)
     assert facts.kv_bytes_per_token is None  # its compressed cache is not modelled; no wrong token count
+
+
+def test_gemma_4_26b_a4b_active_count_is_the_published_one():
+    facts = compute_facts(FactInputs(repo_id="google/gemma-4-26B-A4B",
+                                     config=_config("google__gemma-4-26B-A4B__written.json")))
+    assert (facts.params_active, facts.is_moe) == (3_822_530_590, True)
+    assert facts.kv_bytes_per_token is None

@@ -20,6 +20,9 @@ Families (outer model_type) and what their tower holds:
 - llama4: unfold-conv patch embedding, class embedding and position table, two LayerNorms, the encoder
   layers (LayerNorms, q/k/v/o with biases, a 2-matrix MLP with biases), the pixel-shuffle adapter MLP and the
   multi-modal projector into the text hidden size.
+- gemma4: a linear patch embedding, a two-axis position table, `num_hidden_layers` blocks (q, k, v, o
+  without biases, q and k norms of the head size, a gated MLP, four norms), the standardisation scale and
+  bias, and the projection into the text hidden size.
 - kimi_k25: MoonViT (Conv2d patch embedding with bias, a learned height x width position table, `vt_*`
   blocks like the ViT blocks above, a final LayerNorm) and the patch-merger projector (LayerNorm, two
   linears over width*merge, the second into the text hidden size).
@@ -58,6 +61,10 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
         "hidden_size": 768, "num_hidden_layers": 34, "num_channels": 3, "intermediate_size": 5632,
         "vision_output_dim": 7680, "image_size": 448, "patch_size": 14, "projector_input_dim": 4096,
         "projector_output_dim": 4096,
+    },
+    "gemma4": {
+        "hidden_size": 1152, "intermediate_size": 4304, "num_hidden_layers": 27, "num_attention_heads": 16,
+        "patch_size": 16, "position_embedding_size": 10240, "standardize": True,
     },
     "kimi_k25": {
         "vt_hidden_size": 1152, "vt_intermediate_size": 4304, "vt_num_hidden_layers": 27, "patch_size": 14,
@@ -154,6 +161,16 @@ def _llama4(v: ConfigView, text_hidden: int) -> int:
     return patch + embeddings + 4 * h + v.int("num_hidden_layers") * layer + adapter + projector
 
 
+def _gemma4(v: ConfigView, text_hidden: int) -> int:
+    w, inter, heads = v.int("hidden_size"), v.int("intermediate_size"), v.int("num_attention_heads")
+    head_dim = v.int("head_dim", w // heads)
+    layer = 4 * w * w + 2 * head_dim + 3 * w * inter + 4 * w  # no biases; the v norm has no weight
+    patch = 3 * v.int("patch_size") ** 2 * w
+    positions = 2 * v.int("position_embedding_size") * w  # one table per image axis
+    standardize = 2 * w if v.flag("standardize") else 0
+    return v.int("num_hidden_layers") * layer + patch + positions + standardize + text_hidden * w  # + projection
+
+
 def _kimi_k25(v: ConfigView, text_hidden: int) -> int:
     w, inter = v.int("vt_hidden_size"), v.int("vt_intermediate_size")
     patch = 3 * v.int("patch_size") ** 2 * w + w
@@ -186,6 +203,7 @@ _TOWERS = {
     "glm4v": _glm4v,
     "llama4": _llama4,
     "kimi_k25": _kimi_k25,
+    "gemma4": _gemma4,
     "ernie4_5_vl_moe": _ernie_vl,
 }
 

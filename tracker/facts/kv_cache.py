@@ -20,9 +20,10 @@ from tracker.facts.config_reader import MAX_LAYERS, ConfigError, text_view
 
 BYTES_PER_VALUE = 2  # BF16
 _BOUNDED_LAYER_TYPES = frozenset({"sliding_attention", "chunked_attention"})
-# Caches these formulas would overstate: DeepSeek-V4 compresses its shared key-value vectors 4x or 128x per
-# layer and keeps uncompressed ones only in a sliding window (no figure beats a 13x wrong one).
-_UNMODELLED = frozenset({"deepseek_v4"})
+# Caches these formulas would get wrong (no figure beats a wrong one): DeepSeek-V4 compresses its shared
+# key-value vectors 4x or 128x per layer and keeps uncompressed ones only in a sliding window (13x too high);
+# Gemma 4's global layers cache their own head size and key-value heads, keys doubling as values.
+_UNMODELLED = frozenset({"deepseek_v4", "gemma4_text"})
 
 
 def kv_bytes_per_token(config: Any) -> int | None:

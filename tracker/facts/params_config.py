@@ -13,6 +13,7 @@ from typing import Any
 
 from tracker.facts.arch_deepseek_v4 import deepseek_v4_counts
 from tracker.facts.arch_families import FAMILIES, Family, normalise
+from tracker.facts.arch_gemma4 import gemma4_text_counts
 from tracker.facts.arch_hybrid import layer_kinds, linear_attention_params
 from tracker.facts.arch_speech import audio_tower_params, speech_generator_params
 from tracker.facts.arch_vision import vision_tower_params
@@ -247,9 +248,7 @@ class _Model:
             left_out = ["vision tower"] if vision else []
             left_out += ["vision experts"] if self.modalities > 1 else []
             left_out += ["audio tower", "speech generator"] if audio else []
-            # a dense model's active count is its total; only a MoE count says what a text token passes through
-            active = f"; the active count is what a text token passes through (no {_join(left_out, 'or')})"
-            notes.append(f"Total includes {_join(counted)}" + (active if is_moe else ""))
+            notes.append(_tower_note(counted, left_out, is_moe))
         if not vision and self._has_vision():
             notes.append("Config estimate covers the language model only (vision tower not counted)")
         if (audio_config or outer.get("talker_config")) and not speech:
@@ -292,6 +291,29 @@ def _deepseek_v4(view: ConfigView) -> ConfigEstimate:
     counts = deepseek_v4_counts(view)
     return ConfigEstimate(counts.total, counts.active, True, counts.experts, counts.mtp, (), view.model_type,
                           counts.embedding, counts.head)
+
+
+def _gemma4(view: ConfigView) -> ConfigEstimate:
+    counts = gemma4_text_counts(view)
+    notes: list[str] = []
+    outer = view.parent or view.data
+    tower = _unless_unreadable(lambda: vision_tower_params(outer, view.int("hidden_size"))) or 0
+    is_moe = counts.experts is not None
+    if tower:
+        notes.append(_tower_note([f"the {format_params(tower)} vision tower"], ["vision tower"], is_moe))
+    elif isinstance(outer.get("vision_config"), Mapping):
+        notes.append("Config estimate covers the language model only (vision tower not counted)")
+    if isinstance(outer.get("audio_config"), Mapping):
+        notes.append("Config estimate leaves out the audio tower")
+    return ConfigEstimate(counts.total + tower, counts.active, is_moe, counts.experts, 0, tuple(notes),
+                          view.model_type, counts.embedding, 0, tower)
+
+
+def _tower_note(counted: list[str], left_out: list[str], is_moe: bool) -> str:
+    """What the total includes; a MoE count also says what its active count leaves out."""
+    # a dense model's active count is its total; only a MoE count says what a text token passes through
+    active = f"; the active count is what a text token passes through (no {_join(left_out, 'or')})"
+    return f"Total includes {_join(counted)}" + (active if is_moe else "")
 
 
 def _unknown_family(view: ConfigView) -> Family:
@@ -353,6 +375,8 @@ def estimate_from_config(config: Any) -> ConfigEstimate:
     try:
         if view.model_type == "deepseek_v4":
             return _deepseek_v4(view)
+        if view.model_type == "gemma4_text":
+            return _gemma4(view)
         return _Model(view).estimate()
     except ConfigError:
         raise
