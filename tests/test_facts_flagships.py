@@ -30,7 +30,7 @@ FLAGSHIPS = [
     # the MoonViT tower and its projector (471M, was left out); unpacked INT4 experts, without their scales
     ("moonshotai/Kimi-K2.5", "moonshotai__Kimi-K2.5.json", "1T", None, 1_026_879_376_368),
     # unchanged; the listing adds 13,880,064 FP8 block scales to our count
-    ("MiniMaxAI/MiniMax-M2.7", "MiniMaxAI__MiniMax-M2.7.json", "230B", "10B", 228_689_764_864),
+    ("MiniMaxAI/MiniMax-M2.7", "MiniMaxAI__MiniMax-M2.7.json", "230B", "10B", 228_703_644_928 - 13_880_064),
     # a counter of its own (was counted as a 64-head attention model: 290.9B, 20.4B active); the listing
     # holds FP4 experts packed, checked in test_deepseek_v4_flash_reproduces_its_fp4_checkpoint_listing
     ("deepseek-ai/DeepSeek-V4-Flash", "nvidia__DeepSeek-V4-Flash-NVFP4.json", "284B", "13B", None),

@@ -126,8 +126,10 @@ def test_dense_vision_language_totals_equal_the_hubs_safetensors_total(repo_id, 
 # inventory lists for the checkpoint (SOURCES.md): (repo, config, name's total, listed checkpoint total).
 MTP_CHECKPOINTS = [
     ("Qwen/Qwen3-Next-80B-A3B-Instruct", "Qwen__Qwen3-Next-80B-A3B-Thinking.json", "80B", "81.3B"),
-    ("Qwen/Qwen3.5-35B-A3B", "Qwen__Qwen3.5-35B-A3B.json", "35B", "36.0B"),
-    ("Qwen/Qwen3.5-27B", "Qwen__Qwen3.5-27B.json", "27B", "27.8B"),
+    # exact: the Hub API's safetensors total of Qwen3.5-35B-A3B, and the tensor listing of Qwen3.6-27B (the
+    # same sizes as Qwen3.5-27B), both quoted in public records (SOURCES.md)
+    ("Qwen/Qwen3.5-35B-A3B", "Qwen__Qwen3.5-35B-A3B.json", "35B", 35_951_822_704),
+    ("Qwen/Qwen3.5-27B", "Qwen__Qwen3.5-27B.json", "27B", 27_781_427_952),
 ]
 
 
@@ -137,8 +139,8 @@ def test_qwen_mtp_layers_are_stored_weight_outside_the_headline(repo_id, config_
     config = json.loads((DATA / config_file).read_text())
     est = estimate_from_config(config)
     assert _within_stated(est.total, named, 0)  # the headline: what the name says
-    assert _within_stated(est.total + est.mtp, listed, 0)  # as stored: what the checkpoint holds
-    stored = est.total + est.mtp
+    stored = est.total + est.mtp  # as stored: what the checkpoint holds
+    assert stored == listed if isinstance(listed, int) else _within_stated(stored, listed, 0)
     facts = compute_facts(FactInputs(repo_id=repo_id, config=config,
                                      safetensors={"total": stored, "parameters": {"BF16": stored}}))
     assert (facts.params_total, facts.params_stored) == (est.total, stored)
