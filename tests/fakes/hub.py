@@ -21,7 +21,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import fields as dc_fields
 from datetime import UTC, datetime
-from http.server import ThreadingHTTPServer
 from typing import Any
 
 from .hub_faults import (
@@ -36,6 +35,7 @@ from .hub_faults import (
 )
 from .hub_model import NON_COMMIT_FIELDS, FakeModel, parse_when
 from .hub_server import SORTS, make_handler
+from .quiet_server import QuietThreadingHTTPServer
 
 __all__ = ["SORTS", "FakeHub", "FakeModel", "Fault", "LoggedRequest", "RequestInfo"]
 
@@ -74,7 +74,7 @@ class FakeHub:
         self._seq = 0
         self._log: list[LoggedRequest] = []
         self._log_lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
+        self._server: QuietThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.url = ""
 
@@ -86,8 +86,7 @@ class FakeHub:
     # ---- lifecycle ------------------------------------------------------------------------------
     def start(self) -> FakeHub:
         """Start serving; sets `url` (e.g. http://127.0.0.1:41234)."""
-        server = ThreadingHTTPServer((self._host, self._port), make_handler(self))
-        server.daemon_threads = True
+        server = QuietThreadingHTTPServer((self._host, self._port), make_handler(self))
         self._server = server
         self.url = f"http://{self._host}:{server.server_address[1]}"
         self._thread = threading.Thread(

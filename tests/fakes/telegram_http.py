@@ -24,10 +24,11 @@ import socket
 import threading
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
+from .quiet_server import QuietThreadingHTTPServer
 from .telegram_limits import RateLimits
 
 if TYPE_CHECKING:
@@ -192,8 +193,7 @@ class _Handler(BaseHTTPRequestHandler):
         return actions[name](**data)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+class _Server(QuietThreadingHTTPServer):
     allow_reuse_address = True
 
     def __init__(self, address: tuple[str, int], fake: FakeTelegram, connections: set[socket.socket]) -> None:
@@ -210,13 +210,6 @@ class _Server(ThreadingHTTPServer):
     def shutdown_request(self, request: Any) -> None:
         self.connections.discard(request)
         super().shutdown_request(request)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        import sys
-
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return  # a client that went away (killed mid-request): the real server says nothing either
-        super().handle_error(request, client_address)
 
 
 class FakeHttpServer:
