@@ -35,6 +35,9 @@ FLAGSHIPS = [
     # holds FP4 experts packed, checked in test_deepseek_v4_flash_reproduces_its_fp4_checkpoint_listing
     ("deepseek-ai/DeepSeek-V4-Flash", "nvidia__DeepSeek-V4-Flash-NVFP4.json", "284B", "13B", None),
     ("deepseek-ai/DeepSeek-V4-Pro", "nvidia__DeepSeek-V4-Pro-NVFP4.json", "1.6T", "49B", "1.6T"),
+    # a counter of its own (its config could not be read: a per-layer moe_layer_freq); the inventory's 309.8B
+    # holds only with three dense sliding-window MTP layers
+    ("XiaomiMiMo/MiMo-V2-Flash", "XiaomiMiMo__MiMo-V2-Flash__written.json", "309B", "15B", "309.8B"),
     # a counter of its own (31B was 30.15B without its vision tower; 26B-A4B could not be read at all)
     ("google/gemma-4-31B-it", "google__gemma-4-31B-it__transformers5_printed.json", "31B", None, 31_273_088_876),
     ("google/gemma-4-26B-A4B", "google__gemma-4-26B-A4B__written.json", "26B", "4B", 25_805_936_206),

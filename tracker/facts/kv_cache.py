@@ -22,8 +22,9 @@ BYTES_PER_VALUE = 2  # BF16
 _BOUNDED_LAYER_TYPES = frozenset({"sliding_attention", "chunked_attention"})
 # Caches these formulas would get wrong (no figure beats a wrong one): DeepSeek-V4 compresses its shared
 # key-value vectors 4x or 128x per layer and keeps uncompressed ones only in a sliding window (13x too high);
-# Gemma 4's global layers cache their own head size and key-value heads, keys doubling as values.
-_UNMODELLED = frozenset({"deepseek_v4", "gemma4_text"})
+# Gemma 4's global layers cache their own head size and key-value heads, keys doubling as values; MiMo-V2's
+# sliding and full layers differ in heads and its values are narrower than its keys.
+_UNMODELLED = frozenset({"deepseek_v4", "gemma4_text", "mimo_v2_flash"})
 
 
 def kv_bytes_per_token(config: Any) -> int | None:

@@ -15,6 +15,7 @@ from tracker.facts.arch_deepseek_v4 import deepseek_v4_counts
 from tracker.facts.arch_families import FAMILIES, Family, normalise
 from tracker.facts.arch_gemma4 import gemma4_text_counts
 from tracker.facts.arch_hybrid import layer_kinds, linear_attention_params
+from tracker.facts.arch_mimo import mimo_counts
 from tracker.facts.arch_speech import audio_tower_params, speech_generator_params
 from tracker.facts.arch_vision import vision_tower_params
 from tracker.facts.config_reader import MAX_LAYERS, ConfigError, ConfigView, text_view
@@ -309,6 +310,20 @@ def _gemma4(view: ConfigView) -> ConfigEstimate:
                           view.model_type, counts.embedding, 0, tower)
 
 
+def _mimo(view: ConfigView) -> ConfigEstimate:
+    counts = mimo_counts(view)
+    return ConfigEstimate(counts.total, counts.active, True, counts.experts, counts.mtp, (), view.model_type,
+                          counts.embedding, counts.embedding)
+
+
+# Architectures whose layers a family switch cannot describe: each has a counter of its own.
+_DEDICATED: dict[str, Callable[[ConfigView], ConfigEstimate]] = {
+    "deepseek_v4": _deepseek_v4,
+    "gemma4_text": _gemma4,
+    "mimo_v2_flash": _mimo,
+}
+
+
 def _tower_note(counted: list[str], left_out: list[str], is_moe: bool) -> str:
     """What the total includes; a MoE count also says what its active count leaves out."""
     # a dense model's active count is its total; only a MoE count says what a text token passes through
@@ -373,11 +388,8 @@ def estimate_from_config(config: Any) -> ConfigEstimate:
     """
     view = text_view(normalise(config) if isinstance(config, Mapping) else config)
     try:
-        if view.model_type == "deepseek_v4":
-            return _deepseek_v4(view)
-        if view.model_type == "gemma4_text":
-            return _gemma4(view)
-        return _Model(view).estimate()
+        dedicated = _DEDICATED.get(view.model_type)
+        return dedicated(view) if dedicated else _Model(view).estimate()
     except ConfigError:
         raise
     except (TypeError, ValueError, ZeroDivisionError, IndexError, AttributeError) as exc:
