@@ -38,6 +38,9 @@ FLAGSHIPS = [
     # a counter of its own (its config could not be read: a per-layer moe_layer_freq); the inventory's 309.8B
     # holds only with three dense sliding-window MTP layers
     ("XiaomiMiMo/MiMo-V2-Flash", "XiaomiMiMo__MiMo-V2-Flash__written.json", "309B", "15B", "309.8B"),
+    # a counter of its own (was 195.8B with a 17.1B MTP estimate): 96-head sliding layers, a head-wise gate,
+    # three dense MTP layers with their own heads; exact totals quoted in public records (SOURCES.md)
+    ("stepfun-ai/Step-3.5-Flash", "stepfun-ai__Step-3.5-Flash__written.json", "196B", None, 199_384_301_376),
     # a counter of its own (31B was 30.15B without its vision tower; 26B-A4B could not be read at all)
     ("google/gemma-4-31B-it", "google__gemma-4-31B-it__transformers5_printed.json", "31B", None, 31_273_088_876),
     ("google/gemma-4-26B-A4B", "google__gemma-4-26B-A4B__written.json", "26B", "4B", 25_805_936_206),
@@ -103,3 +106,11 @@ def test_gemma_4_26b_a4b_active_count_is_the_published_one():
                                      config=_config("google__gemma-4-26B-A4B__written.json")))
     assert (facts.params_active, facts.is_moe) == (3_822_530_590, True)
     assert facts.kv_bytes_per_token is None
+
+
+def test_step_3_5_flash_headline_and_kv_cache():
+    config = _config("stepfun-ai__Step-3.5-Flash__written.json")
+    assert estimate_from_config(config).total == 196_956_130_368  # the 45-layer model, quoted publicly
+    # 12 full-attention layers grow the cache (8 key-value groups of 128); the sliding ones are bounded
+    assert compute_facts(FactInputs(repo_id="stepfun-ai/Step-3.5-Flash", config=config)).kv_bytes_per_token == (
+        12 * 2 * 8 * 128 * 2)

@@ -20,23 +20,10 @@ tensor listing element for element (tests/data/configs/HAND_COUNTS.md).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from tracker.facts.arch_counts import ArchCounts
 from tracker.facts.config_reader import ConfigError, ConfigView
 
 _CSA_RATIO = 4  # compressed sparse attention: the ratio whose layers carry the lightning indexer
-
-
-@dataclass(frozen=True)
-class V4Counts:
-    """The numbers a config estimate needs."""
-
-    total: int
-    active: int
-    mtp: int
-    embedding: int
-    head: int
-    experts: int
 
 
 def _compressor(v: ConfigView, ratio: int, h: int, d: int, q_lora: int) -> int:
@@ -50,7 +37,7 @@ def _compressor(v: ConfigView, ratio: int, h: int, d: int, q_lora: int) -> int:
     return compressor + indexer
 
 
-def deepseek_v4_counts(v: ConfigView) -> V4Counts:
+def deepseek_v4_counts(v: ConfigView) -> ArchCounts:
     """Total (without MTP), active per token (embedding and head included), MTP and the embedding sizes."""
     h, n, d = v.int("hidden_size"), v.int("num_attention_heads"), v.int("head_dim")
     q_lora, groups, o_lora = v.int("q_lora_rank"), v.int("o_groups"), v.int("o_lora_rank")
@@ -81,4 +68,4 @@ def deepseek_v4_counts(v: ConfigView) -> V4Counts:
         total, active = total + layer_total, active + layer_active
     after = ratios[layers] if len(ratios) > layers else 0
     mtp = mtp_layers * (layer(layers, after)[0] + 2 * h * h + 3 * h + hyper_head)
-    return V4Counts(total, active, mtp, embedding, head, experts)
+    return ArchCounts(total, active, mtp, embedding, head, experts)

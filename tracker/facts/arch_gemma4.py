@@ -15,22 +15,11 @@ Keys a config leaves out make the global layers like the others. The vision towe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from tracker.facts.arch_counts import ArchCounts
 from tracker.facts.config_reader import ConfigError, ConfigView
 
 
-@dataclass(frozen=True)
-class Gemma4Counts:
-    """The numbers a config estimate needs."""
-
-    total: int
-    active: int
-    embedding: int
-    experts: int | None
-
-
-def gemma4_text_counts(v: ConfigView) -> Gemma4Counts:
+def gemma4_text_counts(v: ConfigView) -> ArchCounts:
     """Total and per-token active parameters of the language model (tied embedding counted once)."""
     h, layers, heads = v.int("hidden_size"), v.int("num_hidden_layers"), v.int("num_attention_heads")
     kv, head_dim = v.int("num_key_value_heads", heads), v.int("head_dim", h // heads)
@@ -65,4 +54,4 @@ def gemma4_text_counts(v: ConfigView) -> Gemma4Counts:
         table = v.int("vocab_size_per_layer_input", v.int("vocab_size")) * layers * per_layer_input
         extra = table + h * layers * per_layer_input + per_layer_input
         total, active = total + extra, active + extra
-    return Gemma4Counts(total, active, embedding, experts or None)
+    return ArchCounts(total, active, 0, embedding, 0, experts or None)

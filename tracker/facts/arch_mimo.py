@@ -10,22 +10,10 @@ sharing the model's embedding and head.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from tracker.facts.arch_counts import ArchCounts
 from tracker.facts.config_reader import ConfigError, ConfigView
 
 _MTP_DEFAULT = 3  # MiMo-V2-Flash: 309.8B stored = 308.78B + three dense sliding-window MTP layers
-
-
-@dataclass(frozen=True)
-class MimoCounts:
-    """The numbers a config estimate needs."""
-
-    total: int
-    active: int
-    mtp: int
-    embedding: int
-    experts: int
 
 
 def _per_layer(v: ConfigView, key: str, layers: int) -> list[int]:
@@ -35,7 +23,7 @@ def _per_layer(v: ConfigView, key: str, layers: int) -> list[int]:
     return values
 
 
-def mimo_counts(v: ConfigView) -> MimoCounts:
+def mimo_counts(v: ConfigView) -> ArchCounts:
     """Total (without MTP), active per token (embedding and head included) and the MTP layers."""
     h, layers = v.int("hidden_size"), v.int("num_hidden_layers")
     sliding = _per_layer(v, "hybrid_layer_pattern", layers)
@@ -65,4 +53,4 @@ def mimo_counts(v: ConfigView) -> MimoCounts:
             total, active = total + fixed + dense, active + fixed + dense
     mtp_layer = attention(True) + dense + 2 * h * h + 5 * h
     mtp = v.int("num_nextn_predict_layers", _MTP_DEFAULT, minimum=0) * mtp_layer
-    return MimoCounts(total, active, mtp, embedding, experts)
+    return ArchCounts(total, active, mtp, embedding, embedding, experts)

@@ -48,13 +48,13 @@ def _per_token(config: Mapping[str, Any]) -> int | None:
         per_layer = v.int("kv_lora_rank") + v.int("qk_rope_head_dim", 0, minimum=0)
     else:
         heads = v.first_int(("num_attention_heads", "n_head", "num_heads"))
-        kv_heads = v.first_int(("num_key_value_heads", "num_kv_heads"), heads)
+        kv_heads = v.first_int(("num_key_value_heads", "num_kv_heads", "num_attention_groups"), heads)
         head_dim = v.int("head_dim", v.first_int(("hidden_size", "d_model", "n_embd")) // heads)
         per_layer = 2 * kv_heads * head_dim
     kinds, _odd = layer_kinds(v, layers)
-    types = v.raw("layer_types")
-    bounded = ({i for i, kind in enumerate(types) if kind in _BOUNDED_LAYER_TYPES}
-               if isinstance(types, list) and len(types) == layers else set())
+    types = v.raw("layer_types")  # Step-3.5's list runs on over its MTP layers: the first `layers` are the model
+    bounded = ({i for i, kind in enumerate(types[:layers]) if kind in _BOUNDED_LAYER_TYPES}
+               if isinstance(types, list) and len(types) >= layers else set())
     share = v.int("cla_share_factor", 1) if v.flag("use_cla") else 1
     growing = sum(1 for i, kind in enumerate(kinds) if kind == "full" and i not in bounded and i % share == 0)
     return growing * per_layer * BYTES_PER_VALUE or None

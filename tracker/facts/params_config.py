@@ -11,12 +11,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from tracker.facts.arch_counts import ArchCounts
 from tracker.facts.arch_deepseek_v4 import deepseek_v4_counts
 from tracker.facts.arch_families import FAMILIES, Family, normalise
 from tracker.facts.arch_gemma4 import gemma4_text_counts
 from tracker.facts.arch_hybrid import layer_kinds, linear_attention_params
 from tracker.facts.arch_mimo import mimo_counts
 from tracker.facts.arch_speech import audio_tower_params, speech_generator_params
+from tracker.facts.arch_step import step3p5_counts
 from tracker.facts.arch_vision import vision_tower_params
 from tracker.facts.config_reader import MAX_LAYERS, ConfigError, ConfigView, text_view
 from tracker.facts.params_name import format_params
@@ -288,12 +290,6 @@ class _Model:
         return 0
 
 
-def _deepseek_v4(view: ConfigView) -> ConfigEstimate:
-    counts = deepseek_v4_counts(view)
-    return ConfigEstimate(counts.total, counts.active, True, counts.experts, counts.mtp, (), view.model_type,
-                          counts.embedding, counts.head)
-
-
 def _gemma4(view: ConfigView) -> ConfigEstimate:
     counts = gemma4_text_counts(view)
     notes: list[str] = []
@@ -306,22 +302,22 @@ def _gemma4(view: ConfigView) -> ConfigEstimate:
         notes.append("Config estimate covers the language model only (vision tower not counted)")
     if isinstance(outer.get("audio_config"), Mapping):
         notes.append("Config estimate leaves out the audio tower")
-    return ConfigEstimate(counts.total + tower, counts.active, is_moe, counts.experts, 0, tuple(notes),
-                          view.model_type, counts.embedding, 0, tower)
-
-
-def _mimo(view: ConfigView) -> ConfigEstimate:
-    counts = mimo_counts(view)
-    return ConfigEstimate(counts.total, counts.active, True, counts.experts, counts.mtp, (), view.model_type,
-                          counts.embedding, counts.embedding)
+    return ConfigEstimate(counts.total + tower, counts.active, is_moe, counts.experts, counts.mtp, tuple(notes),
+                          view.model_type, counts.embedding, counts.head, tower)
 
 
 # Architectures whose layers a family switch cannot describe: each has a counter of its own.
-_DEDICATED: dict[str, Callable[[ConfigView], ConfigEstimate]] = {
-    "deepseek_v4": _deepseek_v4,
-    "gemma4_text": _gemma4,
-    "mimo_v2_flash": _mimo,
+_DEDICATED: dict[str, Callable[[ConfigView], ArchCounts]] = {
+    "deepseek_v4": deepseek_v4_counts,
+    "mimo_v2_flash": mimo_counts,
+    "step3p5": step3p5_counts,
 }
+
+
+def _dedicated(view: ConfigView, count: Callable[[ConfigView], ArchCounts]) -> ConfigEstimate:
+    c = count(view)
+    return ConfigEstimate(c.total, c.active, c.experts is not None, c.experts, c.mtp, (), view.model_type,
+                          c.embedding, c.head)
 
 
 def _tower_note(counted: list[str], left_out: list[str], is_moe: bool) -> str:
@@ -388,8 +384,10 @@ def estimate_from_config(config: Any) -> ConfigEstimate:
     """
     view = text_view(normalise(config) if isinstance(config, Mapping) else config)
     try:
-        dedicated = _DEDICATED.get(view.model_type)
-        return dedicated(view) if dedicated else _Model(view).estimate()
+        if view.model_type == "gemma4_text":
+            return _gemma4(view)
+        count = _DEDICATED.get(view.model_type)
+        return _dedicated(view, count) if count else _Model(view).estimate()
     except ConfigError:
         raise
     except (TypeError, ValueError, ZeroDivisionError, IndexError, AttributeError) as exc:
