@@ -342,12 +342,12 @@ def short_error(message: str) -> str:
 
 
 def _failing_line(outage: Outage) -> str:
-    return (f"Telegram failing: {outage.error} since {outage.since:%H:%M} UTC; {outage.failed} sends failed, "
-            "retrying")
+    sends = "send" if outage.failed == 1 else "sends"
+    return f"Telegram failing: {outage.error} since {outage.since:%H:%M} UTC; {outage.failed} {sends} failed, retrying"
 
 
 def _recovered_line(outage: Outage, span: timedelta, done: int) -> str:
-    return f"Telegram recovered after {duration(span)}; {done} messages sent"
+    return f"Telegram recovered after {duration(span)}; {done} message{'' if done == 1 else 's'} sent"
 
 
 def _kind(group: _Group) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -68,5 +69,7 @@ def test_a_telegram_outage_is_logged_once_and_so_is_its_recovery(
     assert "502 Bad Gateway since" in failing[0] and "sends failed, retrying" in failing[0]
     assert failing[0].split(" WARNING ")[0]  # a timestamped warning
     assert len(recovered) == 1, err
-    assert "2 messages sent" in recovered[0] and "recovered after" in recovered[0]
+    # Both cards go out in the delivery that works again, or the second in the next one when the two models
+    # were found in different polls (their retries then fall due apart): the line counts what that one sent.
+    assert re.search(r"recovered after \d+s; [12] messages? sent$", recovered[0]), recovered[0]
     assert "<html>" not in err and "Traceback" not in err  # one line, not one per failed request
