@@ -103,6 +103,11 @@ def _vit_block(h: int, inter: int) -> int:
     return 4 * h + (h * 3 * h + 3 * h) + (h * h + h) + (h * inter + inter) + (inter * h + h)
 
 
+def _merger_mlp(wide: int, out: int) -> int:
+    """The patch merger's two linears with biases: merged patches (wide) -> wide -> the text hidden size."""
+    return wide * wide + wide + wide * out + out
+
+
 def _qwen_patch(v: ConfigView, width: int) -> int:
     """The Conv3d patch embedding of the Qwen2-VL family, without a bias."""
     channels = v.first_int(("in_chans", "in_channels"))  # the Hub's files say in_chans
@@ -112,7 +117,7 @@ def _qwen_patch(v: ConfigView, width: int) -> int:
 def _qwen2_vl(v: ConfigView, text_hidden: int) -> int:
     width = v.int("embed_dim")
     mlp, wide = int(width * v.number("mlp_ratio")), width * v.int("spatial_merge_size") ** 2
-    merger = 2 * width + wide * wide + wide + wide * v.int("hidden_size") + v.int("hidden_size")
+    merger = 2 * width + _merger_mlp(wide, v.int("hidden_size"))
     return _qwen_patch(v, width) + v.int("depth") * _vit_block(width, mlp) + merger
 
 
@@ -120,7 +125,7 @@ def _qwen2_5_vl(v: ConfigView, text_hidden: int) -> int:
     h, inter, out = v.int("hidden_size"), v.int("intermediate_size"), v.int("out_hidden_size")
     wide = h * v.int("spatial_merge_size") ** 2
     block = 2 * h + (h * 3 * h + 3 * h) + (h * h + h) + 2 * (h * inter + inter) + (inter * h + h)  # RMSNorms, gated MLP
-    merger = h + wide * wide + wide + wide * out + out
+    merger = h + _merger_mlp(wide, out)
     return _qwen_patch(v, h) + v.int("depth") * block + merger
 
 
@@ -133,7 +138,7 @@ def _qwen3_vl(v: ConfigView, text_hidden: int) -> int:
     wide = h * merge * merge
 
     def merger(post_norm: bool) -> int:
-        return 2 * (wide if post_norm else h) + wide * wide + wide + wide * out + out
+        return 2 * (wide if post_norm else h) + _merger_mlp(wide, out)
 
     deepstack = len(v.int_list("deepstack_visual_indexes") or [])
     return patch + pos + v.int("depth") * _vit_block(h, inter) + merger(False) + deepstack * merger(True)
@@ -180,7 +185,7 @@ def _kimi_k25(v: ConfigView, text_hidden: int) -> int:
     for size in v.int_list("merge_kernel_size") or []:
         merge *= size
     wide, out = w * merge, v.int("text_hidden_size", text_hidden)
-    return tower + 2 * w + wide * wide + wide + wide * out + out  # the patch-merger projector
+    return tower + 2 * w + _merger_mlp(wide, out)  # the patch-merger projector
 
 
 def _ernie_vl(v: ConfigView, text_hidden: int) -> int:
