@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tracker.db import open_engine  # noqa: E402
 from tracker.facts import format_params  # noqa: E402
+from tracker.store.engine import open_engine  # noqa: E402
 
 TRACKER = str(Path(sys.executable).parent / "tracker")
 LABS = (  # name, org, region, families, weight

@@ -27,10 +27,10 @@ from tests.fakes.telegram_api import FakeTelegram, SentMessage
 from tests.fakes.telegram_inproc import InProcessRequest
 from tracker.bot import _COMMAND_HANDLERS
 from tracker.config import load_settings
-from tracker.hub import HubClient
-from tracker.poll import Poller
-from tracker.store import Store
-from tracker.telegram_app import BotContext, attach_bot
+from tracker.hub.client import HubClient
+from tracker.poll.cycle import Poller
+from tracker.store.releases import Store
+from tracker.telegram.app import BotContext, attach_bot
 from tracker.watchlist import load_watchlist
 
 TOKEN = "777:fuzz-token"

@@ -19,7 +19,7 @@ from tracker.bot.keyboards import (
     size_keyboard,
 )
 from tracker.bot.settings_logic import SettingsError, parse_labs, parse_settings_args, toggled
-from tracker.filters import SubscriptionFilter
+from tracker.deliver.filters import SubscriptionFilter
 from tracker.watchlist import Lab, Watchlist, load_watchlist
 
 WATCHLIST = load_watchlist(None)

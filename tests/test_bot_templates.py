@@ -9,7 +9,7 @@ import pytest
 
 from tests.fakes.telegram_html import parse_html
 from tracker.bot.base import notice
-from tracker.render import templates_dir
+from tracker.render.templates import templates_dir
 
 BOT = templates_dir()
 NOTICE_KEYS = sorted(set(re.findall(r'key == "([a-z_]+)"', (BOT / "en/bot/notice.html").read_text())))

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.fakes.telegram_html import parse_html, utf16_len
-from tracker.bot.text import fit_message, visible_length
+from tracker.render.text import fit_message, visible_length
 
 
 def test_visible_length_ignores_tags_and_counts_entities_and_utf16() -> None:

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.fakes.telegram_html import parse_html, utf16_len
-from tracker.bot.text import visible_length
-from tracker.cards import license_card, release_card, wave_key
-from tracker.queries import ModelRow
+from tracker.render.text import visible_length
+from tracker.store.queries import ModelRow
+from tracker.telegram.cards import license_card, release_card, wave_key
 
 NOW = datetime(2025, 7, 28, 10, 21, tzinfo=UTC)
 
@@ -62,7 +62,7 @@ def test_models_of_one_lab_and_family_share_a_wave() -> None:
 
 
 def test_license_links_become_absolute_and_odd_ones_are_dropped() -> None:
-    from tracker.views import license_url
+    from tracker.render.views import license_url
 
     hub = "https://huggingface.co"
     assert license_url(hub, model(1, license_link="LICENSE-MODEL")) == (
@@ -160,7 +160,7 @@ def test_the_card_says_context_and_where_the_weights_fit_as_shipped_and_at_4bit(
 
 
 def test_weights_card_says_what_changed_and_escapes_hub_text() -> None:
-    from tracker.cards import weights_card
+    from tracker.telegram.cards import weights_card
 
     row = model(1, repo_id="Qwen/<b>x</b>")
     old = {"sha": "aaaaaaaaaaaaaaaa", "parameters": {"BF16": 8_000_000_000}, "params_total": 8_000_000_000}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from tests.fakes.telegram_photo import image_size
-from tracker.chart_png import MAX_LABS, releases_chart, releases_png
+from tracker.render.chart_png import MAX_LABS, releases_chart, releases_png
 
 
 def m(lab: str, params: float | None) -> SimpleNamespace:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tracker.detect import Known, LicenseKey, detect_changes, license_of
-from tracker.hub_models import HubModel
+from tracker.hub.shapes import HubModel
 
 NOW = datetime(2025, 7, 28, 12, 0, tzinfo=UTC)
 LAST_POLL = NOW - timedelta(minutes=5)

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from tracker import digest, subscriptions
-from tracker.bot.text import visible_length
-from tracker.filters import SubscriptionFilter
-from tracker.models import Alert, Digest, Event, TrackedModel
-from tracker.store import Store
+from tracker.deliver import digests as digest
+from tracker.deliver.filters import SubscriptionFilter
+from tracker.render.text import visible_length
+from tracker.store import subscribers as subscriptions
+from tracker.store.releases import Store
+from tracker.store.tables import Alert, Digest, Event, TrackedModel
 
 WED = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)  # a Wednesday
 
@@ -107,7 +108,7 @@ def test_the_digest_lists_what_the_filter_matches_grouped_by_lab_and_cut_to_fit(
 
 
 def test_hub_supplied_text_is_escaped_in_digests_and_captions(tmp_path: Path) -> None:
-    from tracker.channel_digest import caption
+    from tracker.telegram.channel_digest import caption
 
     store = _store(tmp_path)
     _release(store, "evil/<b>x</b>&y", "<i>Lab</i>", WED, license="<script>", params_total=None)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from tests.conftest import TEST_WATCHLIST
 from tests.fakes.hub import FakeHub
-from tracker import discovery
 from tracker.detect import Change
-from tracker.hub import HubClient
-from tracker.hub_models import TrendingModel
-from tracker.store import Store
+from tracker.hub.client import HubClient
+from tracker.hub.shapes import TrendingModel
+from tracker.poll import discovery
+from tracker.store.releases import Store
 from tracker.watchlist import parse_watchlist
 
 NOW = datetime(2026, 12, 2, 12, tzinfo=UTC)

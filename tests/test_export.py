@@ -1,4 +1,4 @@
-"""Exports (tracker.export) on a real SQLite store: every field, no limit, events filtered, atomic files."""
+"""Exports (tracker.history.export) on a real SQLite store: every field, no limit, events filtered, atomic files."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import pytest
 from sqlmodel import Session
 
 from tests.test_stats import store
-from tracker.export import EVENT_FIELDS, EXPORT_FIELDS, destination, event_records, export, release_records
-from tracker.models import Event
-from tracker.queries import HistoryFilter
-from tracker.views import RECORD_FIELDS
+from tracker.history.export import EVENT_FIELDS, EXPORT_FIELDS, destination, event_records, export, release_records
+from tracker.render.views import RECORD_FIELDS
+from tracker.store.queries import HistoryFilter
+from tracker.store.tables import Event
 
 HUB = "https://huggingface.co"
 
@@ -66,7 +66,7 @@ def test_a_failed_export_leaves_no_partial_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("records", [[], [{"a": 1}], [{"a": "x\ny", "b": [1, {"c": None}], "é": "ü"}, {"d": []}]])
 def test_streamed_json_is_the_same_text_as_one_json_dump(records: list) -> None:
-    from tracker.output import write_json
+    from tracker.render.output import write_json
 
     out = io.StringIO()
     assert write_json(iter(records), out) == len(records)

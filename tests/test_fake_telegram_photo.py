@@ -14,7 +14,7 @@ from telegram.error import BadRequest
 
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_photo import image_size
-from tracker.chart_png import to_png
+from tracker.render.chart_png import to_png
 
 TOKEN = "123:ABC"
 

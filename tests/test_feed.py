@@ -1,4 +1,4 @@
-"""The Atom feed (tracker.feed): waves, stable ids and dates, valid Atom parsed back with xml.etree."""
+"""The Atom feed (tracker.history.feed): waves, stable ids and dates, valid Atom parsed back with xml.etree."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from tests.test_stats import insert_models, store
-from tracker.feed import FeedOptions, build_feed, entry_id, group_waves
-from tracker.queries import HistoryFilter
+from tracker.history.feed import FeedOptions, build_feed, entry_id, group_waves
+from tracker.store.queries import HistoryFilter
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 T = datetime(2025, 4, 27, 3, 0, tzinfo=UTC)

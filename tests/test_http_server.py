@@ -7,7 +7,7 @@ import json
 import time
 from collections.abc import Awaitable, Callable
 
-from tracker.http_server import HttpServer, Request, Response, json_response
+from tracker.run.http_server import HttpServer, Request, Response, json_response
 
 
 async def echo(request: Request) -> Response:

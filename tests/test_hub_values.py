@@ -1,4 +1,4 @@
-"""The sanitiser of Hub values (tracker.hub_values) and parse_model on hostile items, table-driven."""
+"""The sanitiser of Hub values (tracker.hub.bounds) and parse_model on hostile items, table-driven."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from tracker import hub_values as hv
 from tracker.facts import FactInputs, compute_facts
-from tracker.hub_models import parse_model
-from tracker.hub_values import skip_reason
-from tracker.poll import facts_for
+from tracker.hub import bounds as hv
+from tracker.hub.bounds import skip_reason
+from tracker.hub.shapes import parse_model
+from tracker.poll.cycle import facts_for
 
 NOW = datetime(2025, 8, 1, tzinfo=UTC)
 BIG = 2**63

@@ -1,4 +1,4 @@
-"""Localised numbers, dates and license reasons (tracker.l10n through tracker.render)."""
+"""Localised numbers, dates and license reasons (tracker.render.l10n through tracker.render.templates)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from tracker import l10n
 from tracker.facts.licenses import classify_license
+from tracker.render import l10n
 
 WHEN = datetime(2025, 4, 27, 3, 40, tzinfo=UTC)
 

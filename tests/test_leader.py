@@ -1,4 +1,4 @@
-"""Leader election (tracker.leader): the timing rules of the lease, and the lock file beside SQLite."""
+"""Leader election (tracker.run.leader): the timing rules of the lease, and the lock file beside SQLite."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.leader import FileClaim, LeaderActive, Leadership
+from tracker.run.leader import FileClaim, LeaderActive, Leadership
 
 
 class FlakyClaim:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tracker.outage import OutageLog, duration
-from tracker.telegram_deliver import short_error
+from tracker.telegram.sender import short_error
 
 T0 = datetime(2025, 7, 28, 10, 21, tzinfo=UTC)
 log = logging.getLogger("tests.outage")

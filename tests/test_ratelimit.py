@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tracker.ratelimit import Limits, SlidingWindowLimiter
+from tracker.telegram.ratelimit import Limits, SlidingWindowLimiter
 
 
 class Clock:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tracker.db import open_engine
-from tracker.search import SearchIndex, words_of
+from tracker.history.search import SearchIndex, words_of
+from tracker.store.engine import open_engine
 from tracker.watchlist import load_watchlist
 
 ROWS = [  # repo id, lab, org, released, params, moe, license, family

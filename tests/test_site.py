@@ -1,4 +1,4 @@
-"""The static site (tracker.site): valid pages with the expected rows, charts that exist, paging, escaping."""
+"""The static site (tracker.history.site): valid pages with the expected rows, charts that exist, paging, escaping."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.test_stats import store
-from tracker.site import build_site
-from tracker.site.pages import PAGE_SIZE
+from tracker.history.site import build_site
+from tracker.history.site.pages import PAGE_SIZE
 
 NOW = datetime(2025, 9, 1, tzinfo=UTC)
 HUB = "https://huggingface.co"

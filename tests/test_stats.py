@@ -1,4 +1,4 @@
-"""Statistics over releases (tracker.stats), on rows inserted straight into a real SQLite store."""
+"""Statistics over releases (tracker.history.stats), on rows inserted straight into a real SQLite store."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from tracker import queries, stats
-from tracker.db import open_engine
-from tracker.models import TrackedModel
+from tracker.history import stats
+from tracker.store import queries
+from tracker.store.engine import open_engine
+from tracker.store.tables import TrackedModel
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 

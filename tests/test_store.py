@@ -8,8 +8,8 @@ from pathlib import Path
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-from tracker.db import MIGRATIONS_DIR, SCHEMA_HEAD, current_revision
-from tracker.store import Store
+from tracker.store.engine import MIGRATIONS_DIR, SCHEMA_HEAD, current_revision
+from tracker.store.releases import Store
 
 
 def test_schema_head_constant_matches_the_newest_migration() -> None:
@@ -56,8 +56,8 @@ def test_upgrading_an_old_store_keeps_its_history(tmp_path: Path) -> None:
 def test_prune_forgets_old_finished_deliveries_but_keeps_pending_ones(tmp_path: Path) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from tracker import outbox
-    from tracker.models import Alert, Delivery, Event, TrackedModel
+    from tracker.store import outbox
+    from tracker.store.tables import Alert, Delivery, Event, TrackedModel
 
     store = Store.open(f"sqlite:///{tmp_path / 'db.sqlite'}")
     old = datetime(2025, 1, 1, tzinfo=UTC)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tracker.run.webhook import org_to_poll
 from tracker.watchlist import parse_watchlist
-from tracker.webhook import org_to_poll
 
 DOCUMENTED = json.loads((Path(__file__).parent / "data" / "hub-api" /
                          "webhook_payload_pr_opened__hub-docs_example.json").read_text())
@@ -37,11 +37,11 @@ def test_org_to_poll(payload: object, org: str | None) -> None:
 
 
 def test_rejections_are_logged_once_a_window_with_a_count(caplog: pytest.LogCaptureFixture) -> None:
-    from tracker.webhook import RejectionLog
+    from tracker.run.webhook import RejectionLog
 
     now = [0.0]
     rejections = RejectionLog(window=60, clock=lambda: now[0])
-    with caplog.at_level("WARNING", logger="tracker.webhook"):
+    with caplog.at_level("WARNING", logger="tracker.run.webhook"):
         for i in range(6000):
             now[0] = i * 0.009  # 6,000 bad requests within 54 s
             rejections.reject("203.0.113.7")
@@ -58,7 +58,7 @@ def test_the_count_is_logged_at_the_end_of_the_window_even_when_requests_stop(
         caplog: pytest.LogCaptureFixture) -> None:
     import asyncio
 
-    from tracker.webhook import RejectionLog
+    from tracker.run.webhook import RejectionLog
 
     async def flood() -> None:
         rejections = RejectionLog(window=0.3)
@@ -66,6 +66,6 @@ def test_the_count_is_logged_at_the_end_of_the_window_even_when_requests_stop(
             rejections.reject("203.0.113.7")
         await asyncio.sleep(0.5)
 
-    with caplog.at_level("WARNING", logger="tracker.webhook"):
+    with caplog.at_level("WARNING", logger="tracker.run.webhook"):
         asyncio.run(flood())
     assert [r.getMessage().split(" webhook")[0] for r in caplog.records][1:] == ["rejected 49"]

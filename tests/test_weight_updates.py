@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from tracker import subscriptions
 from tracker.config import load_settings
 from tracker.detect import WeightState, weights_changed, weights_digest
-from tracker.hub_models import parse_model, weight_manifest
-from tracker.models import Alert, TrackedModel
-from tracker.store import Store
-from tracker.telegram_deliver import TelegramDelivery
+from tracker.hub.shapes import parse_model, weight_manifest
+from tracker.store import subscribers as subscriptions
+from tracker.store.releases import Store
+from tracker.store.tables import Alert, TrackedModel
+from tracker.telegram.sender import TelegramDelivery
 
 FILES = {"model-00001-of-00002.safetensors": {"size": 5, "sha256": "a"},
          "model-00002-of-00002.safetensors": {"size": 3, "sha256": "b"}}

@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     wave_window_minutes: float = Field(30, validation_alias="TRACKER_WAVE_WINDOW")
     admins: Annotated[list[int], NoDecode] = Field(default_factory=list, validation_alias="TRACKER_ADMINS")
 
-    # Replicas (tracker.leader): seconds a leader's lease lasts without renewal (PostgreSQL).
+    # Replicas (tracker.run.leader): seconds a leader's lease lasts without renewal (PostgreSQL).
     leader_lease: float = Field(15, ge=5, le=300, validation_alias="TRACKER_LEADER_LEASE")
     # One-tap follow links on the site's lab pages (t.me/<bot>?start=sub_<lab>); without it, the username
     # the running bot remembered in the store (from getMe) is used.

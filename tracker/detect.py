@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tracker.hub_models import HubModel
+    from tracker.hub.shapes import HubModel
 
 
 # On an organisation's first poll, models created this recently are still alerted (not backfill).

@@ -18,8 +18,8 @@ from telegram.ext import Application
 from tests.fakes.telegram_api import FakeTelegram, SentMessage
 from tracker.bot import publish_commands
 from tracker.config import Settings
-from tracker.store import Store
-from tracker.telegram_app import BotContext, attach_bot, build_application
+from tracker.store.releases import Store
+from tracker.telegram.app import BotContext, attach_bot, build_application
 from tracker.watchlist import Watchlist
 
 

@@ -20,11 +20,11 @@ from tests.e2e.bot_harness import BotHarness
 from tests.fakes import hub_catalog
 from tests.fakes.hub import FakeHub
 from tests.fakes.telegram_api import FakeTelegram
-from tracker import subscriptions
 from tracker.config import load_settings
-from tracker.hub import HubClient
-from tracker.poll import Poller
-from tracker.store import Store
+from tracker.hub.client import HubClient
+from tracker.poll.cycle import Poller
+from tracker.store import subscribers as subscriptions
+from tracker.store.releases import Store
 from tracker.watchlist import Watchlist, load_watchlist
 
 TOKEN = "4242:test-token-SECRET"

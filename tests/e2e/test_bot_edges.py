@@ -11,9 +11,10 @@ from tests.conftest import Tracker
 from tests.e2e.test_bot_commands import World, world  # noqa: F401  (the module's shared bot)
 from tests.fakes import hub_catalog
 from tests.fakes.hub import FakeHub
-from tracker import queries, subscriptions
-from tracker.queries import HistoryFilter
-from tracker.store import Store
+from tracker.store import queries
+from tracker.store import subscribers as subscriptions
+from tracker.store.queries import HistoryFilter
+from tracker.store.releases import Store
 
 
 @pytest.mark.parametrize(("text", "expect"), [
@@ -163,7 +164,7 @@ def test_follow_an_unknown_lab_lists_the_labs_as_follow_links(world: World) -> N
 def test_follow_keys_are_valid_payloads_and_resolve_back(world: World) -> None:  # noqa: F811
     import re
 
-    from tracker import follow
+    from tracker.render import follow
 
     for lab in world.watchlist.labs:
         key = follow.payload(lab.name)

@@ -4,9 +4,9 @@ what /model says about how open a model is and what its card says (issue 9)."""
 from __future__ import annotations
 
 from tests.e2e.test_bot_commands import World, world  # noqa: F401  (the module's bot, store and Hub)
-from tracker import subscriptions
-from tracker.filters import SubscriptionFilter, matches
-from tracker.queries import find_models
+from tracker.deliver.filters import SubscriptionFilter, matches
+from tracker.store import subscribers as subscriptions
+from tracker.store.queries import find_models
 
 
 def test_settings_openness_filter_and_weight_updates_by_text(world: World) -> None:  # noqa: F811

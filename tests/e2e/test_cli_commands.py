@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import Tracker
 from tests.fakes import hub_catalog
 from tests.fakes.hub import FakeHub
-from tracker.cli import build_parser
+from tracker.cli.main import build_parser
 
 ROOT = Path(__file__).resolve().parents[2]
 

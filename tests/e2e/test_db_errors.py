@@ -162,7 +162,7 @@ def test_a_read_only_store_that_needs_an_upgrade_says_so_without_writing(stored:
     state = shared_dir / "state"
     state.mkdir()
     shutil.copy(stored.db_path, state / "tracker.db")
-    sql(state / "tracker.db", "UPDATE alembic_version SET version_num = '0003'")  # as if made by an older tracker
+    sql(state / "tracker.db", "UPDATE alembic_version SET version_num = '0003'")  # as made by an older tracker
     before = content(state / "tracker.db")
     (state / "tracker.db").chmod(0o444)
     state.chmod(0o555)

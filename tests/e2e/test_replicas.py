@@ -1,4 +1,4 @@
-"""End to end: several `tracker run` on one database, exactly one active (tracker.leader).
+"""End to end: several `tracker run` on one database, exactly one active (tracker.run.leader).
 
 PostgreSQL: two replicas, the leader killed with SIGKILL in the middle of a wave; the standby takes over
 within 30 s and nothing is lost. SQLite: a second `tracker run` on the same file waits as a standby.

@@ -20,8 +20,8 @@ import pytest
 
 from tests.test_site import KNOWN
 from tests.test_stats import store
-from tracker.site import build_site
-from tracker.site.pages import PAGE_SIZE
+from tracker.history.site import build_site
+from tracker.history.site.pages import PAGE_SIZE
 
 CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser"))
                  if p and Path(p).exists()), None)

@@ -78,7 +78,7 @@ def test_installed_wheel_polls_alerts_and_builds_the_site_from_anywhere(
         return subprocess.run(list(args), cwd=work, env=env, capture_output=True, text=True, timeout=120)
 
     where = run(str(fresh_venv / "bin" / "python"), "-c",
-                "import tracker, tracker.render; print(tracker.__file__); print(tracker.render.templates_dir())")
+                "import tracker, tracker.render.templates as t; print(tracker.__file__); print(t.templates_dir())")
     assert where.returncode == 0, where.stderr
     module_file, templates = where.stdout.split()
     assert module_file.startswith(str(fresh_venv)) and not module_file.startswith(CHECKOUT_PREFIX + os.sep + "tracker")

@@ -23,10 +23,11 @@ from telegram.ext import (
     filters,
 )
 
-from tracker.bot import admin, browse, commands, discover, inline, subscribe
+from tracker.bot import admin, browse, discover, inline, subscribe
+from tracker.bot import general as commands
 from tracker.bot.errors import install_log_redaction, on_error
-from tracker.bot.i18n import ADMIN_COMMANDS, COMMANDS
-from tracker.telegram_app import BotContext
+from tracker.bot.labels import ADMIN_COMMANDS, COMMANDS
+from tracker.telegram.app import BotContext
 
 __all__ = ["COMMANDS", "publish_commands", "register"]
 

@@ -7,16 +7,16 @@ from typing import Any
 
 from telegram import CallbackQuery, Update
 
-from tracker import queries
 from tracker.bot.base import Context, args_of, bot_ctx, db, edit, notice, on_button, page, person, reply
-from tracker.bot.i18n import label
 from tracker.bot.keyboards import Page, lab_from_token, picks_keyboard, recent_keyboard
-from tracker.bot.stats_query import lab_counts
-from tracker.bot.text import whole_number
-from tracker.models import utcnow
-from tracker.queries import HistoryFilter, ModelRow
-from tracker.telegram_app import BotContext
-from tracker.views import card
+from tracker.bot.labels import label
+from tracker.render.text import whole_number
+from tracker.render.views import card
+from tracker.store import queries
+from tracker.store.lab_counts import lab_counts
+from tracker.store.queries import HistoryFilter, ModelRow
+from tracker.store.tables import utcnow
+from tracker.telegram.app import BotContext
 from tracker.watchlist import Lab
 
 DEFAULT_N = 5

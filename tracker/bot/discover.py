@@ -13,7 +13,6 @@ from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from tracker import discovery, subscriptions
 from tracker.bot.admin import admin_only
 from tracker.bot.base import (
     NO_PREVIEW,
@@ -31,9 +30,11 @@ from tracker.bot.base import (
     reply,
 )
 from tracker.bot.keyboards import MAX_DATA
-from tracker.models import DiscoveredOrg, utcnow
-from tracker.store import Store
-from tracker.telegram_app import BotContext
+from tracker.poll import discovery
+from tracker.store import subscribers as subscriptions
+from tracker.store.releases import Store
+from tracker.store.tables import DiscoveredOrg, utcnow
+from tracker.telegram.app import BotContext
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
-from tracker import subscriptions
 from tracker.bot.base import NO_PREVIEW, Context, bot_ctx, db, notice
-from tracker.bot.i18n import label
+from tracker.bot.labels import label
+from tracker.store import subscribers as subscriptions
 
 log = logging.getLogger(__name__)
 

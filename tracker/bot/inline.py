@@ -21,15 +21,17 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 
-from tracker import cards, l10n, subscriptions  # cards as a module: it imports tracker.bot.text
 from tracker.bot.base import NO_PREVIEW, Context, bot_ctx, db
-from tracker.bot.i18n import label, normalize_lang
-from tracker.bot.text import clean, whole_number
-from tracker.follow import follow_url
-from tracker.queries import ModelRow
-from tracker.search import MAX_OFFSET, SearchIndex
-from tracker.telegram_app import BotContext
-from tracker.views import model_url
+from tracker.bot.labels import label, normalize_lang
+from tracker.history.search import MAX_OFFSET, SearchIndex
+from tracker.render import l10n
+from tracker.render.follow import follow_url
+from tracker.render.text import clean, whole_number
+from tracker.render.views import model_url
+from tracker.store import subscribers as subscriptions  # cards as a module: it imports tracker.render.text
+from tracker.store.queries import ModelRow
+from tracker.telegram import cards
+from tracker.telegram.app import BotContext
 
 PAGE = 50
 CACHE_TIME = 30  # seconds: new releases show up soon

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import InlineKeyboardButtonLimit
 
-from tracker.bot.i18n import label
+from tracker.bot.labels import label
+from tracker.deliver.filters import LICENSE_CLASSES, OPENNESS_LEVELS, SubscriptionFilter
 from tracker.facts import format_params
-from tracker.filters import LICENSE_CLASSES, OPENNESS_LEVELS, SubscriptionFilter
 from tracker.watchlist import Lab, Watchlist
 
 MAX_DATA = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA  # 64 bytes

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from tracker.deliver.filters import LICENSE_CLASSES, OPENNESS_LEVELS, clean_keywords
 from tracker.facts import parse_param_count
-from tracker.filters import LICENSE_CLASSES, OPENNESS_LEVELS, clean_keywords
 from tracker.watchlist import Lab, Watchlist
 
 FIELDS = ("min", "max", "license", "quantized", "labs", "keywords", "openness", "weights", "digest", "reset")

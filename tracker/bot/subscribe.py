@@ -1,5 +1,5 @@
 """Alerts: /subscribe [labs…], /unsubscribe, /settings (text forms), the settings buttons (s:…) and the
-one-tap follow links (`/start sub_<lab>`, see tracker.follow)."""
+one-tap follow links (`/start sub_<lab>`, see tracker.render.follow)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 
-from tracker import digest, follow, subscriptions
 from tracker.bot import keyboards as kb
 from tracker.bot.base import Context, Toast, args_of, bot_ctx, db, edit, notice, on_button, page, person, reply
-from tracker.bot.i18n import label
+from tracker.bot.labels import label
 from tracker.bot.settings_logic import (
     SettingsError,
     check_range,
@@ -19,10 +18,13 @@ from tracker.bot.settings_logic import (
     parse_size,
     toggled,
 )
-from tracker.bot.text import whole_number
-from tracker.filters import LICENSE_CLASSES, OPENNESS_LEVELS, SubscriptionFilter
-from tracker.models import Subscriber, utcnow
-from tracker.telegram_app import BotContext
+from tracker.deliver import digests as digest
+from tracker.deliver.filters import LICENSE_CLASSES, OPENNESS_LEVELS, SubscriptionFilter
+from tracker.render import follow
+from tracker.render.text import whole_number
+from tracker.store import subscribers as subscriptions
+from tracker.store.tables import Subscriber, utcnow
+from tracker.telegram.app import BotContext
 
 
 async def subscribe(update: Update, context: Context) -> None:

@@ -3,7 +3,7 @@
 The only file read is the packaged license table (tracker/data/licenses.toml), lazily on first use.
 """
 
-from tracker.facts.model import FactInputs, ModelFacts, compute_facts
+from tracker.facts.compute import FactInputs, ModelFacts, compute_facts
 from tracker.facts.params import ACTIVE_CONVENTION
 from tracker.facts.params_name import NameHint, format_params, name_param_hint, parse_param_count
 

@@ -1,0 +1,1 @@
+"""The `tracker` command line: argument parsing, dispatch and each command's work."""

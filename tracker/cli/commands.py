@@ -1,0 +1,275 @@
+"""What each `tracker` command does, given parsed arguments and the settings."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from tracker.config import Settings
+from tracker.watchlist import Watchlist, load_watchlist
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from tracker.store.releases import Store
+
+_REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9._-]{1,96}$")
+
+
+def open_store(settings: Settings) -> Store:
+    from tracker.store.releases import Store
+
+    return Store.open(settings.database_url)
+
+
+def make_hub(settings: Settings):  # noqa: ANN201  (keeps huggingface_hub out of fast commands' imports)
+    from tracker.hub.client import HubClient
+
+    token = settings.hf_token.get_secret_value() if settings.hf_token else None
+    return HubClient(settings.hf_endpoint, token, settings.hub_timeout, settings.state_dir / "hf-cache")
+
+
+def make_poller(settings: Settings, store: Store, watchlist: Watchlist):  # noqa: ANN201
+    from tracker.poll.cycle import Poller
+
+    return Poller(make_hub(settings), store, watchlist, workers=settings.hub_workers,
+                  discover_min_likes=settings.discovery_min_likes if settings.discovery else None)
+
+
+def telegram_ready(settings: Settings, check_token: bool) -> bool:
+    """Say once, at start, when the Telegram settings cannot work; False when delivery would only fail.
+    With `check_token`, ask Telegram whether it accepts the token (getMe)."""
+    import asyncio
+    import logging
+
+    log = logging.getLogger("tracker.cli.commands")
+    problem = settings.telegram_problem()
+    if problem is not None:
+        log.warning(problem)
+        return settings.telegram_bot_token is None  # a channel without a token: the terminal still works
+    if check_token and settings.telegram_enabled:
+        from tracker.telegram.app import TOKEN_REJECTED, token_rejected
+
+        if asyncio.run(token_rejected(settings)):
+            log.warning(TOKEN_REJECTED)
+            return False
+    return True
+
+
+def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
+    """One poll cycle, then the alerts it produced (and any left from before) are delivered."""
+    from tracker.run.leader import Leadership
+    from tracker.run.oneshot import deliver_once
+
+    watchlist = load_watchlist(settings.watchlist)
+    store = open_store(settings)
+    poller = make_poller(settings, store, watchlist)
+    poller.guard.announce = False  # an unreachable Hub is this command's one summary line
+    # Never alongside a running `tracker run`: it holds the leadership, and this refuses (tracker.run.leader).
+    with Leadership.for_database(settings.database_url, store.engine, settings.leader_lease).one_shot():
+        deliver = telegram_ready(settings, check_token=True)
+        report = poller.run_cycle()
+        if report.hub_unreachable is not None:
+            delivered = deliver_once(settings, store) if deliver else 0  # alerts left from before still go out
+            print(f"error: the Hub at {settings.hf_endpoint} is unreachable: {report.hub_unreachable}; "
+                  "nothing polled" + (f" ({delivered} earlier alerts delivered)" if delivered else ""),
+                  file=sys.stderr)
+            return 1
+        enriched = poller.enrich(args.enrich) if args.enrich else 0
+        cards = poller.enrich_cards(args.enrich) if args.enrich else 0
+        delivered = deliver_once(settings, store) if deliver else 0
+    failed = len(report.orgs_failed)
+    backfilled = sum(s.backfill for s in report.summaries)
+    recorded = f"recorded {backfilled} existing models (backfill, no alerts), " if backfilled else ""
+    print(
+        f"polled {len(report.orgs_ok)} of {len(report.orgs_ok) + failed} organisations: {recorded}"
+        f"{report.new} new releases, {report.alerts} alerts, {delivered} delivered"
+        + (f", {failed} failed ({', '.join(sorted(report.orgs_failed))})" if failed else "")
+        + (f"; read config.json of {enriched} backfilled models" if enriched else "")
+        + (f"; read {cards} model cards" if cards else ""),
+        file=sys.stderr,
+    )
+    return 1 if report.all_failed else 0
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """The long-running tracker, until interrupted."""
+    import asyncio
+
+    from tracker.poll.stop import exit_past_stuck_threads
+    from tracker.run.daemon import run_forever
+
+    telegram_ready(settings, check_token=False)  # the bot's start checks the token itself
+    watchlist = load_watchlist(settings.watchlist)
+    store = open_store(settings)
+    asyncio.run(run_forever(settings, store, watchlist))
+    store.engine.dispose()
+    return exit_past_stuck_threads(0)
+
+
+def history_filter(args: argparse.Namespace, settings: Settings, limit: int | None):  # noqa: ANN201
+    """The HistoryFilter the shared filter arguments describe; unknown labs and organisations are an error."""
+    from tracker.store.queries import HistoryFilter
+
+    labs: list[str] = []
+    orgs: list[str] = []
+    if args.lab or args.org:
+        watchlist = load_watchlist(settings.watchlist)
+        for name in args.lab:
+            lab = watchlist.find_lab(name)
+            if lab is None:
+                names = [lab.name for lab in watchlist.labs]
+                words = {w.lower(): lab.name for lab in watchlist.labs for w in (lab.name, lab.slug, *lab.aliases)}
+                raise _unknown("lab", name, [words[w] for w in _close(name, words)], names)
+            labs.append(lab.name)
+        if args.org:
+            known = {org.lower(): org for org, _lab in watchlist.orgs} | _stored_orgs(settings)
+            for name in args.org:
+                if name.lower() not in known:
+                    raise _unknown("organisation", name, [known[o] for o in _close(name, known)],
+                                   sorted(known.values(), key=str.lower))
+                orgs.append(name)
+    return HistoryFilter(labs=tuple(labs), orgs=tuple(orgs), since=args.since, until=args.until,
+                         min_params=args.min_params, licenses=tuple(args.license), limit=limit)
+
+
+def _close(name: str, words: Mapping[str, str]) -> list[str]:
+    """The lower-cased keys of `words` closest to `name`, best first."""
+    import difflib
+
+    low = name.strip().lower()
+    found = difflib.get_close_matches(low, list(words), n=6, cutoff=0.6)
+    found += [w for w in words if len(low) >= 3 and len(w) >= 3 and (low in w or w in low) and w not in found]
+    return found
+
+
+def _unknown(kind: str, name: str, close: Sequence[str], known: Sequence[str]) -> Exception:
+    from tracker.cli.main import UsageError
+
+    close = list(dict.fromkeys(close))[:3]
+    hint = f"did you mean {' or '.join(close)}? " if close else ""
+    shown = ", ".join(known[:40]) + (", …" if len(known) > 40 else "")
+    return UsageError(f"unknown {kind} {name!r}; {hint}known {kind}s: {shown}")
+
+
+def _stored_orgs(settings: Settings) -> dict[str, str]:
+    """Organisations with stored releases (some may have left the watchlist since)."""
+    from tracker.store.engine import open_engine
+    from tracker.store.queries import stored_orgs
+
+    return {org.lower(): org for org in stored_orgs(open_engine(settings.database_url))}
+
+
+def no_match_hint(engine: Engine) -> str:
+    """What to say when no stored release matches: run a poll only when nothing is stored at all."""
+    from tracker.store.queries import stored_orgs
+
+    if not stored_orgs(engine):
+        return "No releases stored yet. Run `tracker poll` to fetch them."
+    return "No stored releases match these filters."
+
+
+def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
+    from tracker.render import output
+    from tracker.render.views import RECORD_FIELDS, record
+    from tracker.store import queries
+    from tracker.store.engine import open_engine
+
+    wanted = history_filter(args, settings, args.limit)
+    engine = open_engine(settings.database_url)
+    # Streamed: each row is written as it is read, so memory stays flat however many are stored.
+    records = (record(row, settings.hub_web_url) for row in queries.iter_history(engine, wanted))
+    if args.format == "json":
+        output.write_json(records, sys.stdout)
+    elif args.format == "csv":
+        output.write_csv(records, sys.stdout, RECORD_FIELDS)
+    elif not (table := output.history_table_rows(records)):
+        print(no_match_hint(engine), file=sys.stderr)
+    else:
+        output.write_table(table, output.HISTORY_HEADERS, sys.stdout)
+    return 0
+
+
+def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
+    from tracker.cli.main import UsageError
+    from tracker.hub.client import HubError
+    from tracker.poll.cycle import card_reading, facts_for
+    from tracker.render.templates import render
+    from tracker.render.views import card, record
+    from tracker.store.releases import row_from_hub
+
+    repo_id = args.repo_id.strip().strip("/")
+    if repo_id.startswith(("https://", "http://")):
+        repo_id = repo_id.split("://", 1)[1].split("/", 1)[-1]
+    if not _REPO_ID.match(repo_id):
+        raise UsageError(f"{args.repo_id!r} is not a Hub repo id (expected ORG/NAME, e.g. Qwen/Qwen3-8B)")
+    hub = make_hub(settings)
+    try:
+        model = hub.model(repo_id)
+    except HubError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    config, problem = hub.config(model.repo_id, model.sha)
+    readme = hub.readme(model.repo_id, model.sha)
+    reading = card_reading(readme) if readme.final else None
+    manifest = hub.weight_files(model.repo_id, model.sha) if model.gguf and not model.safetensors else None
+    sizes = {n: f["size"] for n, f in (manifest or {}).items() if isinstance(f.get("size"), int)} or None
+    watchlist = load_watchlist(settings.watchlist)
+    facts = facts_for(model, config, problem, reading, sizes)
+    row = row_from_hub(model, facts, watchlist.lab_for_org(model.org))
+    row.readme_sha = readme.sha
+    if args.format == "json":
+        data: dict[str, Any] = record(row, settings.hub_web_url)
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        print(render("inspect.txt", **card(row, settings.hub_web_url)))
+    return 0
+
+
+def cmd_labs(args: argparse.Namespace, settings: Settings) -> int:
+    from tracker.poll.discovery import effective_watchlist_if_stored
+    from tracker.render import output
+
+    watchlist = effective_watchlist_if_stored(load_watchlist(settings.watchlist), settings.database_url)
+    if args.format == "json":
+        output.write_json([{"name": lab.name, "slug": lab.slug, "orgs": list(lab.orgs), "country": lab.country,
+                            "region": lab.region, "aliases": list(lab.aliases), "added_at_runtime": lab.runtime}
+                           for lab in watchlist.labs], sys.stdout)
+        return 0
+    rows = [[lab.name + (" (added at runtime)" if lab.runtime else ""), ", ".join(lab.orgs), lab.country, lab.region]
+            for lab in watchlist.labs]
+    output.write_table(rows, ("lab", "organisations", "country", "region"), sys.stdout)
+    return 0
+
+
+def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
+    shown = settings.redacted()
+    width = max(len(k) for k in shown)
+    for key, value in shown.items():
+        print(f"{key.ljust(width)}  {value}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    """The health /healthz reports, read from the store: exit 0 when healthy, 1 when not."""
+    from tracker.run.health import format_health, read_health
+    from tracker.run.leader import current_leader
+    from tracker.store.engine import open_engine
+    from tracker.store.releases import Store
+    from tracker.store.tables import utcnow
+
+    # The role is known only inside a running process (see /healthz); here it is left out (null), and
+    # `leader` says which running tracker leads, if any.
+    engine = open_engine(settings.database_url)
+    health = read_health(Store(engine), settings.poll_interval, utcnow(), role=None)
+    leader = current_leader(settings.database_url, engine)
+    if args.format == "json":
+        print(json.dumps({**health.to_json(), "leader": leader}, indent=2))
+    else:
+        print(format_health(health))
+        print(f"leader:          {leader or 'none: no tracker run is leading'}")
+    return 0 if health.healthy else 1

@@ -1,0 +1,124 @@
+"""CLI commands for reviewing the stored history: export, feed, site, stats."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tracker.config import Settings
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Register the history-review subcommands on the `tracker` parser."""
+    from tracker.cli.main import _int_at_least, add_filter_arguments
+    from tracker.history.stats import GROUPINGS
+
+    export = sub.add_parser("export", help="every stored release (or the event log) as CSV or JSON")
+    add_filter_arguments(export)
+    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.add_argument("--events", action="store_true",
+                        help="the event log (new, published, license changed, removed...) instead of releases")
+    export.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
+    export.set_defaults(handler=cmd_export)
+
+    feed = sub.add_parser("feed", help="an Atom feed of releases (one entry per release or family wave)")
+    add_filter_arguments(feed)
+    feed.add_argument("--limit", type=_int_at_least(1), default=50, help="how many entries (default 50)")
+    feed.add_argument("--base-url", metavar="URL", help="where the site and feed are published (adds self links)")
+    feed.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
+    feed.set_defaults(handler=cmd_feed)
+
+    site = sub.add_parser("site", help="build the static website (pages, charts, search table, feed) in OUTDIR")
+    site.add_argument("outdir", type=Path, metavar="OUTDIR")
+    site.add_argument("--base-url", metavar="URL", help="where the site will be published (for the feed's links)")
+    site.set_defaults(handler=cmd_site)
+
+    stats = sub.add_parser("stats", help="counts, median sizes, biggest release, share of permissive licenses")
+    add_filter_arguments(stats)
+    stats.add_argument("--by", choices=GROUPINGS, default="lab", help="group by (default lab)")
+    stats.add_argument("--format", choices=("table", "json"), default="table")
+    stats.set_defaults(handler=cmd_stats)
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from tracker.cli.commands import history_filter
+    from tracker.history.export import export
+    from tracker.store.engine import open_engine
+
+    engine = open_engine(settings.database_url)
+    n = export(engine, history_filter(args, settings, None), settings.hub_web_url, fmt=args.format,
+               events=args.events, path=args.output)
+    if args.output:
+        print(f"wrote {n} {'events' if args.events else 'releases'} to {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_feed(args: argparse.Namespace, settings: Settings) -> int:
+    from tracker.cli.commands import history_filter
+    from tracker.history.export import destination
+    from tracker.history.feed import build_feed
+    from tracker.history.publish import feed_options
+    from tracker.store.engine import open_engine
+    from tracker.store.tables import utcnow
+
+    engine = open_engine(settings.database_url)
+    options = feed_options(settings, args.base_url or settings.site_url, args.limit)
+    text = build_feed(engine, history_filter(args, settings, None), options, utcnow())
+    with destination(args.output) as out:
+        out.write(text)
+    if args.output:
+        print(f"wrote {text.count('<entry>')} feed entries to {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_site(args: argparse.Namespace, settings: Settings) -> int:
+    import time
+
+    from tracker.cli.main import UsageError
+    from tracker.history.publish import publish
+    from tracker.store.engine import open_engine
+
+    if args.outdir.exists() and not args.outdir.is_dir():
+        raise UsageError(f"{args.outdir} exists and is not a folder; give the folder to build the site in")
+    started = time.perf_counter()
+    base_url = args.base_url or settings.site_url
+    try:
+        report = publish(settings, open_engine(settings.database_url), args.outdir, base_url=base_url)
+    except (FileExistsError, NotADirectoryError, PermissionError) as exc:
+        print(f"error: cannot write the site in {args.outdir}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"site built in {args.outdir}: {report.releases} releases, {report.files} files, "
+          f"{report.table_pages} table page(s), {time.perf_counter() - started:.1f} s; open "
+          f"{args.outdir / 'index.html'}", file=sys.stderr)
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    from tracker.cli.commands import history_filter, no_match_hint
+    from tracker.facts import format_params
+    from tracker.history import stats
+    from tracker.render import output
+    from tracker.render.templates import render
+    from tracker.store import queries
+    from tracker.store.engine import open_engine
+
+    engine = open_engine(settings.database_url)
+    # One streamed pass over just the columns the numbers need: memory stays flat on a big store.
+    rows = queries.iter_history(engine, history_filter(args, settings, None), columns=queries.STATS_COLUMNS)
+    overall, groups = stats.summarize_grouped(rows, args.by)
+    if args.format == "json":
+        output.write_json([{"by": "all", **overall.as_dict()}, *({"by": args.by, **g.as_dict()} for g in groups)],
+                          sys.stdout)
+        return 0
+    if not overall.count:
+        print(no_match_hint(engine), file=sys.stderr)
+        return 0
+    print(render("stats.txt", s=overall, since=args.since))
+    print()
+    table = [[g.key, str(g.count), format_params(g.median_total), format_params(g.median_active),
+              f"{g.biggest_repo or ''} ({format_params(g.biggest_params)})" if g.biggest_repo else "",
+              f"{g.permissive_share:.0%}"] for g in groups]
+    output.write_table(table, (args.by, "releases", "median total", "median active", "biggest", "permissive"),
+                       sys.stdout)
+    return 0

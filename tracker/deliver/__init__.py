@@ -1,0 +1,1 @@
+"""Delivery: draining the outbox into sinks, subscription filters, the console sink, digests' scheduling."""

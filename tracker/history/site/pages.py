@@ -1,0 +1,188 @@
+"""The static site's pages, rendered from templates/site/*.html and written atomically into OUTDIR."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from tracker.facts import format_params
+from tracker.history.site.charts_openness import openness_by_lab
+from tracker.history.site.data import Group, SiteData
+from tracker.render import charts
+from tracker.render.follow import follow_url
+from tracker.render.templates import environment, templates_dir
+from tracker.render.views import iso, model_url
+
+PAGE_SIZE = 1000  # rows per page of the all-releases table (about 0.4 MB of HTML)
+LATEST = 25
+LAB_ROWS = 1000  # a lab's or a family's page lists its newest releases up to this many
+OWNED_DIRS = ("labs", "families", "charts", "static")
+
+
+@dataclass
+class SiteWriter:
+    """Writes files under `root` atomically and removes what an earlier build left in the site's own folders."""
+
+    root: Path
+    written: set[Path] = field(default_factory=set)
+    bytes: dict[str, int] = field(default_factory=dict)
+
+    def write(self, relpath: str, text: str) -> None:
+        path = self.root / relpath
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+        self.written.add(path)
+        self.bytes[relpath] = len(text.encode("utf-8"))
+
+    def copy(self, source: Path, relpath: str) -> None:
+        self.write(relpath, source.read_text(encoding="utf-8"))
+
+    def prune(self) -> list[Path]:
+        """Delete stale files in the folders the site owns and stale releases-N.html pages."""
+        stale = [p for d in OWNED_DIRS if (self.root / d).is_dir() for p in (self.root / d).rglob("*")
+                 if p.is_file() and p not in self.written]
+        stale += [p for p in self.root.glob("releases-*.*") if p not in self.written]
+        for path in stale:
+            path.unlink(missing_ok=True)
+        return stale
+
+
+def row_views(data: SiteData, hub_url: str) -> list[dict[str, Any]]:
+    """What a table row shows, computed once per release and shared by every page."""
+    views = []
+    for r in data.rows:
+        active = r.params_active if r.params_active is not None and r.params_active != r.params_total else None
+        views.append({
+            "date": r.released_at.strftime("%Y-%m-%d"), "repo": r.repo_id, "url": model_url(hub_url, r.repo_id),
+            "lab": r.lab, "lab_slug": data.lab_slugs[r.lab], "family": r.family,
+            "family_slug": data.family_slugs.get(r.family) if r.family else None,
+            "total": format_params(r.params_total) if r.params_total else "", "total_v": r.params_total or 0,
+            "active": format_params(active) if active else "", "active_v": active or 0,
+            "license": r.license_id or r.license or "unknown", "cls": r.license_class or "unknown",
+            "openness": r.openness_level or "", "summary": r.summary or "",
+            "variant": (r.variant or "") if r.variant != "other" else "",  # "other" is never shown to a reader
+            "gated": r.gated != "no", "removed": r.status == "removed",
+        })
+    return views
+
+
+def _index_script(views: list[dict[str, Any]], data: SiteData) -> str:
+    """releases-index.js: every release as compact arrays, loaded by the table script when a search spans pages."""
+    labs = sorted(data.lab_slugs)
+    families = sorted(data.family_slugs)
+    lab_ix = {n: i for i, n in enumerate(labs)}
+    fam_ix = {n: i for i, n in enumerate(families)}
+    rows = [[v["date"], v["repo"], lab_ix[v["lab"]], fam_ix[v["family"]] if v["family_slug"] else -1,
+             v["total_v"], v["active_v"], v["license"], v["cls"], v["variant"]] for v in views]
+    payload = {
+        "hub": views[0]["url"][: -len(views[0]["repo"])] if views else "",
+        "labs": [[n, data.lab_slugs[n]] for n in labs],
+        "families": [[n, data.family_slugs[n]] for n in families],
+        "rows": rows,
+    }
+    return "window.RELEASES_INDEX = " + json.dumps(payload, ensure_ascii=False, separators=(",", ":")) + ";\n"
+
+
+class PageRenderer:
+    """Renders the site's pages with shared context (the root prefix, the build time, the totals)."""
+
+    def __init__(self, writer: SiteWriter, data: SiteData, now: datetime, title: str) -> None:
+        self.writer, self.data, self.now, self.title = writer, data, now, title
+        self.env = environment()
+
+    def page(self, template: str, relpath: str, **context: Any) -> None:
+        root = "../" * relpath.count("/")
+        html = self.env.get_template(f"site/{template}").render(
+            root=root, site_title=self.title, generated=iso(self.now), total=self.data.summary.count,
+            **context)
+        self.writer.write(relpath, html.strip() + "\n")
+
+
+def _chart(writer: SiteWriter, name: str, chart: charts.Chart) -> dict[str, Any]:
+    """Write the chart as an SVG file, and return it for the page too: pages inline it (an SVG shown as an
+    <img> shows no tooltips). It is our own markup, rendered by an autoescaping template, hence Markup."""
+    svg = chart.svg().strip() + "\n"
+    writer.write(f"charts/{name}.svg", svg)
+    return {"src": f"charts/{name}.svg", "title": chart.title, "width": chart.width, "height": chart.height,
+            "svg": Markup(svg)}
+
+
+def _group_context(group: Group, views_by_repo: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    rows = [views_by_repo[r.repo_id] for r in group.rows[:LAB_ROWS]]
+    classes = [{"name": c, "n": n, "pct": round(n / group.summary.count * 100, 1), "color": charts.CLASS_COLORS[c]}
+               for c, n in sorted(group.summary.license_classes.items(), key=lambda kv: -kv[1])
+               if c in charts.CLASS_COLORS]
+    return {"g": group, "rows": rows, "truncated": len(group.rows) > LAB_ROWS, "classes": classes}
+
+
+def build_pages(writer: SiteWriter, data: SiteData, hub_url: str, now: datetime, title: str,
+                bot_username: str | None = None) -> dict[str, Any]:
+    """Render every page and chart; returns numbers about the build (lab pages carry a follow link to the
+    bot when its username is known)."""
+    views = row_views(data, hub_url)
+    by_repo = {v["repo"]: v for v in views}
+    pages = PageRenderer(writer, data, now, title)
+    static = templates_dir() / "site" / "static"
+    for name in ("site.css", "table.js"):
+        writer.copy(static / name, f"static/{name}")
+
+    race = _chart(writer, "releases-by-lab", charts.monthly_bars(
+        data.rows, lambda r: r.lab, "Releases per month by lab"))
+    region = _chart(writer, "releases-by-region", charts.monthly_bars(
+        data.rows, lambda r: r.region or "Unknown", "Releases per month by region"))
+    sizes = _chart(writer, "sizes", charts.size_scatter(data.rows, "Parameter sizes over time"))
+    licenses = _chart(writer, "licenses-by-lab", charts.license_bars(data.labs, "License classes by lab"))
+    openness = _chart(writer, "openness-by-lab", openness_by_lab(data.labs, "Openness by lab, per quarter"))
+    all_charts = [race, region, sizes, licenses, openness]
+
+    month_ago = now - timedelta(days=30)
+    recent = sum(1 for r in data.rows if r.released_at >= month_ago)
+    pages.page("index.html", "index.html", latest=views[:LATEST], summary=data.summary, recent=recent,
+               labs=data.labs, charts=[race, sizes])
+    pages.page("charts.html", "charts.html", charts=all_charts)
+
+    npages = max(1, math.ceil(len(views) / PAGE_SIZE))
+    if npages > 1:
+        writer.write("releases-index.js", _index_script(views, data))
+    for p in range(npages):
+        relpath = "releases.html" if p == 0 else f"releases-{p + 1}.html"
+        pager = [{"n": i + 1, "href": "releases.html" if i == 0 else f"releases-{i + 1}.html", "current": i == p}
+                 for i in range(npages)]
+        pages.page("releases.html", relpath, rows=views[p * PAGE_SIZE:(p + 1) * PAGE_SIZE], pager=pager,
+                   paged=npages > 1, first=p * PAGE_SIZE + 1)
+
+    pages.page("labs.html", "labs/index.html", labs=data.labs)
+    for lab in data.labs:
+        chart = charts.size_scatter(lab.rows, f"{lab.name}: parameter sizes over time")
+        lab_sizes = _chart(writer, f"lab-{lab.slug}-sizes", chart)
+        lab_sizes["src"] = "../" + lab_sizes["src"]
+        families = [f for f in data.families if f.lab == lab.name]
+        pages.page("lab.html", f"labs/{lab.slug}.html", chart=lab_sizes, families=families,
+                   follow_url=follow_url(bot_username, lab.name), **_group_context(lab, by_repo))
+    pages.page("families.html", "families/index.html", families=data.families, lab_slugs=data.lab_slugs)
+    for fam in data.families:
+        pages.page("family.html", f"families/{fam.slug}.html", lab_slug=data.lab_slugs[fam.lab or ""],
+                   **_group_context(fam, by_repo))
+    return {"pages": npages, "releases_page_bytes": writer.bytes.get("releases.html", 0)}
+
+
+def clear_tmp(root: Path) -> None:
+    """Remove temporary files an interrupted build left behind."""
+    for tmp in root.rglob(".*.tmp"):
+        if tmp.is_file():
+            tmp.unlink(missing_ok=True)
+        elif tmp.is_dir():
+            shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,1 @@
+"""Rendering: the Jinja2 environment, views of stored models, localisation, charts and output formats."""

@@ -1,0 +1,76 @@
+"""The channel digest's picture: the period's releases by lab and size, drawn with the site's chart
+template (templates/site/charts/hbars.svg) and turned into a PNG by resvg (resvg-py: a Rust renderer
+shipped as a self-contained wheel, no system library needed)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import resvg_py
+
+from tracker.render.charts import RIGHT, TOP, WIDTH, Chart, _legend, _nice_step
+
+# Size classes, smallest first, with the colours of the site's palette.
+SIZES = (("< 10B", 10 * 10**9, "#76b7b2"), ("10–100B", 100 * 10**9, "#4e79a7"), ("100B+", None, "#e15759"))
+UNKNOWN = ("size unknown", "#bab0ac")
+MAX_LABS = 12
+
+
+def size_class(params: int | None) -> str:
+    if params is None:
+        return UNKNOWN[0]
+    return next(name for name, upper, _ in SIZES if upper is None or params < upper)
+
+
+def releases_chart(models: Sequence[Any], title: str) -> Chart:
+    """One bar per lab (the MAX_LABS with most releases), stacked by size class, counts on the axis."""
+    ranked = [lab for lab, _ in sorted(Counter(m.lab for m in models).items(), key=lambda kv: (-kv[1], kv[0]))]
+    shown = set(ranked if len(ranked) <= MAX_LABS else ranked[:MAX_LABS - 1])
+    other = f"{len(ranked) - len(shown)} other labs"
+    rows = [(m.lab if m.lab in shown else other, m) for m in models]
+    per_lab = Counter(name for name, _ in rows)
+    labs = [lab for lab in ranked if lab in shown] + ([other] if len(shown) < len(ranked) else [])
+    if not labs:
+        return Chart("hbars", title, WIDTH, 120, empty=True)
+    colors = {name: color for name, _, color in SIZES} | {UNKNOWN[0]: UNKNOWN[1]}
+    label_w, row_h = 190, 26
+    plot_w = WIDTH - label_w - RIGHT - 56
+    top = max(per_lab[lab] for lab in labs)
+    step = _nice_step(top, 4)
+    xmax = max(step, -(-top // step) * step)
+    chart = Chart("hbars", title, WIDTH, 0, plot={"x": label_w, "y": TOP, "w": plot_w, "h": row_h * len(labs)})
+    for i, lab in enumerate(labs):
+        y = TOP + i * row_h
+        name = lab if len(lab) <= 27 else lab[:26] + "…"
+        chart.labels.append({"x": label_w - 8, "y": y + row_h / 2 + 4, "text": name, "count": str(per_lab[lab]),
+                             "cx": label_w + per_lab[lab] / xmax * plot_w + 6})
+        counts = Counter(size_class(m.params_total) for name, m in rows if name == lab)
+        x = float(label_w)
+        for cls, color in colors.items():
+            if counts[cls]:
+                w = counts[cls] / xmax * plot_w
+                chart.marks.append({"x": round(x, 2), "y": y + 4, "w": round(w, 2), "h": row_h - 8, "color": color,
+                                    "tip": f"{lab}: {counts[cls]} {cls}"})
+                x += w
+    v = 0.0
+    while v <= xmax + 1e-9:
+        chart.xticks.append({"x": round(label_w + v / xmax * plot_w, 2), "label": f"{v:g}"})
+        v += step
+    used = [(c, col, "box") for c, col in colors.items() if any(size_class(m.params_total) == c for m in models)]
+    chart.legend, bottom = _legend(used, TOP + row_h * len(labs) + 40)
+    chart.height = int(bottom + 4)
+    return chart
+
+
+def to_png(svg: str, zoom: float = 1.5) -> bytes:
+    """An SVG document rendered as PNG bytes (1.5× for phone screens)."""
+    # resvg's generic families default to Arial/Times; name fonts every Debian-like system has instead.
+    return bytes(resvg_py.svg_to_bytes(svg_string=svg, zoom=zoom, background="#ffffff", font_family="DejaVu Sans",
+                                       sans_serif_family="DejaVu Sans"))
+
+
+def releases_png(models: Sequence[Any], title: str) -> bytes:
+    """The chart of `models` as a PNG."""
+    return to_png(releases_chart(models, title).svg())

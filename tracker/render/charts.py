@@ -1,0 +1,220 @@
+"""Charts as SVG files, made at build time: geometry here, markup in templates/site/charts/*.svg.
+
+No plotting library: stacked monthly bars, a binned log-scale scatter of sizes over time, and
+horizontal 100 % bars of license classes. Sizes are bounded whatever the number of releases (the
+scatter bins its points), so a chart of 20,000 releases stays a few hundred kilobytes at most.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from tracker.facts import format_params
+from tracker.render.templates import environment
+
+PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
+           "#9c755f", "#bab0ac")
+OTHER_COLOR = "#c9c9c9"
+CLASS_COLORS = {"permissive": "#59a14f", "open-restricted": "#edc948", "non-commercial": "#e15759",
+                "unknown": "#bab0ac"}
+MONTHS_SHOWN = 36
+WIDTH, LEFT, RIGHT, TOP = 720, 52, 16, 44
+CHAR_W = 6.6  # average width of a 12 px sans-serif character, for laying out legends
+
+
+@dataclass
+class Chart:
+    """Everything a chart template draws; coordinates in SVG user units."""
+
+    kind: str
+    title: str
+    width: int
+    height: int
+    marks: list[dict[str, Any]] = field(default_factory=list)
+    xticks: list[dict[str, Any]] = field(default_factory=list)
+    yticks: list[dict[str, Any]] = field(default_factory=list)
+    legend: list[dict[str, Any]] = field(default_factory=list)
+    labels: list[dict[str, Any]] = field(default_factory=list)
+    plot: dict[str, float] = field(default_factory=dict)
+    empty: bool = False
+
+    def svg(self) -> str:
+        return environment().get_template(f"site/charts/{self.kind}.svg").render(c=self) + "\n"
+
+
+def _legend(items: Sequence[tuple[str, str, str]], y: float, width: int = WIDTH) -> tuple[list[dict[str, Any]], float]:
+    """Legend entries (name, color, shape) laid out in rows from `y`; returns them and the next free y."""
+    out, x = [], float(LEFT)
+    for name, color, shape in items:
+        w = 22 + len(name) * CHAR_W + 14
+        if x + w > width - RIGHT and x > LEFT:
+            x, y = float(LEFT), y + 20
+        out.append({"x": x, "y": y, "name": name, "color": color, "shape": shape})
+        x += w
+    return out, y + 20
+
+
+def _nice_step(top: float, ticks: int = 5) -> float:
+    raw = max(top, 1) / ticks
+    mag = 10 ** math.floor(math.log10(raw))
+    return next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+
+
+def _month_key(value: datetime) -> str:
+    return value.strftime("%Y-%m")
+
+
+def _months(end: datetime, n: int) -> list[str]:
+    y, m = end.year, end.month
+    out = []
+    for _ in range(n):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    return out[::-1]
+
+
+def monthly_bars(rows: Sequence[Any], key: Callable[[Any], str], title: str, top_n: int = 8,
+                 other: str = "Others") -> Chart:
+    """Releases per month (the last MONTHS_SHOWN months up to the newest release), stacked by `key`."""
+    if not rows:
+        return Chart("bars", title, WIDTH, 120, empty=True)
+    newest = max(r.released_at for r in rows)
+    oldest = min(r.released_at for r in rows)
+    span = (newest.year - oldest.year) * 12 + newest.month - oldest.month + 1
+    months = _months(newest, min(MONTHS_SHOWN, span))
+    first = months[0]
+    shown = [r for r in rows if _month_key(r.released_at) >= first]
+    totals = Counter(key(r) for r in shown)
+    names = [n for n, _ in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))]
+    keep = names[:top_n] if len(names) > top_n + 1 else names
+    colors = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(keep)}
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for r in shown:
+        name = key(r)
+        counts[_month_key(r.released_at)][name if name in colors else other] += 1
+    series = keep + ([other] if len(keep) < len(names) else [])
+    colors.setdefault(other, OTHER_COLOR)
+    plot_h = 240.0
+    ymax = max(sum(c.values()) for c in counts.values()) if counts else 1
+    step = _nice_step(ymax)
+    ytop = math.ceil(ymax / step) * step
+    plot_w = WIDTH - LEFT - RIGHT
+    bw = plot_w / len(months)
+    chart = Chart("bars", title, WIDTH, 0, plot={"x": LEFT, "y": TOP, "w": plot_w, "h": plot_h})
+    for i, month in enumerate(months):
+        y = TOP + plot_h
+        for name in series:
+            n = counts[month].get(name, 0)
+            if not n:
+                continue
+            h = n / ytop * plot_h
+            y -= h
+            chart.marks.append({"x": round(LEFT + i * bw + bw * 0.1, 2), "y": round(y, 2), "w": round(bw * 0.8, 2),
+                                "h": round(h, 2), "color": colors[name], "tip": f"{name}, {month}: {n}"})
+    label_every = max(1, math.ceil(len(months) / 9))
+    for i, month in enumerate(months):
+        if (len(months) - 1 - i) % label_every == 0:
+            when = datetime.strptime(month, "%Y-%m")
+            chart.xticks.append({"x": round(LEFT + (i + 0.5) * bw, 2), "label": when.strftime("%b %y")})
+    v = 0.0
+    while v <= ytop + 1e-9:
+        chart.yticks.append({"y": round(TOP + plot_h - v / ytop * plot_h, 2), "label": f"{v:g}"})
+        v += step
+    chart.legend, bottom = _legend([(n, colors[n], "box") for n in series], TOP + plot_h + 40)
+    chart.height = int(bottom + 4)
+    return chart
+
+
+def _time_ticks(start: datetime, end: datetime) -> tuple[list[datetime], int]:
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    step = next(s for s in (1, 2, 3, 6, 12, 24, 60) if months / s <= 8)
+    ticks, y, m = [], start.year, start.month
+    while (y, m) <= (end.year, end.month):
+        if (m - 1) % step == 0 and (step < 12 or (y % (step // 12) == 0)):
+            ticks.append(datetime(y, m, 1, tzinfo=UTC))
+        y, m = (y, m + 1) if m < 12 else (y + 1, 1)
+    return [t for t in ticks if start <= t <= end], step
+
+
+def size_scatter(rows: Sequence[Any], title: str, xbins: int = 96, ybins: int = 48) -> Chart:
+    """Total (and, where it differs, active) parameters over release time, log scale, binned points."""
+    points = [r for r in rows if r.params_total]
+    if not points:
+        return Chart("scatter", title, WIDTH, 120, empty=True)
+    start = min(r.released_at for r in points)
+    end = max(r.released_at for r in points)
+    if (end - start).days < 30:
+        start = start.replace(day=1, hour=0, minute=0, second=0)
+    t0, t1 = start.timestamp(), max(end.timestamp(), start.timestamp() + 86400 * 30)
+    sizes = [r.params_total for r in points] + [r.params_active for r in points if r.params_active]
+    lo = math.floor(math.log10(max(min(sizes), 1)))
+    hi = max(math.ceil(math.log10(max(sizes))), lo + 1)
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, 260.0
+    chart = Chart("scatter", title, WIDTH, 0, plot={"x": LEFT, "y": TOP, "w": plot_w, "h": plot_h})
+    bins: dict[tuple[str, int, int], list[Any]] = defaultdict(list)
+    for r in points:
+        bx = min(int((r.released_at.timestamp() - t0) / (t1 - t0) * xbins), xbins - 1)
+        series = [("total", r.params_total)]
+        if r.params_active and r.params_active != r.params_total:
+            series.append(("active", r.params_active))
+        for name, value in series:
+            by = min(int((math.log10(max(value, 1)) - lo) / (hi - lo) * ybins), ybins - 1)
+            bins[(name, bx, by)].append((r, value))
+    for (name, bx, by), members in sorted(bins.items()):
+        n = len(members)
+        value = sorted(v for _, v in members)[n // 2]
+        r0 = members[0][0]
+        tip = (f"{r0.repo_id}: {format_params(value)} {name}" if n == 1
+               else f"{n} releases around {format_params(value)} {name}, {_month_key(r0.released_at)}")
+        chart.marks.append({
+            "cx": round(LEFT + (bx + 0.5) / xbins * plot_w, 1),
+            "cy": round(TOP + plot_h - (by + 0.5) / ybins * plot_h, 1),
+            "r": round(min(2.8 + 1.4 * math.sqrt(n - 1), 10), 1), "series": name, "tip": tip,
+        })
+    for exp in range(lo, hi + 1):
+        chart.yticks.append({"y": round(TOP + plot_h - (exp - lo) / (hi - lo) * plot_h, 2),
+                             "label": format_params(10**exp)})
+    ticks, step = _time_ticks(start, end)
+    for t in ticks:
+        chart.xticks.append({"x": round(LEFT + (t.timestamp() - t0) / (t1 - t0) * plot_w, 2),
+                             "label": t.strftime("%Y" if step >= 12 else "%b %y")})
+    chart.legend, bottom = _legend([("total parameters", PALETTE[0], "dot"),
+                                    ("active parameters (Mixture-of-Experts)", PALETTE[1], "ring")],
+                                   TOP + plot_h + 40)
+    chart.height = int(bottom + 4)
+    return chart
+
+
+def license_bars(groups: Sequence[Any], title: str, top_n: int = 16) -> Chart:
+    """One 100 % bar per lab (the `top_n` with most releases): the share of each license class."""
+    shown = [g for g in groups if g.summary.count][:top_n]
+    if not shown:
+        return Chart("hbars", title, WIDTH, 120, empty=True)
+    label_w, row_h = 190, 26
+    plot_w = WIDTH - label_w - RIGHT - 56
+    chart = Chart("hbars", title, WIDTH, 0, plot={"x": label_w, "y": TOP, "w": plot_w, "h": row_h * len(shown)})
+    for i, g in enumerate(shown):
+        y = TOP + i * row_h
+        name = g.name if len(g.name) <= 27 else g.name[:26] + "…"
+        chart.labels.append({"x": label_w - 8, "y": y + row_h / 2 + 4, "text": name,
+                             "count": f"{g.summary.count}", "cx": label_w + plot_w + 6})
+        x = float(label_w)
+        for cls, color in CLASS_COLORS.items():
+            n = g.summary.license_classes.get(cls, 0)
+            if not n:
+                continue
+            w = n / g.summary.count * plot_w
+            chart.marks.append({"x": round(x, 2), "y": y + 4, "w": round(w, 2), "h": row_h - 8, "color": color,
+                                "tip": f"{g.name}: {n} {cls} ({n / g.summary.count:.0%})"})
+            x += w
+    for share in (0, 0.25, 0.5, 0.75, 1):
+        chart.xticks.append({"x": round(label_w + share * plot_w, 2), "label": f"{share:.0%}"})
+    legend_y = TOP + row_h * len(shown) + 40
+    chart.legend, bottom = _legend([(c, col, "box") for c, col in CLASS_COLORS.items()], legend_y)
+    chart.height = int(bottom + 4)
+    return chart

@@ -1,0 +1,93 @@
+"""Plain records of stored models as every output shows them: messages, history, exports, feed, site."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from tracker.facts.fits import FitsOn, fits_on
+
+if TYPE_CHECKING:
+    from tracker.store.queries import ModelRow
+    from tracker.store.tables import TrackedModel
+
+# The fields of `tracker history --format json` and exports, in order.
+RECORD_FIELDS = (
+    "repo_id", "lab", "org", "region", "status", "created_at", "first_seen_at", "released_at", "last_modified",
+    "params_total", "params_active", "params_active_lab", "params_source", "params_total_source",
+    "params_active_source",
+    "params_stored", "is_moe", "dtype_breakdown", "params_notes", "memory_bf16_gb", "memory_fp8_gb",
+    "memory_4bit_gb", "license", "license_name", "license_link", "license_id", "license_class",
+    "license_reason", "gated", "pipeline_tag", "library_name", "family", "variant", "quant_format",
+    "modality", "base_models", "distilled_from", "backfill", "url",
+    "context_length", "weights_bytes", "fits_on", "openness", "openness_level", "summary",
+    "kv_bytes_per_token",
+)
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 UTC with a Z, or None."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+
+def model_url(hub_url: str, repo_id: str) -> str:
+    """The model's page on the Hub."""
+    return f"{hub_url.rstrip('/')}/{repo_id}"
+
+
+def license_url(hub_url: str, row: Any) -> str | None:
+    """The license text's address: the card's link as given, or a file in the repo made absolute."""
+    link = getattr(row, "license_link", None)
+    if not link or not isinstance(link, str):
+        return None
+    if link.startswith(("https://", "http://")):
+        return link
+    if ":" in link or link.startswith(("/", "..")) or any(ch.isspace() for ch in link):
+        return None
+    return f"{model_url(hub_url, row.repo_id)}/blob/main/{link}"
+
+
+def record(row: TrackedModel | ModelRow, hub_url: str) -> dict[str, Any]:
+    """A JSON-ready record of one model: plain integers for counts, ISO 8601 UTC for times."""
+    data: dict[str, Any] = {}
+    for name in RECORD_FIELDS:
+        if name == "url":
+            data[name] = model_url(hub_url, row.repo_id)
+        elif name == "params_source":
+            data[name] = row.params_total_source
+        elif name == "fits_on":
+            data[name] = fits(row).as_dict()
+        elif name == "openness":
+            data[name] = openness(row)
+        else:
+            value = getattr(row, name)
+            data[name] = iso(value) if isinstance(value, datetime) else value
+    data["gated"] = row.gated != "no"
+    data["gated_mode"] = row.gated
+    return data
+
+
+def fits(row: Any) -> FitsOn:
+    """Where the model's weights fit (as shipped, and at 4-bit), from the set-ups table."""
+    return fits_on(getattr(row, "weights_bytes", None), getattr(row, "params_total", None),
+                   kv_bytes_per_token=getattr(row, "kv_bytes_per_token", None))
+
+
+def openness(row: Any) -> dict[str, Any]:
+    """`{"level": ..., "evidence": [...]}` (level None until the model card was read)."""
+    evidence = getattr(row, "openness_evidence", None) or []
+    return {"level": getattr(row, "openness_level", None), "evidence": list(evidence)}
+
+
+def card(row: TrackedModel | ModelRow, hub_url: str, event_kind: str = "new", **extra: Any) -> dict[str, Any]:
+    """Template context for one model's card or line."""
+    return {
+        "m": row,
+        "url": model_url(hub_url, row.repo_id),
+        "name": row.repo_id.split("/", 1)[-1],
+        "kind": event_kind,
+        "active_differs": row.params_active is not None and row.params_active != row.params_total,
+        "license_url": license_url(hub_url, row),
+        "fits": fits(row),
+        **extra,
+    }

@@ -1,0 +1,409 @@
+"""The long-running process: one asyncio loop holding the scheduler, the delivery and (with a token) the bot.
+
+APScheduler runs two jobs that never overlap themselves: `poll` every TRACKER_POLL_INTERVAL seconds and
+`deliver` every few seconds (retries come due, waves settle). The Hub client is synchronous, so a poll
+cycle runs in a worker thread.
+
+Stopping (SIGINT/SIGTERM) takes at most a few seconds: running jobs get STOP_GRACE to finish, then are
+cancelled. A worker thread stuck in a Hub request cannot be cancelled; its poll is abandoned instead (the
+poller's StopGate lets it write nothing more) and the process exits without waiting for it. A send in
+flight is either finished and marked sent, or left pending. A second signal exits at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from tracker.config import ConfigError, Settings
+from tracker.deliver import digests as digest
+from tracker.deliver.console import deliver_to_console
+from tracker.poll.discovery import effective_watchlist
+from tracker.poll.stop import PollAbandoned, StopExecutor, exit_at_once
+from tracker.render.follow import BOT_USERNAME_FLAG
+from tracker.run.leader import Leadership, LeadershipLost
+from tracker.run.metrics import Metrics
+from tracker.store import outbox
+from tracker.store import subscribers as subscriptions
+from tracker.store.releases import Store
+from tracker.store.tables import utcnow
+from tracker.watchlist import Watchlist
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
+
+    from tracker.poll.cycle import CycleReport
+    from tracker.run.http_server import HttpServer
+    from tracker.telegram.digests import DigestSender
+    from tracker.telegram.sender import TelegramDelivery
+
+log = logging.getLogger(__name__)
+DELIVER_EVERY = 2.0
+STOP_GRACE = 2.5  # running jobs get this long to finish on stop; the bot then gets BOT_STOP_GRACE
+BOT_STOP_GRACE = 1.0
+WORKER_THREADS = 16
+WEBHOOK_DEBOUNCE = 1.0
+
+
+class Runtime:
+    """The parts of `tracker run` and how they start and stop together."""
+
+    def __init__(self, settings: Settings, store: Store, watchlist: Watchlist) -> None:
+        from tracker.cli.commands import make_poller
+
+        self.settings = settings
+        self.store = store
+        self.watchlist = watchlist
+        self.poller = make_poller(settings, store, watchlist)
+        self.application: Application | None = None
+        self.telegram: TelegramDelivery | None = None
+        self.digests: DigestSender | None = None
+        self.stop = asyncio.Event()
+        self._deliver_lock = asyncio.Lock()
+        self._hub_lock = asyncio.Lock()  # a poll cycle and enrichment never write the same models at once
+        self._jobs: set[asyncio.Task] = set()
+        self._webhook_orgs: set[str] = set()
+        self._webhook_task: asyncio.Task | None = None
+        self.leadership = Leadership.for_database(settings.database_url, store.engine, settings.leader_lease)
+        self.metrics = Metrics()
+        self.started_at = utcnow()
+        self.http: HttpServer | None = None
+
+    @property
+    def role(self) -> str:
+        """"leader" or "standby": only the leader polls, delivers and runs the bot (tracker.run.leader).
+        /healthz, `tracker_leader` and the health rule read it on every request."""
+        return self.leadership.role
+
+    def _job(self, func: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        """A scheduler job that a stop waits for, up to STOP_GRACE, before cancelling it (see _finish_jobs)."""
+
+        async def run() -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            self._jobs.add(task)
+            try:
+                await func()
+            except asyncio.CancelledError:
+                # cancelled by a stop after its grace, or because the lease was lost: not an error
+                if self.leadership.lost.is_set():
+                    log.info("stopped a running job: this instance is no longer the leader")
+            finally:
+                self._jobs.discard(task)
+
+        return run
+
+    async def cycle(self) -> None:
+        """One poll cycle, then delivery and (when configured) the site; a failure is logged, never fatal."""
+        try:
+            if not self.leadership.is_leader:
+                return
+            if await asyncio.to_thread(subscriptions.is_paused, self.store):
+                log.info("paused by an admin: skipping this poll")
+                return
+            async with self._hub_lock:
+                report = await self._run_cycle()
+            log.log(logging.DEBUG if report.hub_unreachable else logging.INFO,  # the poller said it once
+                    "cycle done: %d orgs ok, %d failed, %d new", len(report.orgs_ok), len(report.orgs_failed),
+                    report.new)
+            await self.deliver()
+            if self.settings.site_dir and _found_something(report):
+                await asyncio.to_thread(self._rebuild_outputs)
+        except PollAbandoned:
+            log.debug("poll abandoned: stopping")
+        except Exception:  # noqa: BLE001
+            log.exception("poll cycle failed")
+
+    async def _run_cycle(self, orgs: set[str] | None = None) -> CycleReport:
+        """One poll cycle in a worker thread, counted and timed for /metrics."""
+        with self.metrics.poll_duration.time():
+            report = await asyncio.to_thread(self.poller.run_cycle, orgs)
+        self.metrics.polls.inc()
+        self.metrics.alerts.inc(report.alerts)
+        return report
+
+    def queue_org(self, org: str) -> None:
+        """A Hub webhook named a watched organisation: poll it within a second (events are coalesced)."""
+        if not self.leadership.is_leader:
+            return  # a standby: the leader's regular poll sees the change
+        self._webhook_orgs.add(org)
+        if self._webhook_task is None or self._webhook_task.done():
+            self._webhook_task = asyncio.create_task(self._job(self._poll_queued)())
+
+    async def _poll_queued(self) -> None:
+        while self._webhook_orgs:  # events arriving during a poll are handled by the next round
+            await asyncio.sleep(WEBHOOK_DEBOUNCE)  # a release is often several events (create, commit, publish)
+            orgs, self._webhook_orgs = set(self._webhook_orgs), set()
+            try:
+                async with self._hub_lock:
+                    report = await self._run_cycle(orgs)
+                log.info("webhook poll of %s: %d new", ", ".join(sorted(orgs)), report.new)
+                await self.deliver()
+            except PollAbandoned:
+                return
+            except Exception:  # noqa: BLE001
+                log.exception("webhook-triggered poll failed; the regular poll picks it up")
+
+    async def _start_http(self) -> None:
+        """Serve /healthz, /metrics and (with TRACKER_HUB_WEBHOOK_SECRET) the Hub webhook."""
+        from tracker.run.http_routes import StatusRoutes
+        from tracker.run.http_server import HttpServer
+
+        routes = StatusRoutes(self.store, self.settings.poll_interval, self.metrics, lambda: self.role,
+                              self.started_at).routes()
+        server = HttpServer(self.settings.http_host, self.settings.http_port, routes)
+        if self.settings.hub_webhook_secret is not None:
+            from tracker.run.webhook import PATH, WebhookReceiver
+
+            receiver = WebhookReceiver(self.settings.hub_webhook_secret.get_secret_value(), self.watchlist,
+                                       self.queue_org)
+            server.routes[("POST", PATH)] = receiver
+            server.on_close.append(receiver.rejections.flush)
+        try:
+            await server.start()
+        except OSError as exc:
+            raise ConfigError(f"cannot serve HTTP on {self.settings.http_host}:{self.settings.http_port} "
+                              f"({exc.strerror or exc}); set TRACKER_HTTP_HOST / TRACKER_HTTP_PORT") from None
+        self.http = server
+        log.info("HTTP on http://%s:%d: /healthz, /metrics%s", self.settings.http_host, server.port,
+                 ", /hub-webhook" if self.settings.hub_webhook_secret else "")
+
+    async def enrich(self) -> None:
+        """Read config.json and the model card of a few backfilled models per organisation (a bounded trickle)."""
+        if self.settings.enrich_per_org == 0:
+            return
+        try:
+            if await asyncio.to_thread(subscriptions.is_paused, self.store):
+                return
+            async with self._hub_lock:
+                done = await asyncio.to_thread(self.poller.enrich, self.settings.enrich_per_org)
+                cards = await asyncio.to_thread(self.poller.enrich_cards, self.settings.enrich_per_org)
+            if done:
+                log.info("read config.json of %d backfilled models", done)
+            if cards:
+                log.info("read the model cards of %d backfilled models", cards)
+        except PollAbandoned:
+            log.debug("enrichment abandoned: stopping")
+        except Exception:  # noqa: BLE001
+            log.exception("enrichment failed; it is tried again later")
+
+    async def housekeeping(self) -> None:
+        """Forget finished deliveries older than 30 days, so the outbox does not grow forever."""
+        try:
+            pruned = await asyncio.to_thread(outbox.prune, self.store, utcnow())
+            pruned += await asyncio.to_thread(digest.prune, self.store, utcnow())
+            if pruned:
+                log.info("pruned %d finished deliveries older than 30 days", pruned)
+        except Exception:  # noqa: BLE001
+            log.exception("housekeeping failed; it is tried again later")
+
+    def _rebuild_outputs(self) -> None:
+        from tracker.history.publish import rebuild_outputs
+
+        rebuild_outputs(self.settings, self.store.engine)
+
+    async def queue_digests(self) -> None:
+        """Queue the digests whose period has begun (at TRACKER_DIGEST_TIME, and once at start to catch up
+        on one missed while the tracker was down), then send them."""
+        if self.digests is None:
+            return
+        try:
+            queued = await asyncio.to_thread(self.digests.queue)
+            if queued:
+                log.info("queued %d digest(s)", queued)
+        except Exception:  # noqa: BLE001
+            log.exception("queuing digests failed; tried again at the next check")
+        await self.deliver()
+
+    async def deliver(self) -> None:
+        """Send what is due; without Telegram, print it."""
+        try:
+            async with self._deliver_lock:
+                if not self.leadership.is_leader:
+                    return
+                if self.telegram is not None:
+                    report = await self.telegram.run_once()
+                    self.metrics.count_deliveries(sent=report.sent, edited=report.edited, retried=report.retried,
+                                                  dropped=report.dropped, failed=report.failed)
+                if self.digests is not None:
+                    await self.digests.run_once()
+                if self.application is not None and self.settings.discovery:
+                    from tracker.bot.discover import send_proposals  # the bot's module, loaded with it
+
+                    await send_proposals(self.application.bot, self.store, self.settings.admins,
+                                         self.settings.hub_web_url)
+                if self.telegram is None and not self.settings.telegram_enabled:
+                    sent = await asyncio.to_thread(deliver_to_console, self.store, self.settings.hub_web_url, utcnow,
+                                                   None, self.settings.alert_weight_updates)
+                    self.metrics.count_deliveries(sent=sent)
+        except Exception:  # noqa: BLE001
+            log.exception("delivery failed; pending messages stay queued")
+
+    async def start_telegram(self) -> None:
+        """Connect the bot, retrying while Telegram is unreachable; alerts wait in the store meanwhile."""
+        from telegram.error import InvalidToken, NetworkError
+
+        from tracker.bot import publish_commands
+        from tracker.telegram.app import TOKEN_REJECTED, BotContext, attach_bot, build_application
+        from tracker.telegram.digests import DigestSender
+        from tracker.telegram.sender import TelegramDelivery
+
+        delay = 5.0
+        while not self.stop.is_set():
+            application = build_application(self.settings, on_429=self.metrics.telegram_429.inc)
+            watchlist = await asyncio.to_thread(effective_watchlist, self.watchlist, self.store)
+            attach_bot(application, BotContext(self.settings, self.store, watchlist))
+            try:
+                await application.initialize()
+                await publish_commands(application.bot, self.settings.admins)
+                await application.start()
+                assert application.updater is not None
+                await application.updater.start_polling(allowed_updates=["message", "callback_query", "inline_query"],
+                                                        poll_interval=0.0, timeout=30)
+            except InvalidToken:
+                log.warning(TOKEN_REJECTED)
+                return
+            except NetworkError as exc:
+                log.warning("Telegram unreachable (%s); retrying in %.0fs", exc.message, delay)
+                await _shutdown(application)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.stop.wait(), timeout=delay)
+                delay = min(delay * 2, 120.0)
+                continue
+            self.application = application
+            self.telegram = TelegramDelivery(application.bot, self.store, self.settings)
+            self.digests = DigestSender(application.bot, self.store, self.settings)
+            log.info("Telegram bot @%s connected", application.bot.username)
+            await asyncio.to_thread(subscriptions.set_flag, self.store, BOT_USERNAME_FLAG, application.bot.username)
+            if not application.bot.supports_inline_queries:
+                log.info("inline mode is off: enable it with /setinline in @BotFather")
+            await self.queue_digests()  # catch up on a digest missed while the tracker was down
+            return
+
+    async def run(self) -> None:
+        """Run until SIGINT or SIGTERM: as the leader, or as a standby until the leader goes."""
+        from tracker.hub.client import observe_requests
+
+        loop = asyncio.get_running_loop()
+        loop.set_default_executor(StopExecutor(WORKER_THREADS, thread_name_prefix="worker"))
+        self._handle_signals(loop, self.stop.set)
+        observe_requests(self.metrics.hub_response)
+        await self._start_http()  # a standby serves /healthz and /metrics too
+        try:
+            if await self.leadership.acquire(self.stop):
+                await self._lead(loop)
+        finally:
+            self._handle_signals(loop, exit_at_once)
+            if self.http is not None:
+                await self.http.close()
+            await self.leadership.release()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+        if self.leadership.lost.is_set():
+            raise LeadershipLost("stopped acting: the leader lease could not be renewed (is the database "
+                                 "reachable?); exiting, so that a restart rejoins as a standby")
+
+    async def _lead(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Poll, deliver and run the bot until stopped or the leadership is lost."""
+        done = asyncio.Event()  # the lease is renewed until the clean stop below has finished
+        keeper = asyncio.create_task(self.leadership.keep(done))
+        bot_usable = self.settings.telegram_enabled and self.settings.telegram_problem() is None
+        telegram_task = asyncio.create_task(self.start_telegram()) if bot_usable else None
+        scheduler = self._scheduler()
+        scheduler.start()
+        log.info("tracker running: %d labs, %d organisations, every %ss; Ctrl-C stops", len(self.watchlist.labs),
+                 len(self.watchlist.orgs), self.settings.poll_interval)
+        stopping = asyncio.create_task(self.stop.wait())
+        try:  # until stopped, or at once when the lease is lost (the keeper returns)
+            await asyncio.wait({stopping, keeper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            log.info("stopping")
+            self._handle_signals(loop, exit_at_once)
+            scheduler.pause()  # no new runs; shutdown() would cancel the running ones mid-write
+            await self._finish_jobs()
+            scheduler.shutdown(wait=False)
+            await self._stop_telegram(telegram_task)
+            done.set()
+            keeper.cancel()
+
+    def _scheduler(self) -> AsyncIOScheduler:
+        scheduler = AsyncIOScheduler(timezone=UTC)
+        soon = datetime.now(UTC) + timedelta(milliseconds=10)
+        every = self.settings.poll_interval
+        scheduler.add_job(self._job(self.cycle), "interval", seconds=every, id="poll", max_instances=1,
+                          coalesce=True, next_run_time=soon, misfire_grace_time=None)
+        scheduler.add_job(self._job(self.enrich), "interval", seconds=every, id="enrich", max_instances=1,
+                          coalesce=True, next_run_time=soon + timedelta(seconds=every / 2), misfire_grace_time=None)
+        scheduler.add_job(self._job(self.housekeeping), "interval", hours=6, id="housekeeping", max_instances=1,
+                          coalesce=True, next_run_time=soon + timedelta(minutes=1), misfire_grace_time=None)
+        scheduler.add_job(self._job(self.deliver), "interval", seconds=DELIVER_EVERY, id="deliver", max_instances=1,
+                          coalesce=True, misfire_grace_time=None)
+        hour, minute = self.settings.digest_time.split(":")
+        scheduler.add_job(self._job(self.queue_digests), "cron", hour=int(hour), minute=int(minute), second=1,
+                          id="digest", max_instances=1, coalesce=True, misfire_grace_time=None)
+        scheduler.add_job(self._job(self.queue_digests), "interval", minutes=10, id="digest-check",
+                          max_instances=1, coalesce=True, misfire_grace_time=None)
+        return scheduler
+
+    @staticmethod
+    def _handle_signals(loop: asyncio.AbstractEventLoop, handler: Callable[[], None]) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, handler)
+
+    async def _finish_jobs(self) -> None:
+        """Close the poll's write gate, give running jobs STOP_GRACE, then cancel what is left.
+
+        A cancelled delivery leaves its unsent messages pending; a poll stuck on the Hub is abandoned and
+        writes nothing (its worker thread is left behind: the process exits without waiting for it)."""
+        self.poller.gate.close(timeout=0)  # at once: from now on a poll starts no store write
+        if self._jobs:
+            log.info("waiting for %d running job(s) to finish", len(self._jobs))
+            _done, pending = await asyncio.wait(set(self._jobs), timeout=STOP_GRACE)
+            if pending:
+                log.info("abandoning %d job(s) still waiting (a hung Hub or Telegram); they write nothing more",
+                         len(pending))
+                for task in pending:
+                    task.cancel()
+                await asyncio.wait(pending, timeout=0.5)
+        for _ in range(20):  # a poll's write already under way in a worker thread is one short transaction
+            if not self.poller.gate.busy:
+                break
+            await asyncio.sleep(0.05)
+
+    async def _stop_telegram(self, telegram_task: asyncio.Task | None) -> None:
+        if telegram_task is not None and not telegram_task.done():
+            telegram_task.cancel()
+            await asyncio.wait([telegram_task], timeout=0.5)
+        if self.application is not None:
+            try:  # PTB confirms the last updates with one more getUpdates: bounded when Telegram hangs
+                await asyncio.wait_for(_shutdown(self.application), timeout=BOT_STOP_GRACE)
+            except TimeoutError:
+                log.info("Telegram did not answer while the bot stopped; stopped without it")
+
+
+async def _shutdown(application: Application) -> None:
+    try:
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+    except Exception:  # noqa: BLE001  (shutting down after a failure must not raise again)
+        log.debug("error while shutting the bot down", exc_info=True)
+
+
+def _found_something(report: CycleReport) -> bool:
+    return any(s.new or s.license_changes or s.removed for s in report.summaries)
+
+
+async def run_forever(settings: Settings, store: Store, watchlist: Watchlist) -> None:
+    """`tracker run`."""
+    await Runtime(settings, store, watchlist).run()

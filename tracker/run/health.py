@@ -1,0 +1,113 @@
+"""Health: is the tracker polling, and how much waits in the outbox — for GET /healthz and `tracker status`.
+
+Read from the store, so the running process and a cron job on the same machine see the same numbers.
+Unhealthy (503, exit 1) when the leader's last successful poll of any organisation is older than
+STALE_INTERVALS poll intervals. A process that has not polled yet is healthy for the same grace from
+its start; a standby, which does not poll, is healthy; so is a tracker paused by an admin (/pause).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from tracker.store.releases import Store
+from tracker.store.tables import Delivery, OrgState, RuntimeFlag
+
+STALE_INTERVALS = 3
+
+
+@dataclass(frozen=True)
+class Health:
+    """One health reading."""
+
+    status: str  # ok | starting | paused | standby | stale
+    role: str | None  # leader | standby (None: not known outside the running process)
+    last_poll_at: datetime | None
+    last_poll_age_s: float | None
+    orgs_failing: list[str]
+    outbox_pending: int
+    oldest_pending_age_s: float | None
+    detail: str
+
+    @property
+    def healthy(self) -> bool:
+        return self.status != "stale"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "healthy": self.healthy,
+            "role": self.role,
+            "last_poll_at": self.last_poll_at.isoformat() if self.last_poll_at else None,
+            "last_poll_age_s": _round(self.last_poll_age_s),
+            "orgs_failing": self.orgs_failing,
+            "outbox_pending": self.outbox_pending,
+            "oldest_pending_age_s": _round(self.oldest_pending_age_s),
+            "detail": self.detail,
+        }
+
+
+def read_health(store: Store, poll_interval: float, now: datetime, role: str | None = "leader",
+                started_at: datetime | None = None) -> Health:
+    """The health now; `started_at` (the process start) gives a tracker that has not polled yet its grace."""
+    with store.session() as session:
+        last_poll = _aware(session.exec(select(func.max(OrgState.last_success_at))).one())
+        failing = list(session.exec(select(OrgState.org).where(OrgState.error_count > 0).order_by(OrgState.org)))
+        pending, oldest = session.exec(
+            select(func.count(), func.min(Delivery.created_at)).where(Delivery.status == "pending")
+        ).one()
+        paused = session.get(RuntimeFlag, "paused") is not None
+    oldest = _aware(oldest)
+    age = (now - last_poll).total_seconds() if last_poll else None
+    limit = STALE_INTERVALS * poll_interval
+    if role == "standby":
+        status, detail = "standby", "standby: another instance polls and delivers"
+    elif paused:
+        status, detail = "paused", "paused by an admin (/resume restarts polling)"
+    elif age is not None and age <= limit:
+        status, detail = "ok", f"last successful poll {age:.0f}s ago"
+    elif started_at is not None and (now - started_at).total_seconds() <= limit:
+        status, detail = "starting", "started recently; the first poll is under way"
+    else:
+        status = "stale"
+        detail = (f"no successful poll for {age:.0f}s (more than {STALE_INTERVALS} poll intervals of "
+                  f"{poll_interval:g}s)" if age is not None else "no successful poll yet")
+    return Health(status=status, role=role, last_poll_at=last_poll, last_poll_age_s=age, orgs_failing=failing,
+                  outbox_pending=int(pending), oldest_pending_age_s=(now - oldest).total_seconds() if oldest else None,
+                  detail=detail)
+
+
+def format_health(health: Health) -> str:
+    """`tracker status` as text: one line per fact."""
+    def ago(seconds: float | None) -> str:
+        return "never" if seconds is None else f"{seconds:.0f}s ago"
+
+    lines = [
+        f"status:          {health.status} ({'healthy' if health.healthy else 'UNHEALTHY'}): {health.detail}",
+        f"last poll:       {health.last_poll_at.isoformat(timespec='seconds') if health.last_poll_at else 'never'}"
+        f" ({ago(health.last_poll_age_s)})",
+        f"orgs failing:    {', '.join(health.orgs_failing) if health.orgs_failing else 'none'}",
+        f"outbox pending:  {health.outbox_pending}"
+        + (f" (oldest {ago(health.oldest_pending_age_s)})" if health.oldest_pending_age_s is not None else ""),
+    ]
+    if health.role is not None:
+        lines.insert(1, f"role:            {health.role}")
+    return "\n".join(lines)
+
+
+def _aware(value: Any) -> datetime | None:
+    """A time from an aggregate query (SQLite hands back text or naive values) as aware UTC."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)

@@ -1,0 +1,62 @@
+"""Delivery for the one-shot commands (`tracker poll`): send what is pending now, then return.
+
+To Telegram when a token is set (waiting out short retries, up to a minute; due digests and discovery
+proposals go out too), else to the terminal. `tracker run` delivers through `tracker.run.daemon` instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from tracker.config import Settings
+from tracker.deliver.console import deliver_to_console
+from tracker.store import outbox
+from tracker.store.releases import Store
+from tracker.store.tables import utcnow
+
+log = logging.getLogger(__name__)
+ONE_SHOT_ROUNDS = 10
+ONE_SHOT_MAX_WAIT = 60.0
+
+
+def deliver_once(settings: Settings, store: Store) -> int:
+    """Deliver what is pending now: to Telegram when configured, else to the terminal."""
+    if not settings.telegram_enabled:
+        return deliver_to_console(store, settings.hub_web_url, utcnow, weight_updates=settings.alert_weight_updates)
+    from telegram.error import InvalidToken, NetworkError
+
+    from tracker.telegram.app import TOKEN_REJECTED
+
+    try:
+        return asyncio.run(_deliver_telegram_once(settings, store))
+    except InvalidToken:
+        log.warning(TOKEN_REJECTED)
+    except NetworkError as exc:
+        log.warning("Telegram unreachable (%s); alerts stay queued and go out on the next run", exc.message)
+    return 0
+
+
+async def _deliver_telegram_once(settings: Settings, store: Store) -> int:
+    from tracker.bot.discover import send_proposals
+    from tracker.telegram.app import build_application
+    from tracker.telegram.digests import DigestSender
+    from tracker.telegram.sender import TelegramDelivery
+
+    application = build_application(settings)
+    delivered = 0
+    async with application:
+        delivery = TelegramDelivery(application.bot, store, settings)
+        digests = DigestSender(application.bot, store, settings)
+        await asyncio.to_thread(digests.queue)  # a digest whose time has come goes out with this run too
+        # One-shot: also wait out short retries (429 retry_after, brief network errors), up to a minute.
+        for _ in range(ONE_SHOT_ROUNDS):
+            report = await delivery.run_once()
+            delivered += report.sent + report.edited + await digests.run_once()
+            wait = await asyncio.to_thread(outbox.seconds_until_next, store, utcnow())
+            if wait is None or wait > ONE_SHOT_MAX_WAIT:
+                break
+            await asyncio.sleep(wait)
+        if settings.discovery:
+            await send_proposals(application.bot, store, settings.admins, settings.hub_web_url)
+    return delivered

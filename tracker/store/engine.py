@@ -1,0 +1,167 @@
+"""Opening the database: engine, SQLite pragmas and schema migrations (Alembic)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+
+from tracker.store.filelock import lock_beside, sqlite_path
+
+log = logging.getLogger(__name__)
+
+# The newest migration's revision id; kept here so that opening an up-to-date store costs one query
+# instead of importing Alembic. tests/test_store.py checks it equals Alembic's head.
+SCHEMA_HEAD = "0009"
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+MIGRATION_LOCK_KEY = 0x7472_6B72_6D69_6772  # pg_advisory_xact_lock key ("trkrmigr"), ours alone
+MIGRATION_WAIT = 120.0
+
+
+class StoreError(Exception):
+    """The database cannot be opened or upgraded; the message says why, without credentials."""
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; for SQLite, the file is created (0600, in a 0700 folder) and WAL plus a busy
+    timeout are set, or it is opened read-only when this process may not write it."""
+    from tracker.store import url as dburl
+
+    try:
+        parsed = dburl.parse(url)
+        store = dburl.sqlite_file(parsed)
+    except dburl.DatabaseUrlError as exc:
+        raise StoreError(str(exc)) from None
+    except OSError as exc:
+        raise StoreError(f"cannot create the database at {exc.filename}: {exc.strerror or exc}") from None
+    connect_args: dict[str, Any] = {}
+    if store is not None:
+        connect_args = {"check_same_thread": False, "timeout": 30}
+        if store.read_only:
+            parsed = dburl.read_only_url(parsed, store)
+    try:
+        engine = create_engine(parsed, connect_args=connect_args)
+    except Exception as exc:  # noqa: BLE001  (SQLAlchemy raises many kinds for a bad URL)
+        raise StoreError(dburl.driver_problem(parsed, exc)) from None
+    if engine.dialect.name == "sqlite":
+        read_only = store is not None and store.read_only
+        event.listen(engine, "connect", _sqlite_read_only_pragmas if read_only else _sqlite_pragmas)
+        engine.tracker_read_only = read_only  # type: ignore[attr-defined]
+    return engine
+
+
+def is_read_only(engine: Engine) -> bool:
+    """True for a SQLite store opened read-only (this process may not write the file or its folder)."""
+    return bool(getattr(engine, "tracker_read_only", False))
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_read_only_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision the database is at, or None for an empty database."""
+    with engine.connect() as conn:
+        return _revision(conn)
+
+
+def _revision(conn: Connection) -> str | None:
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema up to date; a store that already is costs one query and is not written to."""
+    try:
+        revision = current_revision(engine)
+        if revision == SCHEMA_HEAD:
+            return
+        stray = _tables(engine) if revision is None else []
+    except Exception as exc:  # noqa: BLE001
+        raise StoreError(f"cannot open the database: {_short(exc)}") from None
+    if stray:
+        raise StoreError(
+            f"the database has tables ({', '.join(stray[:4])}{', …' if len(stray) > 4 else ''}) but no "
+            "alembic_version table, so its schema revision is unknown; restore it from a backup, or point "
+            "TRACKER_DATABASE_URL at a new database")
+    from alembic import command
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
+    if revision is not None and revision not in known:
+        raise StoreError(f"the database schema (rev {revision}) is newer than this tracker (rev {SCHEMA_HEAD}); "
+                         "upgrade the tracker")
+    if is_read_only(engine):
+        raise StoreError(f"the database is read-only and its schema (rev {revision or 'none'}) needs upgrading to "
+                         f"rev {SCHEMA_HEAD}; run the tracker once with write access to it")
+    with _migration_lock(engine), engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            # Instances starting together: one migrates, the others wait here, then find the schema done.
+            connection.execute(text(f"SET LOCAL lock_timeout = '{int(MIGRATION_WAIT)}s'"))
+            try:
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            except Exception as exc:  # noqa: BLE001
+                raise StoreError(f"another instance is migrating the database and did not finish within "
+                                 f"{MIGRATION_WAIT:.0f}s: {_short(exc)}") from None
+        if _revision(connection) == SCHEMA_HEAD:
+            return  # another instance migrated it while we waited
+        config.attributes["connection"] = connection
+        log.info("upgrading the database schema to %s", SCHEMA_HEAD)
+        command.upgrade(config, "head")
+
+
+@contextlib.contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """SQLite: a lock file beside the database, so that one process migrates while the others wait."""
+    path = sqlite_path(engine.url.render_as_string(hide_password=True))
+    if path is None:
+        yield
+        return
+    lock = lock_beside(path, "migrate")
+    try:
+        got = lock.acquire(MIGRATION_WAIT)
+    except OSError as exc:
+        raise StoreError(f"cannot migrate {path}: {exc.strerror}") from None
+    if not got:
+        raise StoreError(f"another process is migrating {path} and did not finish within {MIGRATION_WAIT:.0f}s")
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _tables(engine: Engine) -> list[str]:
+    """The tables (and views) in a database, but SQLite's own."""
+    with engine.connect() as conn:
+        found = inspect(conn).get_table_names() + inspect(conn).get_view_names()
+    return sorted(name for name in found if not name.startswith("sqlite_"))
+
+
+def open_engine(url: str) -> Engine:
+    """An engine for `url` with the schema brought up to date."""
+    engine = make_engine(url)
+    migrate(engine)
+    return engine
+
+
+def _short(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:200]

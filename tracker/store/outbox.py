@@ -1,0 +1,144 @@
+"""The outbox: alerts fan out into one delivery per target, each sent, retried or given up on record.
+
+A delivery is marked sent right after its target accepted it, so a restart resumes with what is left.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from sqlalchemy import insert, update
+from sqlmodel import Session, col, select
+
+from tracker.store.releases import Store
+from tracker.store.tables import Alert, Delivery, Event, TrackedModel
+
+T = TypeVar("T")
+
+# Backoff between attempts of one delivery: 5 s, 10 s, 20 s ... capped at 15 minutes.
+BASE_RETRY = timedelta(seconds=5)
+MAX_RETRY = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class DeliveryItem:
+    """Everything a sink needs to send one delivery."""
+
+    delivery: Delivery
+    alert: Alert
+    model: TrackedModel
+    event: Event
+
+
+def fan_out(store: Store, targets_for: Callable[[Alert, TrackedModel], Sequence[str]], now: datetime) -> int:
+    """Create the deliveries of every new alert, atomically; returns how many were created."""
+    rows: list[dict[str, object]] = []
+    with store.session() as session, session.begin():
+        alerts = session.exec(
+            select(Alert, TrackedModel).join(TrackedModel, TrackedModel.id == Alert.model_id)
+            .where(Alert.status == "new").order_by(Alert.id)
+        ).all()
+        for alert, model in alerts:
+            for target in dict.fromkeys(targets_for(alert, model)):
+                rows.append({"alert_id": alert.id, "target": target, "status": "pending", "attempts": 0,
+                             "created_at": now, "next_attempt_at": now})
+            alert.status = "queued"
+            session.add(alert)
+        if rows:
+            session.execute(insert(Delivery), rows)
+    return len(rows)
+
+
+def due(store: Store, now: datetime, limit: int = 500, target_prefix: str | None = None) -> list[DeliveryItem]:
+    """Pending deliveries whose time has come, a target's together (so they can share one message)."""
+    with store.session() as session:
+        query = (
+            select(Delivery)
+            .where(Delivery.status == "pending")
+            .where((Delivery.next_attempt_at == None) | (Delivery.next_attempt_at <= now))  # noqa: E711
+            .order_by(Delivery.target, Delivery.id)
+            .limit(limit)
+        )
+        if target_prefix:
+            query = query.where(Delivery.target.startswith(target_prefix))  # type: ignore[attr-defined]
+        deliveries = session.exec(query).all()
+        alert_ids = {d.alert_id for d in deliveries}
+        alerts = {a.id: a for a in _by_ids(session, Alert, alert_ids)}
+        models = {m.id: m for m in _by_ids(session, TrackedModel, {a.model_id for a in alerts.values()})}
+        events = {e.id: e for e in _by_ids(session, Event, {a.event_id for a in alerts.values()})}
+    items = [DeliveryItem(d, alerts[d.alert_id], models[alerts[d.alert_id].model_id],
+                          events[alerts[d.alert_id].event_id]) for d in deliveries]
+    return sorted(items, key=lambda i: i.delivery.id or 0)
+
+
+def _by_ids(session: Session, table: type[T], ids: set[int]) -> Sequence[T]:
+    if not ids:
+        return []
+    return session.exec(select(table).where(col(table.id).in_(ids))).all()  # type: ignore[attr-defined]
+
+
+def pending_count(store: Store) -> int:
+    """How many deliveries wait to be sent (the queue depth)."""
+    from sqlalchemy import func
+
+    with store.session() as session:
+        return session.exec(select(func.count()).select_from(Delivery).where(Delivery.status == "pending")).one()
+
+
+def prune(store: Store, now: datetime, keep: timedelta = timedelta(days=30)) -> int:
+    """Forget finished deliveries older than `keep` (the alerts and events stay); returns how many."""
+    from sqlalchemy import delete
+
+    cutoff = now - keep
+    with store.session() as session, session.begin():
+        result = session.execute(
+            delete(Delivery).where(col(Delivery.status) != "pending", col(Delivery.created_at) < cutoff)
+        )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def seconds_until_next(store: Store, now: datetime) -> float | None:
+    """Seconds until the next pending delivery comes due (0 when one is due), None when nothing waits."""
+    from sqlalchemy import func
+
+    with store.session() as session:
+        nearest = session.exec(
+            select(func.min(Delivery.next_attempt_at)).where(Delivery.status == "pending",
+                                                             Delivery.target != "console")
+        ).one()
+    if nearest is None:
+        return None
+    if isinstance(nearest, str):
+        nearest = datetime.fromisoformat(nearest.replace("Z", "+00:00"))
+    return max(0.0, (nearest - now).total_seconds())
+
+
+def mark_sent(store: Store, delivery_ids: Sequence[int], now: datetime) -> None:
+    """The target accepted the message carrying these deliveries (one transaction)."""
+    if not delivery_ids:
+        return
+    with store.session() as session, session.begin():
+        session.execute(update(Delivery).where(col(Delivery.id).in_(list(delivery_ids)))
+                        .values(status="sent", sent_at=now, last_error=None))
+
+
+def mark_retry(store: Store, items: Sequence[DeliveryItem], error: str, now: datetime,
+               wait: timedelta | None = None, cap: timedelta = MAX_RETRY) -> None:
+    """A temporary failure: try again after `wait`, or after an exponential backoff up to `cap`."""
+    with store.session() as session, session.begin():
+        for item in items:
+            attempts = item.delivery.attempts + 1
+            delay = wait if wait is not None else min(cap, BASE_RETRY * (2 ** (attempts - 1)))
+            session.execute(update(Delivery).where(col(Delivery.id) == item.delivery.id)
+                            .values(attempts=attempts, last_error=error[:500], next_attempt_at=now + delay))
+
+
+def mark_failed(store: Store, items: Sequence[DeliveryItem], error: str, status: str = "failed") -> None:
+    """A permanent failure (`failed`), or a target that is gone (`dropped`): never retried."""
+    with store.session() as session, session.begin():
+        for item in items:
+            session.execute(update(Delivery).where(col(Delivery.id) == item.delivery.id)
+                            .values(status=status, attempts=item.delivery.attempts + 1, last_error=error[:500]))

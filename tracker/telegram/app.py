@@ -1,0 +1,145 @@
+"""Building the python-telegram-bot Application: the Bot API server, timeouts, and our handlers.
+
+Bot API reference: https://core.telegram.org/bots/api
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+from telegram.error import RetryAfter
+from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter
+
+from tracker.config import Settings
+from tracker.store.releases import Store
+from tracker.telegram.ratelimit import SlidingWindowLimiter
+from tracker.watchlist import Watchlist
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BotContext:
+    """What the bot's handlers may use: settings, the store (read-mostly) and the watchlist."""
+
+    settings: Settings
+    store: Store
+    watchlist: Watchlist
+
+    @property
+    def engine(self) -> Engine:
+        return self.store.engine
+
+
+# Methods that put a message into a chat count against Telegram's flood limits; others (getUpdates,
+# answerCallbackQuery, setMyCommands ...) are not throttled.
+_COUNTED_PREFIXES = ("send", "editmessage", "copymessage", "forwardmessage", "createforumtopic")
+_RETRY_AT_ONCE = 5.0
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    """Seconds Telegram asked us to wait (PTB gives an int or a timedelta)."""
+    value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class FloodLimiter(BaseRateLimiter[None]):
+    """PTB's hook into every Bot API request: the bot's replies and the channel/subscriber delivery
+    share one sliding-window limiter, so together they stay within Telegram's limits."""
+
+    def __init__(self, limiter: SlidingWindowLimiter | None = None, on_429: Callable[[], None] | None = None) -> None:
+        self.limiter = limiter or SlidingWindowLimiter()
+        self.on_429 = on_429  # the metrics hook (tracker_telegram_429_total)
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        if not endpoint.lower().startswith(_COUNTED_PREFIXES) or "chat_id" not in data:
+            return await callback(*args, **kwargs)
+        chat = str(data["chat_id"])
+        private = chat.isdigit()  # users have positive ids; groups and channels negative ids or @names
+        if private and endpoint.lower().startswith("editmessage"):
+            chat += ":edits"  # a person pressing buttons: edits have their own per-chat budget
+        for attempt in (1, 2):
+            try:
+                async with self.limiter.slot(chat, private):
+                    return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                if self.on_429 is not None:
+                    self.on_429()
+                wait = retry_after_seconds(exc)
+                self.limiter.pause(wait)
+                if attempt == 2 or wait > _RETRY_AT_ONCE:
+                    raise
+                log.warning("Telegram asked to wait %ss (429); retrying once", wait)
+        raise AssertionError("unreachable")
+
+
+def build_application(settings: Settings, on_429: Callable[[], None] | None = None) -> Application:
+    """An Application that talks to TELEGRAM_API_URL (`{url}/bot{token}/{method}`); no JobQueue, since
+    APScheduler in tracker.run.daemon is the one scheduler. `on_429` is called on each 429 answer."""
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    return (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(f"{settings.telegram_api_url}/bot")
+        .base_file_url(f"{settings.telegram_api_url}/file/bot")
+        .job_queue(None)
+        .connect_timeout(10)
+        .read_timeout(15)
+        .write_timeout(15)
+        .pool_timeout(10)
+        .connection_pool_size(16)
+        .get_updates_read_timeout(40)
+        .rate_limiter(FloodLimiter(on_429=on_429))
+        .build()
+    )
+
+
+TOKEN_REJECTED = ("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): check the token from @BotFather; "
+                  "the bot stays off and alerts stay queued in the store")
+
+
+async def token_rejected(settings: Settings) -> bool:
+    """True when Telegram answers getMe with 401 (a wrong or revoked token); False when it accepts the token
+    or cannot be reached (delivery then reports that)."""
+    from telegram import Bot
+    from telegram.error import InvalidToken, TelegramError
+    from telegram.request import HTTPXRequest
+
+    assert settings.telegram_bot_token is not None
+    bot = Bot(settings.telegram_bot_token.get_secret_value(), base_url=f"{settings.telegram_api_url}/bot",
+              request=HTTPXRequest(connect_timeout=5, read_timeout=5, write_timeout=5, pool_timeout=5))
+    try:
+        async with bot:  # initialize() calls getMe
+            return False
+    except InvalidToken:
+        return True
+    except TelegramError:
+        return False
+
+
+def attach_bot(application: Application, ctx: BotContext) -> None:
+    """Register the bot's handlers (commands, buttons, free text, errors) on the Application."""
+    from tracker.bot import register
+
+    application.bot_data["ctx"] = ctx
+    register(application, ctx)

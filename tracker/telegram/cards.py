@@ -1,0 +1,143 @@
+"""Telegram cards: one release, a family wave, or a license change, rendered as Telegram HTML.
+
+Every card comes from an autoescaped template and fits Telegram's 4,096 visible characters: the longest
+Hub-supplied texts (a license name, a family) are cut first, with an ellipsis, before they are escaped (so no
+entity or tag is ever broken); a wave then drops whole lines and says how many more there are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from telegram.constants import MessageLimit
+
+from tracker.render.templates import render
+from tracker.render.text import fit_message, visible_length
+from tracker.render.views import fits as fits_on
+from tracker.render.views import license_url, model_url
+
+
+def wave_key(model: Any) -> str:
+    """Models of one lab and family released close together share one card."""
+    return f"{model.lab}|{model.family or model.repo_id}"
+
+
+def _context(models: Sequence[Any], hub_url: str) -> dict[str, Any]:
+    return {"models": list(models), "urls": {m.repo_id: model_url(hub_url, m.repo_id) for m in models},
+            "hub_url": hub_url}
+
+
+# Texts that come from the Hub (or are derived from its names), cut longest first when a card is too long.
+HUB_TEXT = ("license", "license_id", "license_name", "license_reason", "family", "variant", "quant_format",
+            "modality", "pipeline_tag", "library_name", "distilled_from", "lab")
+_KEEP = 24  # never cut a text shorter than this
+_ROUNDS = 60
+Cuts = dict[tuple[int, str], str]
+
+
+class _Cut:
+    """A model (or a license dict) seen through shortened texts; everything else reads through."""
+
+    def __init__(self, source: Any, index: int, cuts: Cuts) -> None:
+        self._source, self._index, self._cuts = source, index, cuts
+
+    def __getattr__(self, name: str) -> Any:
+        cut = self._cuts.get((self._index, name))
+        return cut if cut is not None else getattr(self._source, name)
+
+    def get(self, name: str, default: Any = None) -> Any:  # the dict interface license cards use
+        cut = self._cuts.get((self._index, name))
+        return cut if cut is not None else self._source.get(name, default)
+
+
+def _value(source: Any, name: str) -> Any:
+    return source.get(name) if isinstance(source, dict) else getattr(source, name, None)
+
+
+def _cap(lengths: list[int], excess: int) -> int:
+    """The longest length C (at least _KEEP) such that cutting every text longer than C to C characters and an
+    ellipsis removes `excess` characters: the longest texts are cut first, and evenly."""
+    def removed(cap: int) -> int:
+        return sum(n - cap - 1 for n in lengths if n > cap + 1)
+
+    low, high = _KEEP, max(lengths)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if removed(mid) >= excess:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+def fit_card(render_cut: Callable[[Cuts], str], sources: Sequence[Any],
+             limit: int = MessageLimit.MAX_TEXT_LENGTH) -> tuple[str, bool]:
+    """Render with the longest Hub texts of `sources` cut until the card fits: (text, fits)."""
+    cuts: Cuts = {}
+    text = render_cut(cuts)
+    for _ in range(_ROUNDS):
+        excess = visible_length(text) - limit
+        if excess <= 0:
+            return text, True
+        texts = {(i, name): cuts.get((i, name), value) for i, source in enumerate(sources) for name in HUB_TEXT
+                 if isinstance(value := _value(source, name), str)}
+        long = {key: value for key, value in texts.items() if len(value) > _KEEP + 1}
+        if not long:
+            break
+        cap = _cap([len(v) for v in long.values()], excess)
+        for key, value in long.items():
+            if len(value) > cap + 1:
+                cuts[key] = value[:cap].rstrip() + "…"
+        text = render_cut(cuts)
+    return text, visible_length(text) <= limit
+
+
+def release_card(models: Sequence[Any], lang: str, hub_url: str, kind: str = "new",
+                 follow_url: str | None = None) -> str:
+    """The card of one release or of a wave of releases of one family, fitted to Telegram's limit;
+    `follow_url` adds a "Follow <lab> releases in a private chat" link (channel cards)."""
+    if len(models) == 1:
+        m = models[0]
+
+        def single(cuts: Cuts) -> str:
+            shown = _Cut(m, 0, cuts)
+            return render("card_release.html", lang=lang, m=shown, url=model_url(hub_url, m.repo_id), kind=kind,
+                          license_url=license_url(hub_url, m), follow_url=follow_url,
+                          fits=fits_on(m))
+
+        text, fits = fit_card(single, [m])
+        if fits:
+            return text
+    ordered = sorted(models, key=lambda m: (-(m.params_total or 0), m.repo_id))
+    shown = len(ordered)
+    while True:
+        def wave(cuts: Cuts, count: int = shown) -> str:
+            some = [_Cut(m, i, cuts) for i, m in enumerate(ordered[:count])]
+            return render("card_wave.html", lang=lang, kind=kind, lab=some[0].lab, family=some[0].family,
+                          org_url=model_url(hub_url, ordered[0].org), total=len(ordered), hidden=len(ordered) - count,
+                          follow_url=follow_url, **_context(some, hub_url))
+
+        text, fits = fit_card(wave, ordered[:shown])
+        if fits:
+            return text
+        if shown <= 1:
+            return fit_message(text)
+        shown = max(1, int(shown * 0.8))
+
+
+def weights_card(model: Any, old: dict[str, Any], new: dict[str, Any], lang: str, hub_url: str) -> str:
+    """The short card of a weight update (a commit that changed the weight files)."""
+    return render("card_weights.html", lang=lang, m=model, old=old or {}, new=new or {},
+                  url=model_url(hub_url, model.repo_id))
+
+
+def license_card(model: Any, old: dict[str, Any], new: dict[str, Any], lang: str, hub_url: str) -> str:
+    """The short card of a license change (its Hub texts cut to fit, like every card)."""
+
+    def card(cuts: Cuts) -> str:
+        return render("card_license.html", lang=lang, m=_Cut(model, 0, cuts), old=_Cut(old or {}, 1, cuts),
+                      new=_Cut(new or {}, 2, cuts), url=model_url(hub_url, model.repo_id))
+
+    text, fits = fit_card(card, [model, old or {}, new or {}])
+    return text if fits else fit_message(text)

@@ -1,0 +1,357 @@
+"""Delivery to Telegram: drains the outbox into the channel and the subscribers whose filters match.
+
+A wave of one family's models becomes one card per chat, edited as more variants arrive within the wave
+window. Sends are throttled by the Application's FloodLimiter (tracker.telegram.app); 429 waits
+`retry_after`, network errors and 5xx back off, a user who blocked the bot is unsubscribed, a bad request
+is recorded and not retried.
+Bot API: https://core.telegram.org/bots/api#sendmessage and #editmessagetext
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlmodel import col, select
+from telegram import Bot, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+
+from tracker.config import Settings
+from tracker.deliver.filters import SubscriptionFilter, matches
+from tracker.outage import Outage, OutageLog, duration
+from tracker.poll import discovery
+from tracker.render.follow import follow_url
+from tracker.store import outbox
+from tracker.store import subscribers as subscriptions
+from tracker.store.queries import models_by_ids
+from tracker.store.releases import Store
+from tracker.store.tables import Alert, Card, ForumTopic, TrackedModel
+from tracker.telegram.app import retry_after_seconds
+from tracker.telegram.cards import license_card, release_card, wave_key, weights_card
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "channel"
+NETWORK_RETRY_CAP = timedelta(minutes=2)
+CHANNEL_RETRY_CAP = timedelta(minutes=5)
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+OUTAGE_WARN_AFTER = timedelta(seconds=10)  # sends failing this long (network, 5xx) are logged once
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    edited: int = 0
+    retried: int = 0
+    dropped: int = 0
+    failed: int = 0
+    unreachable: int = 0  # sends that failed because Telegram itself did (network errors, 5xx)
+    last_error: str = ""
+
+
+@dataclass
+class _Group:
+    """Deliveries that become one message: one target, one wave (or one license change)."""
+
+    target: str
+    key: str
+    items: list[outbox.DeliveryItem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Chat:
+    chat_id: str | int
+    private: bool
+    lang: str
+    user_id: int | None = None
+
+
+class TelegramDelivery:
+    """Sends pending deliveries with one Bot (throttled by its rate limiter) and one store; one run at a time."""
+
+    def __init__(self, bot: Bot, store: Store, settings: Settings, clock: Callable[[], datetime] | None = None,
+                 concurrency: int = 16) -> None:
+        from tracker.store.tables import utcnow
+
+        self.bot = bot
+        self.store = store
+        self.settings = settings
+        self.clock = clock or utcnow
+        self.concurrency = concurrency
+        self._run_lock = asyncio.Lock()
+        self.window = timedelta(minutes=settings.wave_window_minutes)
+        self.outage = OutageLog(log, OUTAGE_WARN_AFTER, _failing_line, _recovered_line)
+
+    # ---- fan-out -----------------------------------------------------------------------------
+    def targets_for(self) -> Callable[[Alert, TrackedModel], list[str]]:
+        """Who gets an alert: the channel (when set) and every active subscriber whose filter matches.
+        Subscribers are read once per fan-out, and only when there is an alert to fan out."""
+        people: list[tuple[int, SubscriptionFilter]] | None = None
+        quiet: set[str] = set()  # organisations watched through discovery, kept off the channel
+
+        def targets(alert: Alert, model: TrackedModel) -> list[str]:
+            nonlocal people, quiet
+            if people is None:
+                if not self.settings.discovery_channel:
+                    quiet = {row.org.lower() for row in discovery.watched(self.store)}
+                # Digest subscribers get their releases once a period instead (tracker.deliver.digests).
+                people = [(s.user_id, SubscriptionFilter.of(s)) for s in subscriptions.active(self.store)
+                          if s.digest in (None, "off")]
+            weights = alert.kind == "weights_updated"  # opt-in: TRACKER_ALERT_WEIGHT_UPDATES, /settings weights
+            channel = self.settings.telegram_channel and (self.settings.alert_weight_updates or not weights)
+            chosen = [CHANNEL] if channel and model.org.lower() not in quiet else []
+            chosen += [f"user:{uid}" for uid, f in people if (f.weight_updates or not weights) and matches(f, model)]
+            return chosen
+
+        return targets
+
+    # ---- the run -----------------------------------------------------------------------------
+    async def run_once(self) -> DeliveryReport:
+        """Fan out new alerts and send everything due now; never two runs at once."""
+        async with self._run_lock:
+            report = DeliveryReport()
+            if await asyncio.to_thread(subscriptions.is_paused, self.store):
+                return report
+            await asyncio.to_thread(lambda: outbox.fan_out(self.store, self.targets_for(), self.clock()))
+            items = await asyncio.to_thread(outbox.due, self.store, self.clock(), 20_000)
+            items = [i for i in items if i.delivery.target != "console"]
+            if not items:
+                return report
+            groups = self._group(items)
+            semaphore = asyncio.Semaphore(self.concurrency)
+            chats: dict[str, _Chat | None] = {}
+
+            async def one(group: _Group) -> None:
+                async with semaphore:
+                    await self._deliver_group(group, chats, report)
+
+            # Groups of one chat run in order; different chats run concurrently under the bot's limiter.
+            by_target: dict[str, list[_Group]] = {}
+            for group in groups:
+                by_target.setdefault(group.target, []).append(group)
+
+            async def chain(target_groups: list[_Group]) -> None:
+                for group in target_groups:
+                    await one(group)
+
+            await asyncio.gather(*(chain(g) for g in by_target.values()))
+            self._track_outage(report)
+            return report
+
+    def _track_outage(self, report: DeliveryReport) -> None:
+        """One warning while sends keep failing because of Telegram, one line when they work again."""
+        done = report.sent + report.edited
+        if report.unreachable and not done:
+            self.outage.failure(report.last_error, self.clock(), report.unreachable)
+        elif done and not report.unreachable:
+            self.outage.success(self.clock(), done)
+        elif report.unreachable and self.outage.down:
+            self.outage.failure(report.last_error, self.clock(), report.unreachable)
+
+    def _group(self, items: list[outbox.DeliveryItem]) -> list[_Group]:
+        groups: dict[tuple[str, str], _Group] = {}
+        for item in items:
+            key = wave_key(item.model) if item.alert.kind == "release" else f"alert:{item.alert.id}"
+            group = groups.setdefault((item.delivery.target, key), _Group(item.delivery.target, key))
+            group.items.append(item)
+        return list(groups.values())
+
+    def _chat(self, target: str, chats: dict[str, _Chat | None]) -> _Chat | None:
+        if target in chats:
+            return chats[target]
+        chat: _Chat | None = None
+        if target == CHANNEL and self.settings.telegram_channel:
+            channel = self.settings.telegram_channel
+            chat = _Chat(int(channel) if channel.lstrip("-").isdigit() else channel, False,
+                         self.settings.telegram_channel_lang)
+        elif target.startswith("user:"):
+            person = subscriptions.get(self.store, int(target.split(":", 1)[1]))
+            if person is not None and person.active:
+                chat = _Chat(person.chat_id, True, person.lang, person.user_id)
+        chats[target] = chat
+        return chat
+
+    async def _deliver_group(self, group: _Group, chats: dict[str, _Chat | None], report: DeliveryReport) -> None:
+        chat = await asyncio.to_thread(self._chat, group.target, chats)
+        if chat is None:
+            outbox.mark_failed(self.store, group.items, "target no longer subscribed", status="dropped")
+            report.dropped += len(group.items)
+            return
+        try:
+            edited = await self._send(group, chat)
+        except RetryAfter as exc:
+            wait = retry_after_seconds(exc)
+            self._retry(group, f"429: retry after {wait:.0f}s", timedelta(seconds=wait), report)
+        except Forbidden as exc:
+            self._drop(group, chat, f"403: {exc.message}", report)
+        except ChatMigrated as exc:
+            self._retry(group, f"chat migrated to {exc.new_chat_id}", timedelta(seconds=1), report)
+        except BadRequest as exc:
+            message = exc.message.lower()
+            if "chat not found" in message or "user is deactivated" in message:
+                self._drop(group, chat, f"400: {exc.message}", report)
+            else:
+                log.error("Telegram refused a message to %s: %s", group.target, exc.message)
+                outbox.mark_failed(self.store, group.items, f"400: {exc.message}")
+                report.failed += len(group.items)
+        except (TimedOut, NetworkError) as exc:
+            self._retry(group, f"network: {exc.message}", None, report)
+            report.unreachable += 1
+            report.last_error = short_error(exc.message)
+        except TelegramError as exc:
+            self._retry(group, f"telegram: {exc.message}", None, report)
+            report.unreachable += 1
+            report.last_error = short_error(exc.message)
+        else:
+            outbox.mark_sent(self.store, [i.delivery.id for i in group.items if i.delivery.id], self.clock())
+            if edited:
+                report.edited += 1
+            else:
+                report.sent += 1
+
+    def _retry(self, group: _Group, error: str, wait: timedelta | None, report: DeliveryReport) -> None:
+        outbox.mark_retry(self.store, group.items, error, self.clock(), wait, cap=NETWORK_RETRY_CAP)
+        report.retried += len(group.items)
+
+    def _drop(self, group: _Group, chat: _Chat, error: str, report: DeliveryReport) -> None:
+        if chat.user_id is None:
+            # The channel itself refused (bot not an admin, wrong @name): a setup problem an admin can fix,
+            # so its cards wait, retried every few minutes, instead of being lost.
+            if all(i.delivery.attempts == 0 for i in group.items):
+                log.error("cannot post to the channel %s: %s; check TELEGRAM_CHANNEL and the bot's admin rights "
+                          "(cards wait and are retried)", chat.chat_id, error)
+            outbox.mark_retry(self.store, group.items, error, self.clock(), cap=CHANNEL_RETRY_CAP)
+            report.retried += len(group.items)
+            return
+        outbox.mark_failed(self.store, group.items, error, status="dropped")
+        subscriptions.mark_blocked(self.store, chat.user_id, self.clock())
+        log.info("user %s blocked the bot or is gone; unsubscribed", chat.user_id)
+        report.dropped += len(group.items)
+
+    # ---- sending -----------------------------------------------------------------------------
+    async def _send(self, group: _Group, chat: _Chat) -> bool:
+        """Send (or edit) the group's message; True when an existing card was edited."""
+        first = group.items[0]
+        hub_url = self.settings.hub_web_url
+        thread_id = await self._thread_for(chat, first.model.lab) if group.target == CHANNEL else None
+        if first.alert.kind == "weights_updated":
+            text = weights_card(first.model, first.event.old_value or {}, first.event.new_value or {}, chat.lang,
+                                hub_url)
+            await self._post(chat, text, thread_id)
+            return False
+        if first.alert.kind != "release":
+            text = license_card(first.model, first.event.old_value or {}, first.event.new_value or {}, chat.lang,
+                                hub_url)
+            await self._post(chat, text, thread_id)
+            return False
+        new_ids = [i.model.id for i in group.items if i.model.id is not None]
+        card = await asyncio.to_thread(self._open_card, group.target, group.key)
+        if card is not None:
+            ids = list(dict.fromkeys([*(card.model_ids or []), *new_ids]))
+            models = await asyncio.to_thread(models_by_ids, self.store.engine, ids)
+            text = release_card(models, card.lang, hub_url, _kind(group), self._follow(group))
+            try:
+                await self.bot.edit_message_text(text, chat_id=card.chat_id, message_id=card.message_id,
+                                                 parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
+            except BadRequest as exc:
+                if "not modified" in exc.message.lower():
+                    return True
+                if "message to edit not found" not in exc.message.lower():
+                    raise
+                card = None  # deleted by a channel admin: post a fresh card below
+            else:
+                await asyncio.to_thread(self._save_card, card, ids)
+                return True
+        text = release_card([i.model for i in group.items], chat.lang, hub_url, _kind(group), self._follow(group))
+        message_id = await self._post(chat, text, thread_id)
+        await asyncio.to_thread(self._new_card, group, chat, thread_id, message_id, new_ids)
+        return False
+
+    def _follow(self, group: _Group) -> str | None:
+        """The channel's cards link to following the lab in a private chat (the bot's username is known
+        once the bot is initialised, from getMe)."""
+        if group.target != CHANNEL:
+            return None
+        try:
+            username = self.bot.username
+        except RuntimeError:  # not initialised
+            return None
+        return follow_url(username, group.items[0].model.lab)
+
+    async def _post(self, chat: _Chat, text: str, thread_id: int | None) -> int:
+        message = await self.bot.send_message(chat.chat_id, text, parse_mode=ParseMode.HTML,
+                                              link_preview_options=NO_PREVIEW, message_thread_id=thread_id)
+        return message.message_id
+
+    async def _thread_for(self, chat: _Chat, lab: str) -> int | None:
+        """The forum topic of a lab (TELEGRAM_TOPICS=1), created on first use and remembered."""
+        if not self.settings.telegram_topics:
+            return None
+        key = str(chat.chat_id)
+        with self.store.session() as session:
+            known = session.get(ForumTopic, (key, lab))
+            if known is not None:
+                return known.thread_id
+        try:
+            topic = await self.bot.create_forum_topic(chat.chat_id, name=lab[:128])
+        except BadRequest as exc:  # not a forum, or no right to manage topics: post to the general topic
+            log.warning("cannot create a forum topic for %s (%s); posting without topics", lab, exc.message)
+            return None
+        with self.store.session() as session, session.begin():
+            session.merge(ForumTopic(chat_id=key, lab=lab, thread_id=topic.message_thread_id,
+                                     created_at=self.clock()))
+        return topic.message_thread_id
+
+    # ---- cards -------------------------------------------------------------------------------
+    def _open_card(self, target: str, key: str) -> Card | None:
+        since = self.clock() - self.window
+        with self.store.session() as session:
+            return session.exec(
+                select(Card).where(Card.target == target, Card.wave_key == key, col(Card.opened_at) >= since)
+                .order_by(col(Card.id).desc())
+            ).first()
+
+    def _save_card(self, card: Card, ids: list[int]) -> None:
+        with self.store.session() as session, session.begin():
+            row = session.get(Card, card.id)
+            if row is not None:
+                row.model_ids, row.updated_at = ids, self.clock()
+                session.add(row)
+
+    def _new_card(self, group: _Group, chat: _Chat, thread_id: int | None, message_id: int, ids: list[int]) -> None:
+        now = self.clock()
+        with self.store.session() as session, session.begin():
+            session.add(Card(target=group.target, chat_id=str(chat.chat_id), thread_id=thread_id,
+                             message_id=message_id, wave_key=group.key, lang=chat.lang, model_ids=ids,
+                             opened_at=now, updated_at=now))
+
+
+_STATUS = re.compile(r"^(?P<phrase>[^()]*?) \((?P<code>\d{3})\)")
+
+
+def short_error(message: str) -> str:
+    """PTB's error text made short: "Bad Gateway (502). Parsing the server response ... failed" is
+    "502 Bad Gateway"."""
+    found = _STATUS.match(message)
+    if found:
+        return f"{found.group('code')} {found.group('phrase')}"
+    return message.split(". Parsing the server response", 1)[0][:120] or "network error"
+
+
+def _failing_line(outage: Outage) -> str:
+    sends = "send" if outage.failed == 1 else "sends"
+    return f"Telegram failing: {outage.error} since {outage.since:%H:%M} UTC; {outage.failed} {sends} failed, retrying"
+
+
+def _recovered_line(outage: Outage, span: timedelta, done: int) -> str:
+    return f"Telegram recovered after {duration(span)}; {done} message{'' if done == 1 else 's'} sent"
+
+
+def _kind(group: _Group) -> str:
+    kinds = {i.event.kind for i in group.items}
+    return "published" if kinds == {"published"} else "new"
