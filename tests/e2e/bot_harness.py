@@ -16,10 +16,11 @@ from typing import Any
 from telegram.ext import Application
 
 from tests.fakes.telegram_api import FakeTelegram, SentMessage
-from tracker.bot import publish_commands
+from tracker.bot import attach_bot, publish_commands
+from tracker.bot.context import BotContext
 from tracker.config import Settings
 from tracker.store.releases import Store
-from tracker.telegram.app import BotContext, attach_bot, build_application
+from tracker.telegram.app import build_application
 from tracker.watchlist import Watchlist
 
 

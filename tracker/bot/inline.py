@@ -22,6 +22,7 @@ from telegram import (
 from telegram.constants import ParseMode
 
 from tracker.bot.base import NO_PREVIEW, Context, bot_ctx, db
+from tracker.bot.context import BotContext
 from tracker.bot.labels import label, normalize_lang
 from tracker.history.search import MAX_OFFSET, SearchIndex
 from tracker.render import l10n
@@ -31,7 +32,6 @@ from tracker.render.views import model_url
 from tracker.store import subscribers as subscriptions  # cards as a module: it imports tracker.render.text
 from tracker.store.queries import ModelRow
 from tracker.telegram import cards
-from tracker.telegram.app import BotContext
 
 PAGE = 50
 CACHE_TIME = 30  # seconds: new releases show up soon

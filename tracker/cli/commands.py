@@ -9,61 +9,21 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from tracker.cli.args import UsageError
 from tracker.config import Settings
-from tracker.watchlist import Watchlist, load_watchlist
+from tracker.watchlist import load_watchlist
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from tracker.store.releases import Store
-
 _REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9._-]{1,96}$")
-
-
-def open_store(settings: Settings) -> Store:
-    from tracker.store.releases import Store
-
-    return Store.open(settings.database_url)
-
-
-def make_hub(settings: Settings):  # noqa: ANN201  (keeps huggingface_hub out of fast commands' imports)
-    from tracker.hub.client import HubClient
-
-    token = settings.hf_token.get_secret_value() if settings.hf_token else None
-    return HubClient(settings.hf_endpoint, token, settings.hub_timeout, settings.state_dir / "hf-cache")
-
-
-def make_poller(settings: Settings, store: Store, watchlist: Watchlist):  # noqa: ANN201
-    from tracker.poll.cycle import Poller
-
-    return Poller(make_hub(settings), store, watchlist, workers=settings.hub_workers,
-                  discover_min_likes=settings.discovery_min_likes if settings.discovery else None)
-
-
-def telegram_ready(settings: Settings, check_token: bool) -> bool:
-    """Say once, at start, when the Telegram settings cannot work; False when delivery would only fail.
-    With `check_token`, ask Telegram whether it accepts the token (getMe)."""
-    import asyncio
-    import logging
-
-    log = logging.getLogger("tracker.cli.commands")
-    problem = settings.telegram_problem()
-    if problem is not None:
-        log.warning(problem)
-        return settings.telegram_bot_token is None  # a channel without a token: the terminal still works
-    if check_token and settings.telegram_enabled:
-        from tracker.telegram.app import TOKEN_REJECTED, token_rejected
-
-        if asyncio.run(token_rejected(settings)):
-            log.warning(TOKEN_REJECTED)
-            return False
-    return True
 
 
 def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
     """One poll cycle, then the alerts it produced (and any left from before) are delivered."""
     from tracker.run.leader import Leadership
     from tracker.run.oneshot import deliver_once
+    from tracker.run.wiring import make_poller, open_store, telegram_ready
 
     watchlist = load_watchlist(settings.watchlist)
     store = open_store(settings)
@@ -102,6 +62,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
     from tracker.poll.stop import exit_past_stuck_threads
     from tracker.run.daemon import run_forever
+    from tracker.run.wiring import open_store, telegram_ready
 
     telegram_ready(settings, check_token=False)  # the bot's start checks the token itself
     watchlist = load_watchlist(settings.watchlist)
@@ -148,8 +109,6 @@ def _close(name: str, words: Mapping[str, str]) -> list[str]:
 
 
 def _unknown(kind: str, name: str, close: Sequence[str], known: Sequence[str]) -> Exception:
-    from tracker.cli.main import UsageError
-
     close = list(dict.fromkeys(close))[:3]
     hint = f"did you mean {' or '.join(close)}? " if close else ""
     shown = ", ".join(known[:40]) + (", …" if len(known) > 40 else "")
@@ -195,11 +154,11 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
-    from tracker.cli.main import UsageError
     from tracker.hub.client import HubError
     from tracker.poll.cycle import card_reading, facts_for
     from tracker.render.templates import render
     from tracker.render.views import card, record
+    from tracker.run.wiring import make_hub
     from tracker.store.releases import row_from_hub
 
     repo_id = args.repo_id.strip().strip("/")

@@ -7,6 +7,7 @@ import asyncio
 import sys
 from typing import TYPE_CHECKING, Any
 
+from tracker.cli.args import UsageError
 from tracker.config import Settings
 
 if TYPE_CHECKING:
@@ -14,13 +15,13 @@ if TYPE_CHECKING:
     from tracker.store.tables import Digest
 
 
-def add_command(sub: Any, handler_error: type[Exception]) -> None:
+def add_command(sub: Any) -> None:
     """Register the `digest` subcommand on the CLI's subparsers."""
     parser = sub.add_parser("digest", help="the channel's digest of the last day or week (--post: as a photo)")
     parser.add_argument("--period", choices=("day", "week"), default="week", help="how far back (default week)")
     parser.add_argument("--post", action="store_true",
                         help="also post it to TELEGRAM_CHANNEL as a chart with a caption naming the releases")
-    parser.set_defaults(handler=cmd_digest, usage_error=handler_error)
+    parser.set_defaults(handler=cmd_digest)
 
 
 def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
@@ -32,7 +33,7 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
 
     mode = digest.PERIOD_WORDS[args.period]
     if args.post and not (settings.telegram_enabled and settings.telegram_channel):
-        raise args.usage_error("--post needs TELEGRAM_BOT_TOKEN and TELEGRAM_CHANNEL")
+        raise UsageError("--post needs TELEGRAM_BOT_TOKEN and TELEGRAM_CHANNEL")
     store = Store.open(settings.database_url)
     now = utcnow()
     since = now - digest.LENGTH[mode]

@@ -6,12 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from tracker.cli.args import UsageError, add_filter_arguments, int_at_least
 from tracker.config import Settings
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register the history-review subcommands on the `tracker` parser."""
-    from tracker.cli.main import _int_at_least, add_filter_arguments
     from tracker.history.stats import GROUPINGS
 
     export = sub.add_parser("export", help="every stored release (or the event log) as CSV or JSON")
@@ -24,7 +24,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 
     feed = sub.add_parser("feed", help="an Atom feed of releases (one entry per release or family wave)")
     add_filter_arguments(feed)
-    feed.add_argument("--limit", type=_int_at_least(1), default=50, help="how many entries (default 50)")
+    feed.add_argument("--limit", type=int_at_least(1), default=50, help="how many entries (default 50)")
     feed.add_argument("--base-url", metavar="URL", help="where the site and feed are published (adds self links)")
     feed.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
     feed.set_defaults(handler=cmd_feed)
@@ -75,7 +75,6 @@ def cmd_feed(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_site(args: argparse.Namespace, settings: Settings) -> int:
     import time
 
-    from tracker.cli.main import UsageError
     from tracker.history.publish import publish
     from tracker.store.engine import open_engine
 

@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx2
-from huggingface_hub import hf_hub_download
+from huggingface_hub import hf_hub_download, set_client_factory
 from huggingface_hub.errors import (
     EntryNotFoundError,
     GatedRepoError,
@@ -42,6 +42,7 @@ from huggingface_hub.utils import (
     http_backoff,
     parse_ratelimit_headers,
 )
+from huggingface_hub.utils._http import default_client_factory
 
 from tracker.hub import bounds as hub_values
 from tracker.hub.bounds import describe_item, skip_reason
@@ -289,9 +290,6 @@ def observe_requests(on_response: Callable[[str], None]) -> None:
     It wraps `send` of the library's shared client, built by the library's own default factory."""
     global _on_response
     _on_response = on_response
-    from huggingface_hub import set_client_factory
-    from huggingface_hub.utils._http import default_client_factory
-
     def factory() -> httpx2.Client:
         client = default_client_factory()
         send = client.send

@@ -18,31 +18,37 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from telegram.error import InvalidToken, NetworkError
+from telegram.ext import Application
 
+from tracker.bot import attach_bot, publish_commands
+from tracker.bot.context import BotContext
+from tracker.bot.discover import send_proposals
 from tracker.config import ConfigError, Settings
 from tracker.deliver import digests as digest
 from tracker.deliver.console import deliver_to_console
+from tracker.history.publish import rebuild_outputs
+from tracker.hub.client import observe_requests
+from tracker.poll.cycle import CycleReport
 from tracker.poll.discovery import effective_watchlist
 from tracker.poll.stop import PollAbandoned, StopExecutor, exit_at_once
 from tracker.render.follow import BOT_USERNAME_FLAG
+from tracker.run.http_routes import StatusRoutes
+from tracker.run.http_server import HttpServer
 from tracker.run.leader import Leadership, LeadershipLost
 from tracker.run.metrics import Metrics
+from tracker.run.webhook import PATH, WebhookReceiver
+from tracker.run.wiring import make_poller
 from tracker.store import outbox
 from tracker.store import subscribers as subscriptions
 from tracker.store.releases import Store
 from tracker.store.tables import utcnow
+from tracker.telegram.app import TOKEN_REJECTED, build_application
+from tracker.telegram.digests import DigestSender
+from tracker.telegram.sender import TelegramDelivery
 from tracker.watchlist import Watchlist
-
-if TYPE_CHECKING:
-    from telegram.ext import Application
-
-    from tracker.poll.cycle import CycleReport
-    from tracker.run.http_server import HttpServer
-    from tracker.telegram.digests import DigestSender
-    from tracker.telegram.sender import TelegramDelivery
 
 log = logging.getLogger(__name__)
 DELIVER_EVERY = 2.0
@@ -56,8 +62,6 @@ class Runtime:
     """The parts of `tracker run` and how they start and stop together."""
 
     def __init__(self, settings: Settings, store: Store, watchlist: Watchlist) -> None:
-        from tracker.cli.commands import make_poller
-
         self.settings = settings
         self.store = store
         self.watchlist = watchlist
@@ -153,15 +157,10 @@ class Runtime:
 
     async def _start_http(self) -> None:
         """Serve /healthz, /metrics and (with TRACKER_HUB_WEBHOOK_SECRET) the Hub webhook."""
-        from tracker.run.http_routes import StatusRoutes
-        from tracker.run.http_server import HttpServer
-
         routes = StatusRoutes(self.store, self.settings.poll_interval, self.metrics, lambda: self.role,
                               self.started_at).routes()
         server = HttpServer(self.settings.http_host, self.settings.http_port, routes)
         if self.settings.hub_webhook_secret is not None:
-            from tracker.run.webhook import PATH, WebhookReceiver
-
             receiver = WebhookReceiver(self.settings.hub_webhook_secret.get_secret_value(), self.watchlist,
                                        self.queue_org)
             server.routes[("POST", PATH)] = receiver
@@ -205,8 +204,6 @@ class Runtime:
             log.exception("housekeeping failed; it is tried again later")
 
     def _rebuild_outputs(self) -> None:
-        from tracker.history.publish import rebuild_outputs
-
         rebuild_outputs(self.settings, self.store.engine)
 
     async def queue_digests(self) -> None:
@@ -235,8 +232,6 @@ class Runtime:
                 if self.digests is not None:
                     await self.digests.run_once()
                 if self.application is not None and self.settings.discovery:
-                    from tracker.bot.discover import send_proposals  # the bot's module, loaded with it
-
                     await send_proposals(self.application.bot, self.store, self.settings.admins,
                                          self.settings.hub_web_url)
                 if self.telegram is None and not self.settings.telegram_enabled:
@@ -248,13 +243,6 @@ class Runtime:
 
     async def start_telegram(self) -> None:
         """Connect the bot, retrying while Telegram is unreachable; alerts wait in the store meanwhile."""
-        from telegram.error import InvalidToken, NetworkError
-
-        from tracker.bot import publish_commands
-        from tracker.telegram.app import TOKEN_REJECTED, BotContext, attach_bot, build_application
-        from tracker.telegram.digests import DigestSender
-        from tracker.telegram.sender import TelegramDelivery
-
         delay = 5.0
         while not self.stop.is_set():
             application = build_application(self.settings, on_429=self.metrics.telegram_429.inc)
@@ -289,8 +277,6 @@ class Runtime:
 
     async def run(self) -> None:
         """Run until SIGINT or SIGTERM: as the leader, or as a standby until the leader goes."""
-        from tracker.hub.client import observe_requests
-
         loop = asyncio.get_running_loop()
         loop.set_default_executor(StopExecutor(WORKER_THREADS, thread_name_prefix="worker"))
         self._handle_signals(loop, self.stop.set)

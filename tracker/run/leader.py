@@ -27,12 +27,14 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import URL, Engine, create_engine, text
 
 from tracker.store.engine import StoreError
 from tracker.store.filelock import lock_beside, sqlite_path
+from tracker.store.tables import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +96,6 @@ class FileClaim:
     expires = False
 
     def __init__(self, database: os.PathLike[str] | str) -> None:
-        from pathlib import Path
-
         self.database = Path(database)
         self.lock = lock_beside(self.database, "leader")
 
@@ -133,8 +133,6 @@ class LeaseClaim:
                                             connect_args=_pg_timeouts(url, ttl))
 
     def try_acquire(self) -> bool:
-        from tracker.store.tables import utcnow
-
         with self.engine.begin() as conn:
             term = conn.execute(text(
                 "INSERT INTO leader_lease (name, holder, term, expires_at, acquired_at) "

@@ -9,11 +9,17 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from telegram.error import InvalidToken, NetworkError
+
+from tracker.bot.discover import send_proposals
 from tracker.config import Settings
 from tracker.deliver.console import deliver_to_console
 from tracker.store import outbox
 from tracker.store.releases import Store
 from tracker.store.tables import utcnow
+from tracker.telegram.app import TOKEN_REJECTED, build_application
+from tracker.telegram.digests import DigestSender
+from tracker.telegram.sender import TelegramDelivery
 
 log = logging.getLogger(__name__)
 ONE_SHOT_ROUNDS = 10
@@ -24,10 +30,6 @@ def deliver_once(settings: Settings, store: Store) -> int:
     """Deliver what is pending now: to Telegram when configured, else to the terminal."""
     if not settings.telegram_enabled:
         return deliver_to_console(store, settings.hub_web_url, utcnow, weight_updates=settings.alert_weight_updates)
-    from telegram.error import InvalidToken, NetworkError
-
-    from tracker.telegram.app import TOKEN_REJECTED
-
     try:
         return asyncio.run(_deliver_telegram_once(settings, store))
     except InvalidToken:
@@ -38,11 +40,6 @@ def deliver_once(settings: Settings, store: Store) -> int:
 
 
 async def _deliver_telegram_once(settings: Settings, store: Store) -> int:
-    from tracker.bot.discover import send_proposals
-    from tracker.telegram.app import build_application
-    from tracker.telegram.digests import DigestSender
-    from tracker.telegram.sender import TelegramDelivery
-
     application = build_application(settings)
     delivered = 0
     async with application:

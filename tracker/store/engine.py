@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 
+from tracker.store import url as dburl
 from tracker.store.filelock import lock_beside, sqlite_path
 
 log = logging.getLogger(__name__)
@@ -29,8 +30,6 @@ class StoreError(Exception):
 def make_engine(url: str) -> Engine:
     """An engine for `url`; for SQLite, the file is created (0600, in a 0700 folder) and WAL plus a busy
     timeout are set, or it is opened read-only when this process may not write it."""
-    from tracker.store import url as dburl
-
     try:
         parsed = dburl.parse(url)
         store = dburl.sqlite_file(parsed)
@@ -100,9 +99,11 @@ def migrate(engine: Engine) -> None:
             f"the database has tables ({', '.join(stray[:4])}{', …' if len(stray) > 4 else ''}) but no "
             "alembic_version table, so its schema revision is unknown; restore it from a backup, or point "
             "TRACKER_DATABASE_URL at a new database")
-    from alembic import command
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
+    # Alembic costs a fifth of a second of every command's start and is needed only to check or upgrade the
+    # schema, so it loads here; the migrations package (store/migrations) is Alembic's, not ours to import.
+    from alembic import command  # noqa: PLC0415
+    from alembic.config import Config  # noqa: PLC0415
+    from alembic.script import ScriptDirectory  # noqa: PLC0415
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))

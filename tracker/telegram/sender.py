@@ -30,7 +30,7 @@ from tracker.store import outbox
 from tracker.store import subscribers as subscriptions
 from tracker.store.queries import models_by_ids
 from tracker.store.releases import Store
-from tracker.store.tables import Alert, Card, ForumTopic, TrackedModel
+from tracker.store.tables import Alert, Card, ForumTopic, TrackedModel, utcnow
 from tracker.telegram.app import retry_after_seconds
 from tracker.telegram.cards import license_card, release_card, wave_key, weights_card
 
@@ -76,8 +76,6 @@ class TelegramDelivery:
 
     def __init__(self, bot: Bot, store: Store, settings: Settings, clock: Callable[[], datetime] | None = None,
                  concurrency: int = 16) -> None:
-        from tracker.store.tables import utcnow
-
         self.bot = bot
         self.store = store
         self.settings = settings
