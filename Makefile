@@ -20,8 +20,9 @@ TEST_WORKERS ?= 3
 test: $(BIN)/.installed lint  ## lint, then the whole test suite against the fake Hub and fake Telegram
 	$(BIN)/pytest -q -n $(TEST_WORKERS)
 
-lint: $(BIN)/.installed
+lint: $(BIN)/.installed  ## ruff, and the import contract: stages import down the flow (pyproject.toml)
 	$(BIN)/ruff check tracker tests bench
+	$(BIN)/lint-imports
 
 bench: $(BIN)/.installed  ## the performance benchmarks (numbers, not pass/fail)
 	$(BIN)/python bench/run_all.py
