@@ -10,11 +10,12 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tracker.cli.args import UsageError
-from tracker.config import Settings
 from tracker.watchlist import load_watchlist
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+
+    from tracker.config import Settings
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9._-]{1,96}$")
 
@@ -120,15 +121,16 @@ def _stored_orgs(settings: Settings) -> dict[str, str]:
     from tracker.store.engine import open_engine
     from tracker.store.queries import stored_orgs
 
-    return {org.lower(): org for org in stored_orgs(open_engine(settings.database_url))}
+    return {org.lower(): org for org in stored_orgs(open_engine(settings.database_url, create=False))}
 
 
 def no_match_hint(engine: Engine) -> str:
     """What to say when no stored release matches: run a poll only when nothing is stored at all."""
+    from tracker.store.engine import location
     from tracker.store.queries import stored_orgs
 
     if not stored_orgs(engine):
-        return "No releases stored yet. Run `tracker poll` to fetch them."
+        return f"No releases stored yet in {location(engine)}. Run `tracker poll` to fetch them."
     return "No stored releases match these filters."
 
 
@@ -139,7 +141,7 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
     from tracker.store.engine import open_engine
 
     wanted = history_filter(args, settings, args.limit)
-    engine = open_engine(settings.database_url)
+    engine = open_engine(settings.database_url, create=False)
     # Streamed: each row is written as it is read, so memory stays flat however many are stored.
     records = (record(row, settings.hub_web_url) for row in queries.iter_history(engine, wanted))
     if args.format == "json":
@@ -223,7 +225,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 
     # The role is known only inside a running process (see /healthz); here it is left out (null), and
     # `leader` says which running tracker leads, if any.
-    engine = open_engine(settings.database_url)
+    engine = open_engine(settings.database_url, create=False)
     health = read_health(Store(engine), settings.poll_interval, utcnow(), role=None)
     leader = current_leader(settings.database_url, engine)
     if args.format == "json":

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from typing import TYPE_CHECKING, Any
 
 from tracker.cli.args import UsageError
-from tracker.config import Settings
 
 if TYPE_CHECKING:
+    from tracker.config import Settings
     from tracker.store.releases import Store
     from tracker.store.tables import Digest
 
@@ -27,6 +26,7 @@ def add_command(sub: Any) -> None:
 def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     # Imported here, not at the top: the CLI's parser loads this module for every command.
     from tracker.deliver import digests as digest
+    from tracker.store.engine import open_engine
     from tracker.store.releases import Store
     from tracker.store.tables import Digest, utcnow
     from tracker.telegram.channel_digest import console_text
@@ -34,7 +34,8 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     mode = digest.PERIOD_WORDS[args.period]
     if args.post and not (settings.telegram_enabled and settings.telegram_channel):
         raise UsageError("--post needs TELEGRAM_BOT_TOKEN and TELEGRAM_CHANNEL")
-    store = Store.open(settings.database_url)
+    # Printing only reads (and never creates a store); posting records the digest, so it needs write access.
+    store = Store.open(settings.database_url) if args.post else Store(open_engine(settings.database_url, create=False))
     now = utcnow()
     since = now - digest.LENGTH[mode]
     models = digest.releases(store, since, now)
@@ -48,6 +49,8 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
         row = Digest(target=digest.CHANNEL, period=f"{mode}:manual-{now:%Y-%m-%dT%H:%M:%SZ}", since=since, until=now,
                      next_attempt_at=now, created_at=now)
         session.add(row)
+    import asyncio
+
     outcome = asyncio.run(_post(settings, store, row))
     if outcome != "sent":
         print(f"error: the digest was not posted: {outcome}", file=sys.stderr)

@@ -7,15 +7,42 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
 from tracker import logsafe
 from tracker.cli import digest as cli_digest
 from tracker.cli import history as cli_history
 from tracker.cli import refacts as cli_refacts
 from tracker.cli.args import ACTIVE_HELP, Parser, UsageError, add_filter_arguments, int_at_least
-from tracker.config import ConfigError, Settings, load_settings
-from tracker.store.engine import StoreError
-from tracker.watchlist import WatchlistError
+
+if TYPE_CHECKING:
+    from tracker.config import Settings
+
+# `tracker run --help`: what it does and the settings people reach for first (all of them: `tracker config`).
+RUN_DESCRIPTION = (
+    "Runs until Ctrl-C: polls the watched organisations every TRACKER_POLL_INTERVAL seconds, stores what is "
+    "new, and delivers it: to the terminal, or with TELEGRAM_BOT_TOKEN to the channel and the bot's "
+    "subscribers, while the bot answers in private chats. It serves /healthz and /metrics over HTTP."
+)
+RUN_EPILOG = """main settings (environment variables, or a .env file in this folder):
+  HF_ENDPOINT             the Hub (default https://huggingface.co); HF_TOKEN for a higher rate limit
+  TRACKER_DATABASE_URL    the store (default sqlite:///state/tracker.db; any SQLAlchemy URL)
+  TRACKER_WATCHLIST       a watchlist TOML file (default: the labs shipped with the tracker)
+  TRACKER_POLL_INTERVAL   seconds between polls (default 300)
+  TELEGRAM_BOT_TOKEN      the bot's token from @BotFather; without it, alerts print here
+  TELEGRAM_CHANNEL        the channel for release cards (@name or -100… id)
+  TRACKER_ADMINS          Telegram user ids allowed /status, /pause, /resume
+  TRACKER_HTTP_HOST/PORT  where /healthz and /metrics listen (default 127.0.0.1:8787)
+`tracker config` shows every setting and its effective value (secrets redacted); the README lists them all."""
+
+
+def package_version() -> str:
+    """The installed version of the tracker (`tracker --version`)."""
+    try:
+        return version("release-tracker")
+    except PackageNotFoundError:  # running from a checkout that was never installed
+        return "unknown (not installed)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,10 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
         "minutes. " + ACTIVE_HELP,
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more (debug level)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
 
-    run = sub.add_parser("run", help="the long-running tracker: polls, alerts, answers the bot")
+    run = sub.add_parser("run", help="the long-running tracker: polls, alerts, answers the bot",
+                         description=RUN_DESCRIPTION, epilog=RUN_EPILOG,
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
     run.set_defaults(handler=commands.cmd_run)
 
     poll = sub.add_parser("poll", help="one poll cycle now, then deliver its alerts")
@@ -97,6 +127,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     _setup_logging(args.verbose)
+    # Loaded once a command runs, not for --help and --version (pydantic-settings and SQLAlchemy take most
+    # of a start-up's time).
+    from tracker.config import ConfigError, load_settings
+    from tracker.store.engine import StoreError
+    from tracker.watchlist import WatchlistError
+
     handler: Callable[[argparse.Namespace, Settings], int] = args.handler
     try:
         settings = load_settings()

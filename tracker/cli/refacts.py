@@ -8,9 +8,9 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from tracker.cli.args import UsageError
-from tracker.config import Settings
 
 if TYPE_CHECKING:
+    from tracker.config import Settings
     from tracker.poll.refacts import Report
 
 HEADERS = ("repo_id", "field", "old", "new")

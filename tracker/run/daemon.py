@@ -114,9 +114,10 @@ class Runtime:
                 return
             async with self._hub_lock:
                 report = await self._run_cycle()
+            backfilled = sum(s.backfill for s in report.summaries)
             log.log(logging.DEBUG if report.hub_unreachable else logging.INFO,  # the poller said it once
-                    "cycle done: %d orgs ok, %d failed, %d new", len(report.orgs_ok), len(report.orgs_failed),
-                    report.new)
+                    "cycle done: %d orgs ok, %d failed, %d new%s", len(report.orgs_ok), len(report.orgs_failed),
+                    report.new, f"; recorded {backfilled} existing models (backfill, no alerts)" if backfilled else "")
             await self.deliver()
             if self.settings.site_dir and _found_something(report):
                 await asyncio.to_thread(self._rebuild_outputs)
@@ -124,6 +125,15 @@ class Runtime:
             log.debug("poll abandoned: stopping")
         except Exception:  # noqa: BLE001
             log.exception("poll cycle failed")
+
+    def _destination(self) -> str:
+        """Where alerts go, said at start: the terminal, or the channel and how many people subscribed."""
+        if not self.settings.telegram_enabled:
+            return "this terminal (set TELEGRAM_BOT_TOKEN and TELEGRAM_CHANNEL for Telegram)"
+        people = subscriptions.counts(self.store)["subscribed"]
+        channel = f"the Telegram channel {self.settings.telegram_channel}" if self.settings.telegram_channel \
+            else "no channel (TELEGRAM_CHANNEL is not set)"
+        return f"{channel} and {people} subscriber{'' if people == 1 else 's'} of the bot"
 
     async def _run_cycle(self, orgs: set[str] | None = None) -> CycleReport:
         """One poll cycle in a worker thread, counted and timed for /metrics."""
@@ -306,6 +316,7 @@ class Runtime:
         scheduler.start()
         log.info("tracker running: %d labs, %d organisations, every %ss; Ctrl-C stops", len(self.watchlist.labs),
                  len(self.watchlist.orgs), self.settings.poll_interval)
+        log.info("alerts go to %s", await asyncio.to_thread(self._destination))
         stopping = asyncio.create_task(self.stop.wait())
         try:  # until stopped, or at once when the lease is lost (the keeper returns)
             await asyncio.wait({stopping, keeper}, return_when=asyncio.FIRST_COMPLETED)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+from pathlib import Path
 
 from tracker.config import Settings
 from tracker.hub.client import HubClient
 from tracker.poll.cycle import Poller
 from tracker.store.releases import Store
+from tracker.store.url import sqlite_folder
 from tracker.telegram.app import TOKEN_REJECTED, token_rejected
 from tracker.watchlist import Watchlist
 
@@ -21,9 +24,24 @@ def open_store(settings: Settings) -> Store:
 
 
 def make_hub(settings: Settings) -> HubClient:
-    """The Hub client for HF_ENDPOINT, with the token and a cache under the state folder."""
+    """The Hub client for HF_ENDPOINT, with the token and its download cache beside the store."""
     token = settings.hf_token.get_secret_value() if settings.hf_token else None
-    return HubClient(settings.hf_endpoint, token, settings.hub_timeout, settings.state_dir / "hf-cache")
+    return HubClient(settings.hf_endpoint, token, settings.hub_timeout, hub_cache_dir(settings))
+
+
+def hub_cache_dir(settings: Settings) -> Path:
+    """Where config.json and model cards are cached: TRACKER_STATE_DIR when set, else the folder of the SQLite
+    store (`tracker refacts` reads what polls cached there). A command run where no store exists (`inspect`
+    in any folder) uses the user's cache folder instead of making `state/` there."""
+    if "state_dir" in settings.model_fields_set:
+        return settings.state_dir / "hf-cache"
+    folder = sqlite_folder(settings.database_url)
+    if folder is None:
+        folder = settings.state_dir
+    if folder.is_dir():
+        return folder / "hf-cache"
+    user_cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return user_cache / "release-tracker" / "hf-cache"
 
 
 def make_poller(settings: Settings, store: Store, watchlist: Watchlist) -> Poller:

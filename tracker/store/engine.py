@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 
@@ -27,12 +28,13 @@ class StoreError(Exception):
     """The database cannot be opened or upgraded; the message says why, without credentials."""
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; for SQLite, the file is created (0600, in a 0700 folder) and WAL plus a busy
-    timeout are set, or it is opened read-only when this process may not write it."""
+def make_engine(url: str, create: bool = True) -> Engine:
+    """An engine for `url`; for SQLite, the file is created (0600, in a 0700 folder; with `create=False` a
+    missing file is a StoreError naming where it was looked for) and WAL plus a busy timeout are set, or it is
+    opened read-only when this process may not write it."""
     try:
         parsed = dburl.parse(url)
-        store = dburl.sqlite_file(parsed)
+        store = dburl.sqlite_file(parsed, create=create)
     except dburl.DatabaseUrlError as exc:
         raise StoreError(str(exc)) from None
     except OSError as exc:
@@ -51,6 +53,15 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_read_only_pragmas if read_only else _sqlite_pragmas)
         engine.tracker_read_only = read_only  # type: ignore[attr-defined]
     return engine
+
+
+def location(engine: Engine) -> str:
+    """Where the store is, for messages: the SQLite file's absolute path, or the URL without its password."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database:
+        path = url.database.removeprefix("file:").split("?")[0]
+        return str(Path(unquote(path)).resolve())
+    return url.render_as_string(hide_password=True)
 
 
 def is_read_only(engine: Engine) -> bool:
@@ -157,9 +168,10 @@ def _tables(engine: Engine) -> list[str]:
     return sorted(name for name in found if not name.startswith("sqlite_"))
 
 
-def open_engine(url: str) -> Engine:
-    """An engine for `url` with the schema brought up to date."""
-    engine = make_engine(url)
+def open_engine(url: str, create: bool = True) -> Engine:
+    """An engine for `url` with the schema brought up to date; commands that only read pass `create=False`,
+    so that run in the wrong folder they say where they looked instead of making an empty store there."""
+    engine = make_engine(url, create=create)
     migrate(engine)
     return engine
 
