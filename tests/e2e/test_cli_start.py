@@ -3,8 +3,12 @@ readers run in the wrong folder that say where they looked instead of making an 
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import sqlite3
 import subprocess
 import sys
+import time
 from importlib.metadata import version
 
 from tests.conftest import Tracker
@@ -56,3 +60,24 @@ def test_an_empty_store_names_itself(tracker: Tracker) -> None:
     tracker.run("poll", check=True)  # the fake Hub lists nothing: the store exists and is empty
     result = tracker.run("history", check=True)
     assert f"No releases stored yet in {(tracker.cwd / 'state' / 'tracker.db').resolve()}" in result.stderr
+
+
+def test_run_says_where_alerts_go_and_what_the_first_cycle_recorded(tracker: Tracker, fake_hub: FakeHub) -> None:
+    hub_catalog.qwen3_8b(fake_hub)
+    proc = tracker.popen("run")
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not tracker.db_path.exists():
+            time.sleep(0.1)
+        while time.monotonic() < deadline:  # the first cycle's backfill is stored once its org_state row is
+            with contextlib.suppress(sqlite3.OperationalError), sqlite3.connect(tracker.db_path) as db:
+                if db.execute("SELECT count(*) FROM org_state WHERE last_success_at IS NOT NULL").fetchone()[0]:
+                    break
+            time.sleep(0.1)
+        time.sleep(0.5)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=30)
+    assert "alerts go to this terminal (set TELEGRAM_BOT_TOKEN and TELEGRAM_CHANNEL for Telegram)" in err
+    cycle = next(line for line in err.splitlines() if "cycle done" in line)
+    assert "0 new; recorded 1 existing models (backfill, no alerts)" in cycle, cycle
