@@ -9,6 +9,7 @@ as soon as it is done, so the delivery job (every few seconds) sends its alerts 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -105,6 +106,9 @@ class Poller:
         # With discovery on (TRACKER_DISCOVERY=1): the likes a trending model needs for its organisation to be
         # proposed; organisations the admins chose to watch join the watchlist at every cycle.
         self.discover_min_likes = discover_min_likes
+        # Set while a poll waits for the Hub: enrichment of backfilled models stops between two models, so a new
+        # release never waits for the backfill (the next enrichment run picks up where this one stopped).
+        self.poll_waiting = threading.Event()
 
     def run_cycle(self, only: Collection[str] | None = None) -> CycleReport:
         """Poll every watched organisation once (or only those in `only`)."""
@@ -224,6 +228,8 @@ class Poller:
             return 0
         for org, _lab in self.watchlist.orgs:
             for row in self.store.needing_config(org, per_org):
+                if self.poll_waiting.is_set():
+                    return done
                 model = stored_hub_model(row)
                 config, problem = self.hub.config(model.repo_id, model.sha)
                 facts = facts_for(model, config, problem, row.readme_meta)
@@ -238,6 +244,8 @@ class Poller:
         done = 0
         for org, _lab in self.watchlist.orgs:
             for row in self.store.needing_card(org, per_org):
+                if self.poll_waiting.is_set():
+                    return done
                 readme = self.hub.readme(row.repo_id, row.sha)
                 if readme.final:
                     with self.gate.write():

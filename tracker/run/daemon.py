@@ -16,15 +16,12 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
 
-from tracker.bot import attach_bot, publish_commands
-from tracker.bot.context import BotContext
 from tracker.bot.discover import send_proposals
 from tracker.config import ConfigError, Settings
 from tracker.deliver import digests as digest
@@ -32,9 +29,8 @@ from tracker.deliver.console import deliver_to_console
 from tracker.history.publish import rebuild_outputs
 from tracker.hub.client import observe_requests
 from tracker.poll.cycle import CycleReport
-from tracker.poll.discovery import effective_watchlist
 from tracker.poll.stop import PollAbandoned, StopExecutor, exit_at_once
-from tracker.render.follow import BOT_USERNAME_FLAG
+from tracker.run.bot_link import connect_bot, disconnect_bot
 from tracker.run.http_routes import StatusRoutes
 from tracker.run.http_server import HttpServer
 from tracker.run.leader import Leadership, LeadershipLost
@@ -45,15 +41,13 @@ from tracker.store import outbox
 from tracker.store import subscribers as subscriptions
 from tracker.store.releases import Store
 from tracker.store.tables import utcnow
-from tracker.telegram.app import TOKEN_REJECTED, build_application
 from tracker.telegram.digests import DigestSender
 from tracker.telegram.sender import TelegramDelivery
 from tracker.watchlist import Watchlist
 
 log = logging.getLogger(__name__)
 DELIVER_EVERY = 2.0
-STOP_GRACE = 2.5  # running jobs get this long to finish on stop; the bot then gets BOT_STOP_GRACE
-BOT_STOP_GRACE = 1.0
+STOP_GRACE = 2.5  # running jobs get this long to finish on stop; the bot then gets bot_link.BOT_STOP_GRACE
 WORKER_THREADS = 16
 WEBHOOK_DEBOUNCE = 1.0
 
@@ -112,7 +106,7 @@ class Runtime:
             if await asyncio.to_thread(subscriptions.is_paused, self.store):
                 log.info("paused by an admin: skipping this poll")
                 return
-            async with self._hub_lock:
+            async with self._polls_first():
                 report = await self._run_cycle()
             backfilled = sum(s.backfill for s in report.summaries)
             log.log(logging.DEBUG if report.hub_unreachable else logging.INFO,  # the poller said it once
@@ -126,10 +120,25 @@ class Runtime:
         except Exception:  # noqa: BLE001
             log.exception("poll cycle failed")
 
+    @contextlib.asynccontextmanager
+    async def _polls_first(self) -> AsyncIterator[None]:
+        """The Hub for a poll: enrichment holding it stops after its current model, so a poll waits a second at
+        most, never for the whole backfill."""
+        self.poller.poll_waiting.set()
+        try:
+            async with self._hub_lock:
+                self.poller.poll_waiting.clear()
+                yield
+        finally:
+            self.poller.poll_waiting.clear()
+
     def _destination(self) -> str:
         """Where alerts go, said at start: the terminal, or the channel and how many people subscribed."""
+        problem = self.settings.telegram_problem()  # a setting that cannot work was already said at start
         if not self.settings.telegram_enabled:
-            return "this terminal (set TELEGRAM_BOT_TOKEN and TELEGRAM_CHANNEL for Telegram)"
+            return "this terminal" + ("" if problem else " (set TELEGRAM_BOT_TOKEN and TELEGRAM_CHANNEL for Telegram)")
+        if problem:
+            return "nowhere yet: they wait in the store until the Telegram settings work"
         people = subscriptions.counts(self.store)["subscribed"]
         channel = f"the Telegram channel {self.settings.telegram_channel}" if self.settings.telegram_channel \
             else "no channel (TELEGRAM_CHANNEL is not set)"
@@ -156,7 +165,7 @@ class Runtime:
             await asyncio.sleep(WEBHOOK_DEBOUNCE)  # a release is often several events (create, commit, publish)
             orgs, self._webhook_orgs = set(self._webhook_orgs), set()
             try:
-                async with self._hub_lock:
+                async with self._polls_first():
                     report = await self._run_cycle(orgs)
                 log.info("webhook poll of %s: %d new", ", ".join(sorted(orgs)), report.new)
                 await self.deliver()
@@ -252,38 +261,16 @@ class Runtime:
             log.exception("delivery failed; pending messages stay queued")
 
     async def start_telegram(self) -> None:
-        """Connect the bot, retrying while Telegram is unreachable; alerts wait in the store meanwhile."""
-        delay = 5.0
-        while not self.stop.is_set():
-            application = build_application(self.settings, on_429=self.metrics.telegram_429.inc)
-            watchlist = await asyncio.to_thread(effective_watchlist, self.watchlist, self.store)
-            attach_bot(application, BotContext(self.settings, self.store, watchlist))
-            try:
-                await application.initialize()
-                await publish_commands(application.bot, self.settings.admins)
-                await application.start()
-                assert application.updater is not None
-                await application.updater.start_polling(allowed_updates=["message", "callback_query", "inline_query"],
-                                                        poll_interval=0.0, timeout=30)
-            except InvalidToken:
-                log.warning(TOKEN_REJECTED)
-                return
-            except NetworkError as exc:
-                log.warning("Telegram unreachable (%s); retrying in %.0fs", exc.message, delay)
-                await _shutdown(application)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.stop.wait(), timeout=delay)
-                delay = min(delay * 2, 120.0)
-                continue
-            self.application = application
-            self.telegram = TelegramDelivery(application.bot, self.store, self.settings)
-            self.digests = DigestSender(application.bot, self.store, self.settings)
-            log.info("Telegram bot @%s connected", application.bot.username)
-            await asyncio.to_thread(subscriptions.set_flag, self.store, BOT_USERNAME_FLAG, application.bot.username)
-            if not application.bot.supports_inline_queries:
-                log.info("inline mode is off: enable it with /setinline in @BotFather")
-            await self.queue_digests()  # catch up on a digest missed while the tracker was down
+        """Connect the bot (retrying while Telegram is unreachable; alerts wait in the store meanwhile), then
+        deliver through it."""
+        application = await connect_bot(self.settings, self.store, self.watchlist, self.metrics.telegram_429.inc,
+                                        self.stop)
+        if application is None:
             return
+        self.application = application
+        self.telegram = TelegramDelivery(application.bot, self.store, self.settings)
+        self.digests = DigestSender(application.bot, self.store, self.settings)
+        await self.queue_digests()  # catch up on a digest missed while the tracker was down
 
     async def run(self) -> None:
         """Run until SIGINT or SIGTERM: as the leader, or as a standby until the leader goes."""
@@ -380,21 +367,7 @@ class Runtime:
             telegram_task.cancel()
             await asyncio.wait([telegram_task], timeout=0.5)
         if self.application is not None:
-            try:  # PTB confirms the last updates with one more getUpdates: bounded when Telegram hangs
-                await asyncio.wait_for(_shutdown(self.application), timeout=BOT_STOP_GRACE)
-            except TimeoutError:
-                log.info("Telegram did not answer while the bot stopped; stopped without it")
-
-
-async def _shutdown(application: Application) -> None:
-    try:
-        if application.updater is not None and application.updater.running:
-            await application.updater.stop()
-        if application.running:
-            await application.stop()
-        await application.shutdown()
-    except Exception:  # noqa: BLE001  (shutting down after a failure must not raise again)
-        log.debug("error while shutting the bot down", exc_info=True)
+            await disconnect_bot(self.application)
 
 
 def _found_something(report: CycleReport) -> bool:
