@@ -23,7 +23,7 @@ _REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9._-]{1,96}$")
 def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
     """One poll cycle, then the alerts it produced (and any left from before) are delivered."""
     from tracker.run.leader import Leadership
-    from tracker.run.oneshot import deliver_once
+    from tracker.run.oneshot import deliver_once, until_interrupted
     from tracker.run.wiring import make_poller, open_store, telegram_ready
 
     watchlist = load_watchlist(settings.watchlist)
@@ -33,15 +33,15 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
     # Never alongside a running `tracker run`: it holds the leadership, and this refuses (tracker.run.leader).
     with Leadership.for_database(settings.database_url, store.engine, settings.leader_lease).one_shot():
         deliver = telegram_ready(settings, check_token=True)
-        report = poller.run_cycle()
+        report = until_interrupted(lambda: poller.run_cycle(probe_first=True), poller.gate)
         if report.hub_unreachable is not None:
             delivered = deliver_once(settings, store) if deliver else 0  # alerts left from before still go out
             print(f"error: the Hub at {settings.hf_endpoint} is unreachable: {report.hub_unreachable}; "
                   "nothing polled" + (f" ({delivered} earlier alerts delivered)" if delivered else ""),
                   file=sys.stderr)
             return 1
-        enriched = poller.enrich(args.enrich) if args.enrich else 0
-        cards = poller.enrich_cards(args.enrich) if args.enrich else 0
+        enriched = until_interrupted(lambda: poller.enrich(args.enrich), poller.gate) if args.enrich else 0
+        cards = until_interrupted(lambda: poller.enrich_cards(args.enrich), poller.gate) if args.enrich else 0
         delivered = deliver_once(settings, store) if deliver else 0
     failed = len(report.orgs_failed)
     backfilled = sum(s.backfill for s in report.summaries)

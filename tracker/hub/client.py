@@ -75,6 +75,7 @@ README_MAX_BYTES = 1_000_000
 
 RETRIES = 2  # of read errors and 5xx, after 0.5 s and 1 s
 CONNECT_TIMEOUT = 10.0
+PROBE_TIMEOUT = 5.0  # does the Hub answer at all: a silent Hub is told apart from a slow listing in this long
 SHORT_RATE_WAIT = 5.0  # a 429 asking for at most this long is waited out once, in place
 # Not ConnectError / ConnectTimeout (an unreachable Hub fails at once), nor timeouts (already long: a slow
 # organisation would hold the next cycle of every other one for several of them).
@@ -126,12 +127,16 @@ class HubClient:
         raise AssertionError("unreachable")
 
     def reachable(self) -> str | None:
-        """None when the Hub answers anything at all over HTTP; else why it cannot be reached (one try)."""
+        """None when the Hub answers anything at all over HTTP; else why it cannot be reached or is silent
+        (one try, PROBE_TIMEOUT for the answer)."""
+        wait = min(PROBE_TIMEOUT, self.timeout)
         try:
-            httpx2.head(self.endpoint, timeout=httpx2.Timeout(min(CONNECT_TIMEOUT, self.timeout)),
+            httpx2.head(self.endpoint, timeout=httpx2.Timeout(wait, connect=min(CONNECT_TIMEOUT, self.timeout)),
                         headers=self._headers())
         except (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.ProxyError) as exc:
             return connect_reason(exc)
+        except httpx2.ReadTimeout:
+            return f"it accepts connections but does not answer (nothing within {wait:.0f} s)"
         except (httpx2.HTTPError, OSError):
             return None  # it connected: whatever went wrong after that is not "unreachable"
         return None

@@ -110,8 +110,10 @@ class Poller:
         # release never waits for the backfill (the next enrichment run picks up where this one stopped).
         self.poll_waiting = threading.Event()
 
-    def run_cycle(self, only: Collection[str] | None = None) -> CycleReport:
-        """Poll every watched organisation once (or only those in `only`)."""
+    def run_cycle(self, only: Collection[str] | None = None, probe_first: bool = False) -> CycleReport:
+        """Poll every watched organisation once (or only those in `only`). With `probe_first` (`tracker poll`,
+        which has no earlier cycle to learn from), one short request first checks that the Hub answers at all,
+        so a Hub that is down or silent is one line in seconds, not a timeout per organisation."""
         report = CycleReport()
         self.watchlist = discovery.effective_watchlist(self.watchlist, self.store)
         orgs = [(org, lab) for org, lab in self.watchlist.orgs if only is None or org in only]
@@ -121,6 +123,11 @@ class Poller:
             report.orgs_skipped = [org for org, _lab in orgs]
             return report
         cycle = CycleGuard(self.hub)
+        if probe_first and cycle.probe():
+            report.hub_unreachable = cycle.reason
+            report.orgs_skipped = [org for org, _lab in orgs]
+            self.guard.cycle_done(cycle, False, self.clock())
+            return report
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="poll") as pool:
             results = list(pool.map(lambda pair: self._poll_org_safely(*pair, cycle), orgs))
         for (org, _lab), result in zip(orgs, results, strict=True):
@@ -160,7 +167,7 @@ class Poller:
         except PollAbandoned:
             raise
         except HubError as exc:
-            if exc.kind == "unreachable" and cycle is not None and cycle.unreachable(exc):
+            if exc.kind in ("unreachable", "timeout") and cycle is not None and cycle.unreachable(exc):
                 return None  # said once for the whole cycle, not per organisation
             if exc.kind == "rate-limited":
                 self.guard.rate_limited(org, exc, self.clock())  # logged there, once
