@@ -10,7 +10,7 @@ from tracker.store.releases import Store
 from tracker.watchlist import Watchlist
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from tracker.store.engine import Engine
 
 
 @dataclass

@@ -13,9 +13,8 @@ from tracker.cli.args import UsageError
 from tracker.watchlist import load_watchlist
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
     from tracker.config import Settings
+    from tracker.store.engine import Engine
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9._-]{1,96}$")
 
@@ -69,7 +68,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     watchlist = load_watchlist(settings.watchlist)
     store = open_store(settings)
     asyncio.run(run_forever(settings, store, watchlist))
-    store.engine.dispose()
+    store.close()
     return exit_past_stuck_threads(0)
 
 

@@ -26,9 +26,10 @@ def add_command(sub: Any) -> None:
 def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     # Imported here, not at the top: the CLI's parser loads this module for every command.
     from tracker.deliver import digests as digest
+    from tracker.store import digests as digest_rows
     from tracker.store.engine import open_engine
     from tracker.store.releases import Store
-    from tracker.store.tables import Digest, utcnow
+    from tracker.store.tables import utcnow
     from tracker.telegram.channel_digest import console_text
 
     mode = digest.PERIOD_WORDS[args.period]
@@ -45,10 +46,7 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     print(console_text(models, mode, since, now, settings.hub_web_url))
     if not args.post:
         return 0
-    with store.session() as session, session.begin():
-        row = Digest(target=digest.CHANNEL, period=f"{mode}:manual-{now:%Y-%m-%dT%H:%M:%SZ}", since=since, until=now,
-                     next_attempt_at=now, created_at=now)
-        session.add(row)
+    row = digest_rows.queue(store, digest.CHANNEL, f"{mode}:manual-{now:%Y-%m-%dT%H:%M:%SZ}", since, now)
     import asyncio
 
     outcome = asyncio.run(_post(settings, store, row))
@@ -62,7 +60,7 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
 async def _post(settings: Settings, store: Store, row: Digest) -> str:
     from telegram.error import InvalidToken, NetworkError
 
-    from tracker.store.tables import Digest
+    from tracker.store import digests as digest_rows
     from tracker.telegram.app import build_application
     from tracker.telegram.digests import DigestSender
 
@@ -74,6 +72,5 @@ async def _post(settings: Settings, store: Store, row: Digest) -> str:
         return "Telegram rejected TELEGRAM_BOT_TOKEN"
     except NetworkError as exc:
         return f"Telegram unreachable ({exc.message})"
-    with store.session() as session:
-        done = session.get(Digest, row.id)
+    done = digest_rows.get(store, row.id)
     return "sent" if done is not None and done.status == "sent" else (done.last_error if done else "lost") or "retry"

@@ -14,13 +14,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine
-
 from tracker.facts import format_params
 from tracker.history.site.data import slugify
 from tracker.render.templates import environment
 from tracker.render.views import iso, model_url
 from tracker.store import queries
+from tracker.store.engine import Engine
 from tracker.store.queries import HistoryFilter
 
 _NAMESPACE = uuid.UUID("6f1d7c1e-3b1a-5e55-9a51-2b7c1f0e7a10")

@@ -14,12 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import col, select
-
 from tracker.facts import ModelFacts
 from tracker.hub.client import HubClient, is_config_problem
 from tracker.poll.cycle import facts_for, stored_hub_model
-from tracker.store.tables import Event, TrackedModel, utcnow
+from tracker.store.refacts import stored_models, write_changes
+from tracker.store.tables import TrackedModel, utcnow
 
 if TYPE_CHECKING:
     from tracker.store.releases import Store
@@ -94,18 +93,10 @@ def diff(row: TrackedModel, facts: ModelFacts, names: tuple[str, ...]) -> dict[s
     return changed
 
 
-def _rows(store: Store, lab: str | None) -> list[TrackedModel]:
-    with store.session() as session:
-        query = select(TrackedModel).order_by(col(TrackedModel.repo_id))
-        if lab is not None:
-            query = query.where(TrackedModel.lab == lab)
-        return list(session.exec(query).all())
-
-
 def run(store: Store, hub: HubClient, *, lab: str | None = None, dry_run: bool = False) -> Report:
     """Recompute every stored model (of `lab`); unless `dry_run`, write the changes and their events."""
     report, names = Report(), stored_fact_fields()
-    for row in _rows(store, lab):
+    for row in stored_models(store, lab):
         report.checked += 1
         facts = recompute(row, hub)
         if isinstance(facts, str):
@@ -116,16 +107,5 @@ def run(store: Store, hub: HubClient, *, lab: str | None = None, dry_run: bool =
             report.changes.append(Change(row.id, row.repo_id, changed))
     if dry_run or not report.changes:
         return report
-    now = utcnow()
-    with store.session() as session, session.begin():
-        for change in report.changes:
-            stored = session.get(TrackedModel, change.model_id)
-            if stored is None:
-                continue
-            for name, (_old, new) in change.fields.items():
-                setattr(stored, name, new)
-            session.add(stored)
-            session.add(Event(model_id=change.model_id, repo_id=change.repo_id, kind=EVENT_KIND, at=now,
-                              old_value={k: v[0] for k, v in change.fields.items()},
-                              new_value={k: v[1] for k, v in change.fields.items()}))
+    write_changes(store, [(c.model_id, c.repo_id, c.fields) for c in report.changes], EVENT_KIND, utcnow())
     return report

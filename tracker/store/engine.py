@@ -1,4 +1,8 @@
-"""Opening the database: engine, SQLite pragmas and schema migrations (Alembic)."""
+"""Opening the database: engine, SQLite pragmas and schema migrations (Alembic).
+
+Stages outside the store hold an engine only to hand it back to the store's functions; they take its
+type, `Engine`, from here.
+"""
 
 from __future__ import annotations
 
@@ -67,6 +71,11 @@ def location(engine: Engine) -> str:
 def is_read_only(engine: Engine) -> bool:
     """True for a SQLite store opened read-only (this process may not write the file or its folder)."""
     return bool(getattr(engine, "tracker_read_only", False))
+
+
+def is_sqlite(engine: Engine) -> bool:
+    """True for a SQLite store (its file, not a lease row, is what a leader locks)."""
+    return engine.dialect.name == "sqlite"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
