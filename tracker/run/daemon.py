@@ -177,7 +177,7 @@ class Runtime:
     async def _start_http(self) -> None:
         """Serve /healthz, /metrics and (with TRACKER_HUB_WEBHOOK_SECRET) the Hub webhook."""
         routes = StatusRoutes(self.store, self.settings.poll_interval, self.metrics, lambda: self.role,
-                              self.started_at).routes()
+                              self.started_at, self.poller.guard.rate_limited_orgs).routes()
         server = HttpServer(self.settings.http_host, self.settings.http_port, routes)
         if self.settings.hub_webhook_secret is not None:
             receiver = WebhookReceiver(self.settings.hub_webhook_secret.get_secret_value(), self.watchlist,
