@@ -85,6 +85,7 @@ class Italian:
     def ask(self, text: str, user: int | None = None, count: int = 1) -> list:
         """Send `text` as `user` (else the next of the Italian users: Telegram allows a chat 3 messages in 3 s)."""
         replies = self.bot.send(user or next(self.users), text, count=count)
+        assert not [r for r in replies if "Qualcosa è andato storto" in r.text], f"{text}: the handler failed"
         for reply in replies:
             self.check(text, reply.text)
             for button in reply.buttons:
@@ -254,6 +255,9 @@ def test_since_takes_the_right_preposition(moment: datetime, now: datetime, expe
     with l10n.speaking("it"):
         assert l10n.since(moment, now) == expected
     assert l10n.since(moment, now).startswith("since ")
+    with l10n.speaking("it"):  # a card that stays in a channel never says "oggi"
+        assert l10n.since(moment, now, style="moment").startswith(("dal ", "dall'"))
+        assert l10n.since(datetime(2025, 4, 8, tzinfo=UTC), style="day") == "dall'8 apr 2025"
 
 
 def test_every_openness_reason_watchlist_place_and_license_class_has_its_italian() -> None:

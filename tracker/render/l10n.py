@@ -123,15 +123,16 @@ def _relative_day(value: datetime, now: datetime | None) -> int | None:
     return days if days in (0, 1) else None
 
 
-def since(value: datetime | None, now: datetime | None = None, with_time: bool = True) -> str:
+def since(value: datetime | None, now: datetime | None = None, style: str = "seen") -> str:
     """"since <a moment>" with the right preposition: "since today, 10:21 UTC", Italian "da oggi, …",
-    "dal 27 apr 2025", "dall'8 apr 2025" (`with_time=False`: the date only)."""
+    "dal 27 apr 2025, …", "dall'8 apr 2025, …". `style`: "seen" (today/yesterday, for answers read at
+    once), "moment" (date and time, for messages that stay, like channel cards), "day" (the date)."""
     if value is None:
         return "?"
-    text = seen(value, now) if with_time else day(value)
+    text = {"seen": seen, "moment": lambda v, _: moment(v), "day": lambda v, _: day(v)}[style](value, now)
     if LOCALE.get() != "it":
         return f"since {text}"
-    if (with_time and _relative_day(value, now) is not None) or not text[:1].isdigit():
+    if (style == "seen" and _relative_day(value, now) is not None) or not text[:1].isdigit():
         return f"da {text}"
     return f"dall'{text}" if text.split(" ", 1)[0] in ("1", "8", "11") else f"dal {text}"
 
