@@ -23,10 +23,9 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from tracker.config import Settings
 from tracker.deliver.filters import SubscriptionFilter, matches
 from tracker.outage import Outage, OutageLog, duration
-from tracker.poll import discovery
 from tracker.render.follow import follow_url
 from tracker.store import cards as card_rows
-from tracker.store import outbox
+from tracker.store import discovered, outbox
 from tracker.store import subscribers as subscriptions
 from tracker.store.queries import models_by_ids
 from tracker.store.releases import Store
@@ -96,7 +95,7 @@ class TelegramDelivery:
             nonlocal people, quiet
             if people is None:
                 if not self.settings.discovery_channel:
-                    quiet = {row.org.lower() for row in discovery.watched(self.store)}
+                    quiet = {row.org.lower() for row in discovered.watched(self.store)}
                 # Digest subscribers get their releases once a period instead (tracker.deliver.digests).
                 people = [(s.user_id, SubscriptionFilter.of(s)) for s in subscriptions.active(self.store)
                           if s.digest in (None, "off")]
