@@ -94,9 +94,10 @@ def month_label(when: datetime) -> str:
 
 
 def label_width(names: Sequence[str], widest: int = 190) -> int:
-    """Room for the row names of a horizontal bar chart: the longest name's, at most `widest`."""
+    """Room for the row names of a horizontal bar chart: the longest name's (with a tenth to spare for wide
+    fonts such as the PNG's DejaVu Sans), at most `widest`."""
     longest = max((len(n) for n in names), default=0)
-    return int(min(widest, max(64, math.ceil(longest * CHAR_W) + 16)))
+    return int(min(widest, max(64, math.ceil(longest * CHAR_W * 1.1) + 16)))
 
 
 def short_name(name: str, limit: int = 27) -> str:
