@@ -163,10 +163,13 @@ def iter_history(engine: Engine, f: HistoryFilter, columns: Sequence[str] | None
         # A lab, region, license or family name repeats on thousands of rows: share one string for each
         # (a caller that keeps every row, like the site, then holds each name once, not once per row).
         shared: dict[str, str] = {}
-        for mapping in result.mappings():
-            data = dict(mapping)
-            for name, value in data.items():
-                if type(value) is str and len(value) <= 40 and name not in _UNIQUE:
+        names = list(result.keys())
+        repeating = [name for name in names if name not in _UNIQUE]
+        for values in result:
+            data = dict(zip(names, values, strict=True))
+            for name in repeating:
+                value = data[name]
+                if type(value) is str and len(value) <= 40:
                     data[name] = shared.setdefault(value, value)
             yield ModelRow(data)
 
