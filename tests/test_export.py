@@ -47,11 +47,11 @@ def test_event_export_filters_by_time_and_model(tmp_path: Path) -> None:
             session.add(Event(model_id=model_id, repo_id=repo, kind=kind, at=datetime(2025, 6, day, tzinfo=UTC),
                               old_value={"license": "mit"} if kind == "license_changed" else None))
         session.commit()
-    everything = event_records(engine, HistoryFilter())
+    everything = list(event_records(engine, HistoryFilter()))
     assert [e["kind"] for e in everything] == ["new", "new", "license_changed", "removed"]
     assert list(everything[0]) == list(EVENT_FIELDS) and everything[2]["old_value"] == {"license": "mit"}
-    window = event_records(engine, HistoryFilter(orgs=("a",), since=datetime(2025, 6, 2, tzinfo=UTC),
-                                                 until=datetime(2025, 6, 6, tzinfo=UTC)))
+    window = list(event_records(engine, HistoryFilter(orgs=("a",), since=datetime(2025, 6, 2, tzinfo=UTC),
+                                                      until=datetime(2025, 6, 6, tzinfo=UTC))))
     assert [(e["repo_id"], e["kind"]) for e in window] == [("a/One", "license_changed")]
 
 

@@ -34,17 +34,16 @@ def release_records(engine: Engine, f: HistoryFilter, hub_url: str) -> Iterator[
         yield data
 
 
-def event_records(engine: Engine, f: HistoryFilter) -> list[dict[str, Any]]:
-    """The event log, oldest first: `since`/`until` apply to the event's time, the other filters to its model."""
-    found = queries.events(engine, since=f.since)
-    if f.until is not None:
-        until = iso(f.until) or ""
-        found = [e for e in found if e["at"] <= until]
+def event_records(engine: Engine, f: HistoryFilter) -> Iterator[dict[str, Any]]:
+    """The event log, oldest first: `since`/`until` apply to the event's time, the other filters to its model;
+    streamed from the database as the caller consumes it."""
     model_filter = replace(f, since=None, until=None, limit=None, offset=0)
+    wanted: set[str] | None = None
     if model_filter != HistoryFilter(limit=None):
-        wanted = {row.repo_id for row in queries.history(engine, model_filter)}
-        found = [e for e in found if e["repo_id"] in wanted]
-    return [{name: e.get(name) for name in EVENT_FIELDS} for e in found]
+        wanted = {row.repo_id for row in queries.iter_history(engine, model_filter, columns=("repo_id",))}
+    for event in queries.iter_events(engine, since=f.since, until=f.until):
+        if wanted is None or event["repo_id"] in wanted:
+            yield {name: event.get(name) for name in EVENT_FIELDS}
 
 
 def write(records: Iterable[dict[str, Any]], fmt: str, out: TextIO, fields: Sequence[str]) -> int:

@@ -223,24 +223,31 @@ def models_by_ids(engine: Engine, ids: Sequence[int]) -> list[ModelRow]:
 
 def events(engine: Engine, since: datetime | None = None, kinds: Sequence[str] = ()) -> list[dict[str, Any]]:
     """The event log, oldest first, as plain dicts (old/new values decoded)."""
+    return list(iter_events(engine, since=since, kinds=kinds))
+
+
+def iter_events(engine: Engine, since: datetime | None = None, until: datetime | None = None,
+                kinds: Sequence[str] = (), batch: int = 1000) -> Iterator[dict[str, Any]]:
+    """Like `events` (also bounded by `until`), streamed in batches: memory does not grow with the log."""
     clauses, params = [], {}
     if since:
         clauses.append("e.at >= :since")
         params["since"] = _stamp(since)
+    if until:
+        clauses.append("e.at <= :until")
+        params["until"] = _stamp(until)
     if kinds:
         clauses.append(_in("e.kind", list(kinds), "k", params))
     where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
     sql = ("SELECT e.id, e.repo_id, e.kind, e.at, e.old_value, e.new_value, m.lab, m.org FROM events e "
            f"JOIN models m ON m.id = e.model_id{where} ORDER BY e.id")
     with engine.connect() as conn:
-        out = []
-        for row in conn.execute(text(sql), params).mappings():
+        for row in conn.execution_options(yield_per=batch).execute(text(sql), params).mappings():
             item = dict(row)
             for key in ("old_value", "new_value"):
                 if isinstance(item[key], str):
                     item[key] = json.loads(item[key])
-            out.append(item)
-        return out
+            yield item
 
 
 # What the bot's inline search keeps in memory of each release (tracker.history.search).
