@@ -7,6 +7,7 @@ StrictUndefined makes a template that names a missing value fail loudly in tests
 from __future__ import annotations
 
 import os
+import re
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -51,6 +52,14 @@ def _about_tokens(value: int | None) -> str:
     return f"{value // 1000}K" if value >= 1000 else str(value)
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#|~!])")
+
+
+def _markdown(value: object) -> str:
+    """Text from the Hub made literal in Markdown (Apprise targets): its special characters escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(value))
+
+
 @cache
 def environment(directory: Path | None = None) -> Environment:
     """The shared Jinja2 environment (one per templates directory)."""
@@ -71,6 +80,7 @@ def environment(directory: Path | None = None) -> Environment:
     env.filters["reason"] = l10n.license_reason
     env.filters["tokens"] = _tokens
     env.filters["about_tokens"] = _about_tokens
+    env.filters["md"] = _markdown
     return env
 
 
