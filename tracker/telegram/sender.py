@@ -71,12 +71,42 @@ class _Chat:
     user_id: int | None = None
 
 
+TargetsFn = Callable[[Alert, TrackedModel], list[str]]
+
+
+def telegram_targets(store: Store, settings: Settings) -> TargetsFn:
+    """Who on Telegram gets an alert: the channel (when set) and every active subscriber whose filter
+    matches. Subscribers are read once per fan-out, and only when there is an alert to fan out; no bot is
+    needed, so alerts fan out while the bot is still connecting."""
+    people: list[tuple[int, SubscriptionFilter]] | None = None
+    quiet: set[str] = set()  # organisations watched through discovery, kept off the channel
+
+    def targets(alert: Alert, model: TrackedModel) -> list[str]:
+        nonlocal people, quiet
+        if people is None:
+            if not settings.discovery_channel:
+                quiet = {row.org.lower() for row in discovery.watched(store)}
+            # Digest subscribers get their releases once a period instead (tracker.deliver.digests).
+            people = [(s.user_id, SubscriptionFilter.of(s)) for s in subscriptions.active(store)
+                      if s.digest in (None, "off")]
+        weights = alert.kind == "weights_updated"  # opt-in: TRACKER_ALERT_WEIGHT_UPDATES, /settings weights
+        channel = settings.telegram_channel and (settings.alert_weight_updates or not weights)
+        chosen = [CHANNEL] if channel and model.org.lower() not in quiet else []
+        chosen += [f"user:{uid}" for uid, f in people if (f.weight_updates or not weights) and matches(f, model)]
+        return chosen
+
+    return targets
+
+
 class TelegramDelivery:
     """Sends pending deliveries with one Bot (throttled by its rate limiter) and one store; one run at a time."""
 
     def __init__(self, bot: Bot, store: Store, settings: Settings, clock: Callable[[], datetime] | None = None,
-                 concurrency: int = 16) -> None:
+                 concurrency: int = 16, fan_out_to: Callable[[], TargetsFn] | None = None) -> None:
+        """`fan_out_to` builds the targets of a fan-out when other sinks (Apprise) take alerts too: one fan-out
+        creates every sink's rows (tracker.run.wiring.alert_targets)."""
         self.bot = bot
+        self.fan_out_to = fan_out_to
         self.store = store
         self.settings = settings
         self.clock = clock or utcnow
@@ -86,27 +116,9 @@ class TelegramDelivery:
         self.outage = OutageLog(log, OUTAGE_WARN_AFTER, _failing_line, _recovered_line)
 
     # ---- fan-out -----------------------------------------------------------------------------
-    def targets_for(self) -> Callable[[Alert, TrackedModel], list[str]]:
-        """Who gets an alert: the channel (when set) and every active subscriber whose filter matches.
-        Subscribers are read once per fan-out, and only when there is an alert to fan out."""
-        people: list[tuple[int, SubscriptionFilter]] | None = None
-        quiet: set[str] = set()  # organisations watched through discovery, kept off the channel
-
-        def targets(alert: Alert, model: TrackedModel) -> list[str]:
-            nonlocal people, quiet
-            if people is None:
-                if not self.settings.discovery_channel:
-                    quiet = {row.org.lower() for row in discovery.watched(self.store)}
-                # Digest subscribers get their releases once a period instead (tracker.deliver.digests).
-                people = [(s.user_id, SubscriptionFilter.of(s)) for s in subscriptions.active(self.store)
-                          if s.digest in (None, "off")]
-            weights = alert.kind == "weights_updated"  # opt-in: TRACKER_ALERT_WEIGHT_UPDATES, /settings weights
-            channel = self.settings.telegram_channel and (self.settings.alert_weight_updates or not weights)
-            chosen = [CHANNEL] if channel and model.org.lower() not in quiet else []
-            chosen += [f"user:{uid}" for uid, f in people if (f.weight_updates or not weights) and matches(f, model)]
-            return chosen
-
-        return targets
+    def targets_for(self) -> TargetsFn:
+        """Who gets an alert: the Telegram targets, and the other sinks' when the runtime says so."""
+        return self.fan_out_to() if self.fan_out_to is not None else telegram_targets(self.store, self.settings)
 
     # ---- the run -----------------------------------------------------------------------------
     async def run_once(self) -> DeliveryReport:
@@ -117,7 +129,7 @@ class TelegramDelivery:
                 return report
             await asyncio.to_thread(lambda: outbox.fan_out(self.store, self.targets_for(), self.clock()))
             items = await asyncio.to_thread(outbox.due, self.store, self.clock(), 20_000)
-            items = [i for i in items if i.delivery.target != "console"]
+            items = [i for i in items if i.delivery.target == CHANNEL or i.delivery.target.startswith("user:")]
             if not items:
                 return report
             groups = self._group(items)
