@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import TEST_WATCHLIST
 from tests.fakes import hub_catalog
@@ -178,6 +180,38 @@ def test_bad_entries_are_one_line_each_without_their_secrets(tmp_path: Path) -> 
     text = " ".join(parsed.problems) + repr(parsed.targets)
     assert "pw-secret-1" not in text and "TOKENabcdefgh" not in text and "file-secret-42" not in text
     assert {"TOKENabcdefgh", "file-secret-42", "123456789"} <= set(secrets_of(parsed.targets))
+
+
+def test_a_license_change_goes_out_at_once_while_a_wave_would_wait(
+        tmp_path: Path, fake_hub: FakeHub, sinks: tuple[JsonSink, JsonSink]) -> None:
+    sink, _ = sinks
+    hub_catalog.qwen3_8b(fake_hub)
+    world = World(tmp_path, fake_hub, sink.target(), window_minutes=30)
+    world.poll()
+    fake_hub.set_license("Qwen/Qwen3-8B", "other", license_name="qwen-research")
+    world.poll()
+
+    world.send()
+
+    [posted] = sink.messages()
+    assert posted.title == "License changed · Qwen (Alibaba) · Qwen/Qwen3-8B"
+    assert "- Was: apache-2.0\n- Now: other (qwen-research) · non-commercial" in posted.message
+    assert "[Qwen/Qwen3-8B](https://hf.example/Qwen/Qwen3-8B)" in posted.message
+
+
+SECRETISH = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_", min_size=10, max_size=16)
+SCHEMES = st.sampled_from(["json", "discord", "nosuch", "ntfy", "mailto", "slack", ""])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(SCHEMES, SECRETISH), max_size=4), st.lists(st.text(max_size=30), max_size=3))
+def test_any_setting_parses_and_no_password_reaches_a_line_shown(urls: list[tuple[str, str]],
+                                                                 noise: list[str]) -> None:
+    assume(not any(secret in n for n in noise for _scheme, secret in urls))  # noise that names it is shown
+    entries = [f"{scheme}://user:{secret}@host/{secret}" for scheme, secret in urls] + noise
+    parsed = parse_targets(", ".join(entries))
+    shown = " ".join(parsed.problems) + parsed.shown()
+    assert all(secret not in shown for _scheme, secret in urls)
 
 
 def test_tracker_config_shows_the_targets_masked(monkeypatch: pytest.MonkeyPatch,

@@ -63,7 +63,7 @@ def parse_targets(value: str | None) -> Targets:
                     _add(found, entry, server.url(privacy=True))
                 continue
             path = Path(entry.removeprefix("file://")).expanduser()
-            if not path.is_file():
+            if not _is_file(path):
                 found.problems.append(f"{SETTING} entry {n} ({path}) is neither an Apprise URL nor a file of "
                                       "them; it is skipped")
                 continue
@@ -77,6 +77,13 @@ def parse_targets(value: str | None) -> Targets:
             for server in servers:
                 _add(found, server.url(), server.url(privacy=True))
     return found
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # a name too long, a NUL byte
+        return False
 
 
 def _add(found: Targets, url: str, private: str) -> None:
