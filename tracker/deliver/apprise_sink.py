@@ -169,7 +169,9 @@ class AppriseDelivery:
             if message.items[0].alert.kind == "release":
                 settles = min(i.delivery.created_at for i in message.items) + self.options.wave_window
                 if settles > now:
-                    outbox.postpone(self.store, message.ids, settles)
+                    if any(i.delivery.next_attempt_at is None or i.delivery.next_attempt_at < settles
+                           for i in message.items):  # written once per variant, not at every run
+                        outbox.postpone(self.store, message.ids, settles)
                     report.held += len(message.items)
                     continue
             if any(i.delivery.next_attempt_at and i.delivery.next_attempt_at > now for i in message.items):
