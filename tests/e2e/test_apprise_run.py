@@ -14,6 +14,7 @@ from tests.e2e.test_telegram_run import Running
 from tests.fakes import hub_catalog
 from tests.fakes.hub import FakeHub
 from tests.fakes.json_sink import JsonSink
+from tests.fakes.telegram_api import FakeTelegram
 
 SECRET = "hook-secret-7f3a"
 
@@ -65,3 +66,26 @@ def test_an_outage_across_a_restart_loses_nothing_and_sends_nothing_twice(
         assert len(bad) == 1, err
         assert "1 Apprise target(s): json://bot:****@127.0.0.1" in err
     assert second.proc.returncode == 0, err_second
+
+
+def test_tracker_poll_reaches_apprise_targets_when_telegram_refuses_the_token(
+        tracker: Tracker, fake_hub: FakeHub, sink: JsonSink) -> None:
+    with FakeTelegram(token="4242:RIGHT-token") as telegram:
+        tracker.env.update({
+            "TRACKER_APPRISE_URLS": sink.target(secret=SECRET),
+            "TRACKER_WAVE_WINDOW": "0",
+            "TELEGRAM_BOT_TOKEN": "4242:WRONG-token",
+            "TELEGRAM_API_URL": telegram.url,
+            "TELEGRAM_CHANNEL": "@releases",
+        })
+        hub_catalog.qwen3_8b(fake_hub)
+        tracker.run("poll", check=True)
+        hub_catalog.deepseek_v3(fake_hub, created_at=ago(minutes=2))
+
+        result = tracker.run("poll", check=True)
+
+        assert "Telegram rejected TELEGRAM_BOT_TOKEN" in result.stderr
+        assert [m.title.split(" (")[0] for m in sink.messages()] == ["New release · DeepSeek · deepseek-ai/DeepSeek-V3"]
+        assert ", 1 delivered" in result.stderr
+        assert not telegram.messages("@releases")
+        assert SECRET not in result.stderr
