@@ -21,10 +21,9 @@ from apprise import Apprise, NotifyFormat
 from tracker.deliver.apprise_targets import TARGET_PREFIX, Target, quiet_apprise, secrets_of
 from tracker.logsafe import SecretFilter
 from tracker.outage import Outage, OutageLog, duration
-from tracker.poll import discovery
 from tracker.render.templates import render
 from tracker.render.views import card
-from tracker.store import outbox
+from tracker.store import discovered, outbox
 from tracker.store.releases import Store
 from tracker.store.tables import Alert, TrackedModel, utcnow
 
@@ -126,7 +125,7 @@ class AppriseDelivery:
             nonlocal quiet
             if quiet is None:
                 quiet = set() if self.options.discovered_labs else {r.org.lower() for r in
-                                                                    discovery.watched(self.store)}
+                                                                    discovered.watched(self.store)}
             if alert.kind == "weights_updated" and not self.options.weight_updates:
                 return []
             return [] if model.org.lower() in quiet else list(self.targets)

@@ -76,6 +76,7 @@ README_MAX_BYTES = 1_000_000
 RETRIES = 2  # of read errors and 5xx, after 0.5 s and 1 s
 CONNECT_TIMEOUT = 10.0
 PROBE_TIMEOUT = 5.0  # does the Hub answer at all: a silent Hub is told apart from a slow listing in this long
+MAX_RATE_WAIT = 3600.0  # the longest a 429 may silence an organisation (an hour)
 SHORT_RATE_WAIT = 5.0  # a 429 asking for at most this long is waited out once, in place
 # Not ConnectError / ConnectTimeout (an unreachable Hub fails at once), nor timeouts (already long: a slow
 # organisation would hold the next cycle of every other one for several of them).
@@ -379,12 +380,14 @@ class _translate_errors:
 
 
 def rate_limit_wait(headers: Any) -> float:
-    """Seconds a 429 asks us to wait: the `RateLimit` header's reset, else `Retry-After`, else 1."""
+    """Seconds a 429 asks us to wait: the `RateLimit` header's reset, else `Retry-After`, else 1; at most
+    MAX_RATE_WAIT."""
     info = parse_ratelimit_headers(headers)
     if info is not None and info.remaining == 0:
-        return float(info.reset_in_seconds)
+        return min(float(info.reset_in_seconds), MAX_RATE_WAIT)
     value = str(headers.get("Retry-After", "")).strip()
-    return float(value) if value.isdigit() else 1.0
+    # Capped: a Hub (or a proxy) asking for years would silence an organisation until the next restart.
+    return min(float(value), MAX_RATE_WAIT) if value.isascii() and value.isdigit() else 1.0
 
 
 def connect_reason(exc: BaseException) -> str:

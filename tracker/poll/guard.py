@@ -15,7 +15,7 @@ import logging
 import threading
 from datetime import datetime, timedelta
 
-from tracker.hub.client import HubClient, HubError
+from tracker.hub.client import MAX_RATE_WAIT, HubClient, HubError
 from tracker.outage import Outage, OutageLog, duration
 
 log = logging.getLogger("tracker.poll.cycle")
@@ -94,6 +94,11 @@ class HubGuard:
             self.outage.success(now)
             self.retry_at, self._backoff = None, BACKOFF_FIRST
 
+    def rate_limited_orgs(self, now: datetime) -> dict[str, datetime]:
+        """The organisations skipped for a 429 now, and until when (for /healthz)."""
+        with self._lock:
+            return {org: until for org, until in sorted(self._limited.items()) if until > now}
+
     def limited_until(self, org: str, now: datetime) -> datetime | None:
         """When `org` may be polled again after a long 429, or None when it may now."""
         with self._lock:
@@ -105,7 +110,7 @@ class HubGuard:
 
     def rate_limited(self, org: str, exc: HubError, now: datetime) -> None:
         """Skip `org` until the Hub's Retry-After has passed; say so once."""
-        wait = max(exc.retry_after or 0.0, 1.0)
+        wait = min(max(exc.retry_after or 0.0, 1.0), MAX_RATE_WAIT)
         with self._lock:
             self._limited[org] = now + timedelta(seconds=wait)
         log.warning("%s: the Hub rate-limits us for %.0fs; skipping it until %s, the other organisations go on",

@@ -8,6 +8,7 @@ its start; a standby, which does not poll, is healthy; so is a tracker paused by
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,7 @@ class Health:
     last_poll_at: datetime | None
     last_poll_age_s: float | None
     orgs_failing: list[str]
+    orgs_rate_limited: dict[str, datetime]  # skipped for a 429 until then (known inside `tracker run` only)
     outbox_pending: int
     oldest_pending_age_s: float | None
     detail: str
@@ -43,6 +45,7 @@ class Health:
             "last_poll_at": self.last_poll_at.isoformat() if self.last_poll_at else None,
             "last_poll_age_s": _round(self.last_poll_age_s),
             "orgs_failing": self.orgs_failing,
+            "orgs_rate_limited": {org: until.isoformat() for org, until in self.orgs_rate_limited.items()},
             "outbox_pending": self.outbox_pending,
             "oldest_pending_age_s": _round(self.oldest_pending_age_s),
             "detail": self.detail,
@@ -50,8 +53,9 @@ class Health:
 
 
 def read_health(store: Store, poll_interval: float, now: datetime, role: str | None = "leader",
-                started_at: datetime | None = None) -> Health:
-    """The health now; `started_at` (the process start) gives a tracker that has not polled yet its grace."""
+                started_at: datetime | None = None, rate_limited: Mapping[str, datetime] | None = None) -> Health:
+    """The health now; `started_at` (the process start) gives a tracker that has not polled yet its grace;
+    `rate_limited` are the organisations a running poller skips for a 429, and until when."""
     facts = health_facts(store)
     last_poll, oldest = facts.last_poll_at, facts.oldest_pending_at
     age = (now - last_poll).total_seconds() if last_poll else None
@@ -69,7 +73,8 @@ def read_health(store: Store, poll_interval: float, now: datetime, role: str | N
         detail = (f"no successful poll for {age:.0f}s (more than {STALE_INTERVALS} poll intervals of "
                   f"{poll_interval:g}s)" if age is not None else "no successful poll yet")
     return Health(status=status, role=role, last_poll_at=last_poll, last_poll_age_s=age,
-                  orgs_failing=facts.orgs_failing, outbox_pending=facts.outbox_pending,
+                  orgs_failing=facts.orgs_failing, orgs_rate_limited=dict(rate_limited or {}),
+                  outbox_pending=facts.outbox_pending,
                   oldest_pending_age_s=(now - oldest).total_seconds() if oldest else None, detail=detail)
 
 
@@ -83,6 +88,8 @@ def format_health(health: Health) -> str:
         f"last poll:       {health.last_poll_at.isoformat(timespec='seconds') if health.last_poll_at else 'never'}"
         f" ({ago(health.last_poll_age_s)})",
         f"orgs failing:    {', '.join(health.orgs_failing) if health.orgs_failing else 'none'}",
+        *(["rate-limited:    " + ", ".join(f"{org} until {until:%H:%M} UTC" for org, until in
+                                             health.orgs_rate_limited.items())] if health.orgs_rate_limited else []),
         f"outbox pending:  {health.outbox_pending}"
         + (f" (oldest {ago(health.oldest_pending_age_s)})" if health.oldest_pending_age_s is not None else ""),
     ]

@@ -9,8 +9,9 @@ with `role` "standby") and take over when the leader goes.
   seconds more: always before the lease can expire, so a standby never acts alongside it (a lost network
   included). Unlike a session advisory lock, nothing lingers on a dead TCP connection: the lease expires.
   Its queries live in tracker.store.leases.
-- SQLite: a lock file beside the database (`tracker.db.leader.lock`), freed by the kernel when its holder
-  exits or is killed, so a standby on the same machine takes over within a second.
+- SQLite: an exclusive flock on the database file itself (whatever path or hard link reaches it), freed by
+  the kernel when its holder exits or is killed, so a standby on the same machine takes over within a
+  second; `tracker.db.leader.lock` beside it names the holder's pid.
 - In-memory SQLite: nothing to share; the one instance leads.
 
 `tracker poll` takes the same claim for its duration, and refuses while a `tracker run` leads.
@@ -32,7 +33,7 @@ from pathlib import Path
 from typing import Protocol
 
 from tracker.store.engine import Engine, StoreError, is_sqlite
-from tracker.store.filelock import lock_beside, sqlite_path
+from tracker.store.filelock import FileItselfLock, lock_beside, sqlite_path
 from tracker.store.leases import LeaseTable
 from tracker.store.tables import utcnow
 
@@ -91,33 +92,41 @@ class SoloClaim:
 
 
 class FileClaim:
-    """SQLite: the lock file beside the database."""
+    """SQLite: an exclusive flock on the database file itself, so no second path to it (a hard link, another
+    name) and no deleted file beside it can admit a second leader; a lock file beside the database keeps the
+    holder's pid for messages."""
 
     expires = False
 
     def __init__(self, database: os.PathLike[str] | str) -> None:
         self.database = Path(database)
+        self.exclusive = FileItselfLock(self.database)
         self.lock = lock_beside(self.database, "leader")
 
     def try_acquire(self) -> bool:
         try:
-            return self.lock.try_acquire()
+            if not self.exclusive.try_acquire():
+                return False
+            self.lock.try_acquire()  # only names the holder: the database file's own lock decides
         except OSError as exc:
-            raise StoreError(f"cannot create the lock file {self.lock.path}: {exc.strerror}") from None
+            raise StoreError(f"cannot lock the database {self.database} or write {self.lock.path}: "
+                             f"{exc.strerror}") from None
+        return True
 
     def renew(self) -> bool:
-        return self.lock.held
+        return self.exclusive.held
 
     def release(self) -> None:
         self.lock.release()
+        self.exclusive.close()
 
     def holder(self) -> str:
         pid = self.lock.holder_pid()
         return f"process {pid} on this machine" if pid else "another process on this machine"
 
     def current(self) -> str | None:
-        """Who leads now (None: no `tracker run` holds the lock)."""
-        return self.holder() if self.lock.held_elsewhere() else None
+        """Who leads now (None: no `tracker run` holds the database's lock)."""
+        return self.holder() if self.exclusive.held_elsewhere() else None
 
 
 class LeaseClaim:

@@ -111,14 +111,8 @@ def migrate(engine: Engine) -> None:
         revision = current_revision(engine)
         if revision == SCHEMA_HEAD:
             return
-        stray = _tables(engine) if revision is None else []
     except Exception as exc:  # noqa: BLE001
         raise StoreError(f"cannot open the database: {_short(exc)}") from None
-    if stray:
-        raise StoreError(
-            f"the database has tables ({', '.join(stray[:4])}{', …' if len(stray) > 4 else ''}) but no "
-            "alembic_version table, so its schema revision is unknown; restore it from a backup, or point "
-            "TRACKER_DATABASE_URL at a new database")
     # Alembic costs a fifth of a second of every command's start and is needed only to check or upgrade the
     # schema, so it loads here; the migrations package (store/migrations) is Alembic's, not ours to import.
     from alembic import command  # noqa: PLC0415
@@ -132,6 +126,7 @@ def migrate(engine: Engine) -> None:
         raise StoreError(f"the database schema (rev {revision}) is newer than this tracker (rev {SCHEMA_HEAD}); "
                          "upgrade the tracker")
     if is_read_only(engine):
+        _refuse_stray_tables(engine, revision)
         raise StoreError(f"the database is read-only and its schema (rev {revision or 'none'}) needs upgrading to "
                          f"rev {SCHEMA_HEAD}; run the tracker once with write access to it")
     with _migration_lock(engine), engine.begin() as connection:
@@ -143,11 +138,26 @@ def migrate(engine: Engine) -> None:
             except Exception as exc:  # noqa: BLE001
                 raise StoreError(f"another instance is migrating the database and did not finish within "
                                  f"{MIGRATION_WAIT:.0f}s: {_short(exc)}") from None
-        if _revision(connection) == SCHEMA_HEAD:
+        revision = _revision(connection)
+        if revision == SCHEMA_HEAD:
             return  # another instance migrated it while we waited
+        # Checked under the lock: an instance migrating next to us creates tables before alembic_version.
+        _refuse_stray_tables(engine, revision, connection)
         config.attributes["connection"] = connection
         log.info("upgrading the database schema to %s", SCHEMA_HEAD)
         command.upgrade(config, "head")
+
+
+def _refuse_stray_tables(engine: Engine, revision: str | None, connection: Connection | None = None) -> None:
+    """A database with tables but no alembic_version was not made by the tracker (or lost its revision)."""
+    if revision is not None:
+        return
+    stray = _tables(engine, connection)
+    if stray:
+        raise StoreError(
+            f"the database has tables ({', '.join(stray[:4])}{', …' if len(stray) > 4 else ''}) but no "
+            "alembic_version table, so its schema revision is unknown; restore it from a backup, or point "
+            "TRACKER_DATABASE_URL at a new database")
 
 
 @contextlib.contextmanager
@@ -170,9 +180,9 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
         lock.release()
 
 
-def _tables(engine: Engine) -> list[str]:
+def _tables(engine: Engine, connection: Connection | None = None) -> list[str]:
     """The tables (and views) in a database, but SQLite's own."""
-    with engine.connect() as conn:
+    with contextlib.nullcontext(connection) if connection is not None else engine.connect() as conn:
         found = inspect(conn).get_table_names() + inspect(conn).get_view_names()
     return sorted(name for name in found if not name.startswith("sqlite_"))
 
