@@ -28,7 +28,8 @@ from tracker.store.releases import Store
 from tracker.store.tables import utcnow
 from tracker.telegram.app import TOKEN_REJECTED, build_application
 from tracker.telegram.digests import DigestSender
-from tracker.telegram.sender import TargetsFn, TelegramDelivery
+from tracker.telegram.sender import TelegramDelivery
+from tracker.telegram.targets import TargetsFn
 
 log = logging.getLogger(__name__)
 ONE_SHOT_ROUNDS = 10

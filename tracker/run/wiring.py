@@ -18,7 +18,7 @@ from tracker.poll.cycle import Poller
 from tracker.store.releases import Store
 from tracker.store.url import sqlite_folder
 from tracker.telegram.app import TOKEN_REJECTED, token_rejected
-from tracker.telegram.sender import TargetsFn, telegram_targets
+from tracker.telegram.targets import TargetsFn, telegram_targets
 from tracker.watchlist import Watchlist
 
 log = logging.getLogger(__name__)
