@@ -89,3 +89,25 @@ def test_tracker_poll_reaches_apprise_targets_when_telegram_refuses_the_token(
         assert ", 1 delivered" in result.stderr
         assert not telegram.messages("@releases")
         assert SECRET not in result.stderr
+
+
+def test_tracker_poll_tells_the_channel_and_the_apprise_target_once_each(
+        tracker: Tracker, fake_hub: FakeHub, sink: JsonSink) -> None:
+    with FakeTelegram(token="4242:RIGHT-token") as telegram:
+        tracker.env.update({
+            "TRACKER_APPRISE_URLS": sink.target(secret=SECRET),
+            "TRACKER_WAVE_WINDOW": "0",
+            "TELEGRAM_BOT_TOKEN": telegram.token,
+            "TELEGRAM_API_URL": telegram.url,
+            "TELEGRAM_CHANNEL": "@releases",
+        })
+        hub_catalog.qwen3_8b(fake_hub)
+        tracker.run("poll", check=True)
+        hub_catalog.deepseek_v3(fake_hub, created_at=ago(minutes=2))
+
+        result = tracker.run("poll", check=True)
+        again = tracker.run("poll", check=True)
+
+        assert len(telegram.messages("@releases")) == 1 and len(sink.messages()) == 1
+        assert ", 2 delivered" in result.stderr and ", 0 delivered" in again.stderr
+        assert "DeepSeek-V3" in sink.messages()[0].title
