@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     wave_window_minutes: float = Field(30, validation_alias="TRACKER_WAVE_WINDOW")
     admins: Annotated[list[int], NoDecode] = Field(default_factory=list, validation_alias="TRACKER_ADMINS")
 
+    # Apprise targets (tracker.deliver.apprise_sink): URLs separated by commas or spaces, or files of them in
+    # Apprise's config format. A secret: its URLs often carry tokens; `tracker config` shows them masked.
+    apprise_urls: SecretStr | None = Field(None, validation_alias="TRACKER_APPRISE_URLS")
+
     # Replicas (tracker.run.leader): seconds a leader's lease lasts without renewal (PostgreSQL).
     leader_lease: float = Field(15, ge=5, le=300, validation_alias="TRACKER_LEADER_LEASE")
     # One-tap follow links on the site's lab pages (t.me/<bot>?start=sub_<lab>); without it, the username
@@ -125,10 +129,10 @@ class Settings(BaseSettings):
                 raise ValueError("must be Telegram user ids separated by commas") from None
         return value
 
-    @field_validator("hf_token", "telegram_bot_token", "hub_webhook_secret", mode="before")
+    @field_validator("hf_token", "telegram_bot_token", "hub_webhook_secret", "apprise_urls", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
-        return None if value == "" else value
+        return None if isinstance(value, str) and not value.strip() else value
 
     @property
     def hub_web_url(self) -> str:

@@ -34,14 +34,14 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
         deliver = telegram_ready(settings, check_token=True)
         report = until_interrupted(lambda: poller.run_cycle(probe_first=True), poller.gate)
         if report.hub_unreachable is not None:
-            delivered = deliver_once(settings, store) if deliver else 0  # alerts left from before still go out
+            delivered = deliver_once(settings, store, deliver)  # alerts left from before still go out
             print(f"error: the Hub at {settings.hf_endpoint} is unreachable: {report.hub_unreachable}; "
                   "nothing polled" + (f" ({delivered} earlier alerts delivered)" if delivered else ""),
                   file=sys.stderr)
             return 1
         enriched = until_interrupted(lambda: poller.enrich(args.enrich), poller.gate) if args.enrich else 0
         cards = until_interrupted(lambda: poller.enrich_cards(args.enrich), poller.gate) if args.enrich else 0
-        delivered = deliver_once(settings, store) if deliver else 0
+        delivered = deliver_once(settings, store, deliver)  # Apprise targets even when Telegram cannot work
     failed = len(report.orgs_failed)
     backfilled = sum(s.backfill for s in report.summaries)
     recorded = f"recorded {backfilled} existing models (backfill, no alerts), " if backfilled else ""
@@ -208,6 +208,12 @@ def cmd_labs(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
     shown = settings.redacted()
+    if settings.apprise_urls is not None:  # each target masked as Apprise shows it (discord://1...4/a...z)
+        from tracker.deliver.apprise_targets import parse_targets
+
+        targets = parse_targets(settings.apprise_urls.get_secret_value())
+        shown["TRACKER_APPRISE_URLS"] = targets.shown() + (f" ({len(targets.problems)} unusable)"
+                                                           if targets.problems else "")
     width = max(len(k) for k in shown)
     for key, value in shown.items():
         print(f"{key.ljust(width)}  {value}")

@@ -25,7 +25,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     export.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
     export.set_defaults(handler=cmd_export)
 
-    feed = sub.add_parser("feed", help="an Atom feed of releases (one entry per release or family wave)")
+    feed = sub.add_parser("feed", help="an Atom feed of releases (one entry per release or family wave); with one "
+                          "--lab, that lab's feed as the site publishes it (feeds/<lab>.xml)")
     add_filter_arguments(feed)
     feed.add_argument("--limit", type=int_at_least(1), default=50, help="how many entries (default 50)")
     feed.add_argument("--base-url", metavar="URL", help="where the site and feed are published (adds self links)")
@@ -60,14 +61,20 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_feed(args: argparse.Namespace, settings: Settings) -> int:
     from tracker.cli.commands import history_filter
     from tracker.history.export import destination
-    from tracker.history.feed import build_feed
+    from tracker.history.feed import build_feed, build_lab_feed
     from tracker.history.publish import feed_options
+    from tracker.history.site.data import lab_slugs, slugify
     from tracker.store.engine import open_engine
     from tracker.store.tables import utcnow
 
     engine = open_engine(settings.database_url, create=False)
     options = feed_options(settings, args.base_url or settings.site_url, args.limit)
-    text = build_feed(engine, history_filter(args, settings, None), options, utcnow())
+    chosen = history_filter(args, settings, None)
+    if len(chosen.labs) == 1:  # the lab's own feed: the same document as feeds/<lab>.xml in the site
+        lab = chosen.labs[0]
+        text = build_lab_feed(engine, lab, lab_slugs(engine).get(lab, slugify(lab)), options, utcnow(), chosen)
+    else:
+        text = build_feed(engine, chosen, options, utcnow())
     with destination(args.output) as out:
         out.write(text)
     if args.output:

@@ -107,7 +107,7 @@ def _setup_logging(verbose: bool) -> None:
         stream=sys.stderr,
     )
     # Library loggers print request URLs at INFO; a token is never in a URL, but keep them quiet.
-    for noisy in ("httpx", "httpx2", "apscheduler", "telegram", "alembic"):
+    for noisy in ("httpx", "httpx2", "apscheduler", "telegram", "alembic", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     # PTB logs every non-JSON answer (an nginx 502 page) with a traceback; the delivery logs an outage once.
     logging.getLogger("telegram.request").setLevel(logging.CRITICAL)
@@ -137,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         secrets = (settings.hf_token, settings.telegram_bot_token, settings.hub_webhook_secret)
-        logsafe.install(s.get_secret_value() for s in secrets if s)
+        logsafe.install([*(s.get_secret_value() for s in secrets if s), *_apprise_secrets(settings)])
         return handler(args, settings)
     except (ConfigError, WatchlistError, StoreError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -155,6 +155,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: unexpected {type(exc).__name__}: {_scrub(str(exc))[:200]} (run with -v for details)",
               file=sys.stderr)
         return 1
+
+
+def _apprise_secrets(settings: Settings) -> list[str]:
+    """The parts of the Apprise URLs that may be secrets (tokens sit in their hosts and paths)."""
+    if settings.apprise_urls is None:
+        return []
+    from tracker.deliver.apprise_targets import parse_targets, secrets_of
+
+    value = settings.apprise_urls.get_secret_value()
+    return [value, *secrets_of(parse_targets(value).targets)]
 
 
 def _scrub(text: str) -> str:

@@ -11,6 +11,7 @@ from tracker.render.templates import render
 from tracker.render.views import card
 from tracker.store import outbox
 from tracker.store.releases import Store
+from tracker.store.tables import Alert, TrackedModel
 
 CONSOLE = "console"
 
@@ -27,13 +28,18 @@ def console_text(item: outbox.DeliveryItem, hub_url: str) -> str:
     return render("console_release.txt", **context)
 
 
+def console_targets(weight_updates: bool) -> Callable[[Alert, TrackedModel], list[str]]:
+    """The console takes every alert; weight updates only with `weight_updates` (TRACKER_ALERT_WEIGHT_UPDATES)."""
+    return lambda alert, _model: [CONSOLE] if weight_updates or alert.kind != "weights_updated" else []
+
+
 def deliver_to_console(store: Store, hub_url: str, now: Callable[[], datetime],
-                       stream: TextIO | None = None, weight_updates: bool = False) -> int:
-    """Fan new alerts out to the console and print every pending one; returns how many were printed.
-    Weight updates are printed only with `weight_updates` (TRACKER_ALERT_WEIGHT_UPDATES)."""
+                       stream: TextIO | None = None, weight_updates: bool = False,
+                       targets: Callable[[Alert, TrackedModel], list[str]] | None = None) -> int:
+    """Fan new alerts out and print every pending console delivery; returns how many were printed.
+    `targets` replaces the console-only fan-out when other sinks (Apprise) take alerts too."""
     out = stream or sys.stdout
-    outbox.fan_out(store, lambda alert, _model: [CONSOLE] if weight_updates or alert.kind != "weights_updated"
-                   else [], now())
+    outbox.fan_out(store, targets or console_targets(weight_updates), now())
     printed = 0
     while True:
         batch = outbox.due(store, now(), target_prefix=CONSOLE)

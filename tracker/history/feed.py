@@ -36,6 +36,8 @@ class FeedOptions:
     limit: int = 50
     base_url: str | None = None  # where the static site is published; adds self and page links
     title: str = "Open-weight model releases"
+    path: str = FEED_FILE  # where the feed sits in the site (its self link)
+    page: str = ""  # the site page it is the feed of (its alternate link)
 
 
 @dataclass
@@ -117,6 +119,19 @@ def build_feed(engine: Engine, f: HistoryFilter, opts: FeedOptions, now: datetim
     base = opts.base_url.rstrip("/") + "/" if opts.base_url else None
     text = environment().get_template("feed/atom.xml").render(
         feed_id=feed_id(f), title=opts.title, updated=updated, entries=entries,
-        self_url=f"{base}{FEED_FILE}" if base else None, alternate_url=base or opts.hub_url,
+        self_url=f"{base}{opts.path}" if base else None,
+        alternate_url=f"{base}{opts.page}" if base else opts.hub_url,
     )
     return _XML_INVALID.sub("", text) + "\n"
+
+
+def lab_feed_path(slug: str) -> str:
+    """Where a lab's feed sits in the site, beside its page labs/<slug>.html."""
+    return f"feeds/{slug}.xml"
+
+
+def build_lab_feed(engine: Engine, lab: str, slug: str, opts: FeedOptions, now: datetime,
+                   f: HistoryFilter | None = None) -> str:
+    """The Atom document of one lab's releases (`tracker feed --lab`, and feeds/<slug>.xml in the site)."""
+    lab_opts = replace(opts, title=f"{opts.title}: {lab}", path=lab_feed_path(slug), page=f"labs/{slug}.html")
+    return build_feed(engine, replace(f or HistoryFilter(), labs=(lab,)), lab_opts, now)

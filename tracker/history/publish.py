@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from tracker.config import Settings
-from tracker.history.feed import FEED_FILE, FeedOptions, build_feed
+from tracker.history.feed import FEED_FILE, FeedOptions, build_feed, build_lab_feed, lab_feed_path
 from tracker.history.site import SiteReport, build_site
 from tracker.history.site.pages import SiteWriter
 from tracker.render.follow import BOT_USERNAME_FLAG
@@ -27,15 +27,20 @@ def feed_options(settings: Settings, base_url: str | None = None, limit: int = 5
 
 
 def publish(settings: Settings, engine: Engine, outdir: Path, base_url: str | None = None) -> SiteReport:
-    """Build the site into `outdir` with the feed as `feed.xml` beside it; stale pages are removed."""
+    """Build the site into `outdir` with the feed as `feed.xml` beside it and one per lab as
+    `feeds/<lab>.xml`; stale pages and feeds are removed."""
     now = utcnow()
     writer = SiteWriter(outdir)
     username = settings.bot_username or get_flag(Store(engine), BOT_USERNAME_FLAG)
     report = build_site(engine, outdir, hub_url=settings.hub_web_url, now=now, writer=writer, bot_username=username)
-    writer.write(FEED_FILE, build_feed(engine, HistoryFilter(), feed_options(settings, base_url), now))
+    options = feed_options(settings, base_url)
+    writer.write(FEED_FILE, build_feed(engine, HistoryFilter(), options, now))
+    for lab, slug in report.lab_slugs.items():
+        writer.write(lab_feed_path(slug), build_lab_feed(engine, lab, slug, options, now))
     writer.prune()
     return SiteReport(outdir=outdir, releases=report.releases, files=len(writer.written),
-                      table_pages=report.table_pages, releases_page_bytes=report.releases_page_bytes)
+                      table_pages=report.table_pages, releases_page_bytes=report.releases_page_bytes,
+                      lab_slugs=report.lab_slugs)
 
 
 def rebuild_outputs(settings: Settings, engine: Engine) -> None:

@@ -7,6 +7,7 @@ StrictUndefined makes a template that names a missing value fail loudly in tests
 from __future__ import annotations
 
 import os
+import re
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -30,6 +31,14 @@ def templates_dir() -> Path:
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parents[2] / "templates"
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#|~!])")
+
+
+def _markdown(value: object) -> str:
+    """Text from the Hub made literal in Markdown (Apprise targets): its special characters escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(value))
 
 
 @cache
@@ -57,6 +66,7 @@ def environment(directory: Path | None = None) -> Environment:
     env.filters["place"] = l10n.place
     env.filters["setup"] = l10n.setup_name
     env.filters["evidence"] = l10n.evidence
+    env.filters["md"] = _markdown
     return env
 
 

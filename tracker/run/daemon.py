@@ -35,7 +35,7 @@ from tracker.run.http_server import HttpServer
 from tracker.run.leader import Leadership, LeadershipLost
 from tracker.run.metrics import Metrics
 from tracker.run.webhook import PATH, WebhookReceiver
-from tracker.run.wiring import make_poller
+from tracker.run.wiring import alert_targets, make_apprise, make_poller
 from tracker.store import digests as digest_rows
 from tracker.store import outbox
 from tracker.store import subscribers as subscriptions
@@ -60,6 +60,8 @@ class Runtime:
         self.store = store
         self.watchlist = watchlist
         self.poller = make_poller(settings, store, watchlist)
+        self.apprise = make_apprise(settings, store)  # a bad URL is said here, once, at start
+        self.fan_out_to = alert_targets(settings, store, self.apprise)
         self.application: Application | None = None
         self.telegram: TelegramDelivery | None = None
         self.digests: DigestSender | None = None
@@ -133,7 +135,15 @@ class Runtime:
             self.poller.poll_waiting.clear()
 
     def _destination(self) -> str:
-        """Where alerts go, said at start: the terminal, or the channel and how many people subscribed."""
+        """Where alerts go, said at start: the terminal, or the channel and how many people subscribed; and
+        the Apprise targets."""
+        where = self._telegram_destination()
+        if self.apprise is None:
+            return where
+        shown = ", ".join(t.shown for t in self.apprise.targets.values())
+        return f"{where}, and {len(self.apprise.targets)} Apprise target(s): {shown}"
+
+    def _telegram_destination(self) -> str:
         problem = self.settings.telegram_problem()  # a setting that cannot work was already said at start
         if not self.settings.telegram_enabled:
             return "this terminal" + ("" if problem else " (set TELEGRAM_BOT_TOKEN and TELEGRAM_CHANNEL for Telegram)")
@@ -244,6 +254,11 @@ class Runtime:
             async with self._deliver_lock:
                 if not self.leadership.is_leader:
                     return
+                apprise = self.apprise  # None while an admin has paused the tracker (as Telegram's run_once)
+                if apprise is not None and await asyncio.to_thread(subscriptions.is_paused, self.store):
+                    apprise = None
+                if apprise is not None:  # every sink's rows at once, whatever Telegram is doing
+                    await asyncio.to_thread(outbox.fan_out, self.store, self.fan_out_to(), utcnow())
                 if self.telegram is not None:
                     report = await self.telegram.run_once()
                     self.metrics.count_deliveries(sent=report.sent, edited=report.edited, retried=report.retried,
@@ -255,8 +270,13 @@ class Runtime:
                                          self.settings.hub_web_url)
                 if self.telegram is None and not self.settings.telegram_enabled:
                     sent = await asyncio.to_thread(deliver_to_console, self.store, self.settings.hub_web_url, utcnow,
-                                                   None, self.settings.alert_weight_updates)
+                                                   None, self.settings.alert_weight_updates,
+                                                   self.fan_out_to() if self.apprise is not None else None)
                     self.metrics.count_deliveries(sent=sent)
+                if apprise is not None:
+                    done = await apprise.run_once()
+                    self.metrics.count_deliveries(sent=done.sent, retried=done.retried, dropped=done.dropped,
+                                                  failed=done.failed)
         except Exception:  # noqa: BLE001
             log.exception("delivery failed; pending messages stay queued")
 
@@ -268,7 +288,8 @@ class Runtime:
         if application is None:
             return
         self.application = application
-        self.telegram = TelegramDelivery(application.bot, self.store, self.settings)
+        self.telegram = TelegramDelivery(application.bot, self.store, self.settings,
+                                         fan_out_to=self.fan_out_to if self.apprise is not None else None)
         self.digests = DigestSender(application.bot, self.store, self.settings)
         await self.queue_digests()  # catch up on a digest missed while the tracker was down
 

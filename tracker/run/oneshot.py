@@ -10,6 +10,7 @@ import asyncio
 import logging
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -17,14 +18,18 @@ from telegram.error import InvalidToken, NetworkError
 
 from tracker.bot.discover import send_proposals
 from tracker.config import Settings
+from tracker.deliver.apprise_sink import AppriseDelivery
+from tracker.deliver.apprise_targets import TARGET_PREFIX
 from tracker.deliver.console import deliver_to_console
 from tracker.poll.stop import StopGate, exit_past_stuck_threads
+from tracker.run.wiring import alert_targets, make_apprise
 from tracker.store import outbox
 from tracker.store.releases import Store
 from tracker.store.tables import utcnow
 from tracker.telegram.app import TOKEN_REJECTED, build_application
 from tracker.telegram.digests import DigestSender
 from tracker.telegram.sender import TelegramDelivery
+from tracker.telegram.targets import TargetsFn
 
 log = logging.getLogger(__name__)
 ONE_SHOT_ROUNDS = 10
@@ -60,30 +65,56 @@ def until_interrupted(work: Callable[[], T], gate: StopGate) -> T:
     return outcome[0]
 
 
-def deliver_once(settings: Settings, store: Store) -> int:
-    """Deliver what is pending now: to Telegram when configured, else to the terminal."""
+def deliver_once(settings: Settings, store: Store, telegram: bool = True) -> int:
+    """Deliver what is pending now: to Telegram when configured (and `telegram`, i.e. its settings can work),
+    else to the terminal; and to the Apprise targets (TRACKER_APPRISE_URLS), which no Telegram trouble holds."""
+    apprise = make_apprise(settings, store)
+    targets = alert_targets(settings, store, apprise)
+    delivered = 0
+    if apprise is not None:
+        outbox.fan_out(store, targets(), utcnow())  # every sink's rows at once, whatever happens to Telegram
     if not settings.telegram_enabled:
-        return deliver_to_console(store, settings.hub_web_url, utcnow, weight_updates=settings.alert_weight_updates)
-    try:
-        return asyncio.run(_deliver_telegram_once(settings, store))
-    except InvalidToken:
-        log.warning(TOKEN_REJECTED)
-    except NetworkError as exc:
-        log.warning("Telegram unreachable (%s); alerts stay queued and go out on the next run", exc.message)
-    return 0
+        delivered += deliver_to_console(store, settings.hub_web_url, utcnow, None, settings.alert_weight_updates,
+                                        targets() if apprise is not None else None)
+    elif telegram:
+        try:
+            delivered += asyncio.run(_deliver_telegram_once(settings, store, apprise, targets))
+            apprise = None  # sent alongside Telegram's rounds
+        except InvalidToken:
+            log.warning(TOKEN_REJECTED)
+        except NetworkError as exc:
+            log.warning("Telegram unreachable (%s); alerts stay queued and go out on the next run", exc.message)
+    if apprise is not None:
+        delivered += _apprise_rounds(store, apprise)
+    return delivered
 
 
-async def _deliver_telegram_once(settings: Settings, store: Store) -> int:
+def _apprise_rounds(store: Store, apprise: AppriseDelivery) -> int:
+    """Send to the Apprise targets, waiting out short retries (up to a minute) as Telegram's rounds do."""
+    sent = 0
+    for _ in range(ONE_SHOT_ROUNDS):
+        sent += apprise.run_once_sync().sent
+        wait = outbox.seconds_until_next(store, utcnow(), TARGET_PREFIX)
+        if wait is None or wait > ONE_SHOT_MAX_WAIT:
+            break
+        time.sleep(wait)
+    return sent
+
+
+async def _deliver_telegram_once(settings: Settings, store: Store, apprise: AppriseDelivery | None,
+                                 targets: Callable[[], TargetsFn]) -> int:
     application = build_application(settings)
     delivered = 0
     async with application:
-        delivery = TelegramDelivery(application.bot, store, settings)
+        delivery = TelegramDelivery(application.bot, store, settings, fan_out_to=targets if apprise else None)
         digests = DigestSender(application.bot, store, settings)
         await asyncio.to_thread(digests.queue)  # a digest whose time has come goes out with this run too
         # One-shot: also wait out short retries (429 retry_after, brief network errors), up to a minute.
         for _ in range(ONE_SHOT_ROUNDS):
             report = await delivery.run_once()
             delivered += report.sent + report.edited + await digests.run_once()
+            if apprise is not None:
+                delivered += (await apprise.run_once()).sent
             wait = await asyncio.to_thread(outbox.seconds_until_next, store, utcnow())
             if wait is None or wait > ONE_SHOT_MAX_WAIT:
                 break

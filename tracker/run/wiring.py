@@ -5,14 +5,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 from tracker.config import Settings
+from tracker.deliver.apprise_sink import AppriseDelivery, AppriseOptions
+from tracker.deliver.apprise_targets import parse_targets
+from tracker.deliver.console import console_targets
 from tracker.hub.client import HubClient
 from tracker.poll.cycle import Poller
 from tracker.store.releases import Store
 from tracker.store.url import sqlite_folder
 from tracker.telegram.app import TOKEN_REJECTED, token_rejected
+from tracker.telegram.targets import TargetsFn, telegram_targets
 from tracker.watchlist import Watchlist
 
 log = logging.getLogger(__name__)
@@ -63,3 +69,34 @@ def telegram_ready(settings: Settings, check_token: bool) -> bool:
     return True
 
 
+
+
+def make_apprise(settings: Settings, store: Store) -> AppriseDelivery | None:
+    """The Apprise sink of TRACKER_APPRISE_URLS, or None; each entry that cannot be used is one warning, its
+    secrets masked."""
+    if settings.apprise_urls is None:
+        return None
+    parsed = parse_targets(settings.apprise_urls.get_secret_value())
+    for problem in parsed.problems:
+        log.warning(problem)
+    if not parsed.targets:
+        return None
+    options = AppriseOptions(hub_url=settings.hub_web_url, wave_window=timedelta(minutes=settings.wave_window_minutes),
+                             weight_updates=settings.alert_weight_updates,
+                             discovered_labs=settings.discovery_channel)
+    return AppriseDelivery(store, parsed.targets, options)
+
+
+def alert_targets(settings: Settings, store: Store, apprise: AppriseDelivery | None) -> Callable[[], TargetsFn]:
+    """Who gets a new alert, built afresh for each fan-out: Telegram's targets (or the terminal without a bot
+    token) and the Apprise targets. One fan-out creates every sink's rows, so no sink misses an alert."""
+
+    def build() -> TargetsFn:
+        first = (telegram_targets(store, settings) if settings.telegram_enabled
+                 else console_targets(settings.alert_weight_updates))
+        if apprise is None:
+            return first
+        second = apprise.targets_for()
+        return lambda alert, model: [*first(alert, model), *second(alert, model)]
+
+    return build

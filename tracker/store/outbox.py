@@ -64,11 +64,24 @@ def due(store: Store, now: datetime, limit: int = 500, target_prefix: str | None
         )
         if target_prefix:
             query = query.where(Delivery.target.startswith(target_prefix))  # type: ignore[attr-defined]
-        deliveries = session.exec(query).all()
-        alert_ids = {d.alert_id for d in deliveries}
-        alerts = {a.id: a for a in _by_ids(session, Alert, alert_ids)}
-        models = {m.id: m for m in _by_ids(session, TrackedModel, {a.model_id for a in alerts.values()})}
-        events = {e.id: e for e in _by_ids(session, Event, {a.event_id for a in alerts.values()})}
+        return _items(session, session.exec(query).all())
+
+
+def pending(store: Store, target_prefix: str, limit: int = 5000) -> list[DeliveryItem]:
+    """Every pending delivery of the targets starting with `target_prefix`, due now or later (a sink that
+    holds a wave until it settles sends the wave's later variants with its first)."""
+    with store.session() as session:
+        query = (select(Delivery).where(Delivery.status == "pending")
+                 .where(Delivery.target.startswith(target_prefix))  # type: ignore[attr-defined]
+                 .order_by(Delivery.id).limit(limit))
+        return _items(session, session.exec(query).all())
+
+
+def _items(session: Session, deliveries: Sequence[Delivery]) -> list[DeliveryItem]:
+    alert_ids = {d.alert_id for d in deliveries}
+    alerts = {a.id: a for a in _by_ids(session, Alert, alert_ids)}
+    models = {m.id: m for m in _by_ids(session, TrackedModel, {a.model_id for a in alerts.values()})}
+    events = {e.id: e for e in _by_ids(session, Event, {a.event_id for a in alerts.values()})}
     items = [DeliveryItem(d, alerts[d.alert_id], models[alerts[d.alert_id].model_id],
                           events[alerts[d.alert_id].event_id]) for d in deliveries]
     return sorted(items, key=lambda i: i.delivery.id or 0)
@@ -96,13 +109,15 @@ def prune(store: Store, now: datetime, keep: timedelta = timedelta(days=30)) -> 
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def seconds_until_next(store: Store, now: datetime) -> float | None:
-    """Seconds until the next pending delivery comes due (0 when one is due), None when nothing waits."""
+def seconds_until_next(store: Store, now: datetime, target_prefix: str | None = None) -> float | None:
+    """Seconds until the next pending delivery (of the targets starting with `target_prefix`) comes due
+    (0 when one is due), None when nothing waits."""
     with store.session() as session:
-        nearest = session.exec(
-            select(func.min(Delivery.next_attempt_at)).where(Delivery.status == "pending",
-                                                             Delivery.target != "console")
-        ).one()
+        query = select(func.min(Delivery.next_attempt_at)).where(Delivery.status == "pending",
+                                                                 Delivery.target != "console")
+        if target_prefix:
+            query = query.where(Delivery.target.startswith(target_prefix))  # type: ignore[attr-defined]
+        nearest = session.exec(query).one()
     if nearest is None:
         return None
     if isinstance(nearest, str):
@@ -117,6 +132,16 @@ def mark_sent(store: Store, delivery_ids: Sequence[int], now: datetime) -> None:
     with store.session() as session, session.begin():
         session.execute(update(Delivery).where(col(Delivery.id).in_(list(delivery_ids)))
                         .values(status="sent", sent_at=now, last_error=None))
+
+
+def postpone(store: Store, delivery_ids: Sequence[int], until: datetime) -> None:
+    """Hold pending deliveries until `until` without counting an attempt (a wave that has not settled)."""
+    if not delivery_ids:
+        return
+    with store.session() as session, session.begin():
+        session.execute(update(Delivery).where(col(Delivery.id).in_(list(delivery_ids)),
+                                               col(Delivery.status) == "pending")
+                        .values(next_attempt_at=until))
 
 
 def mark_retry(store: Store, items: Sequence[DeliveryItem], error: str, now: datetime,

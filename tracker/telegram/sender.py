@@ -22,21 +22,19 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from tracker.config import Settings
-from tracker.deliver.filters import SubscriptionFilter, matches
 from tracker.outage import Outage, OutageLog, duration
 from tracker.render.follow import follow_url
 from tracker.store import cards as card_rows
-from tracker.store import discovered, outbox
+from tracker.store import outbox
 from tracker.store import subscribers as subscriptions
 from tracker.store.queries import models_by_ids
 from tracker.store.releases import Store
-from tracker.store.tables import Alert, Card, TrackedModel, utcnow
+from tracker.store.tables import Card, utcnow
 from tracker.telegram.app import retry_after_seconds
 from tracker.telegram.cards import license_card, release_card, wave_key, weights_card
+from tracker.telegram.targets import CHANNEL, TargetsFn, telegram_targets
 
 log = logging.getLogger(__name__)
-
-CHANNEL = "channel"
 NETWORK_RETRY_CAP = timedelta(minutes=2)
 CHANNEL_RETRY_CAP = timedelta(minutes=5)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -76,8 +74,11 @@ class TelegramDelivery:
     """Sends pending deliveries with one Bot (throttled by its rate limiter) and one store; one run at a time."""
 
     def __init__(self, bot: Bot, store: Store, settings: Settings, clock: Callable[[], datetime] | None = None,
-                 concurrency: int = 16) -> None:
+                 concurrency: int = 16, fan_out_to: Callable[[], TargetsFn] | None = None) -> None:
+        """`fan_out_to` builds the targets of a fan-out when other sinks (Apprise) take alerts too: one fan-out
+        creates every sink's rows (tracker.run.wiring.alert_targets)."""
         self.bot = bot
+        self.fan_out_to = fan_out_to
         self.store = store
         self.settings = settings
         self.clock = clock or utcnow
@@ -88,27 +89,9 @@ class TelegramDelivery:
         self.outage = OutageLog(log, OUTAGE_WARN_AFTER, _failing_line, _recovered_line)
 
     # ---- fan-out -----------------------------------------------------------------------------
-    def targets_for(self) -> Callable[[Alert, TrackedModel], list[str]]:
-        """Who gets an alert: the channel (when set) and every active subscriber whose filter matches.
-        Subscribers are read once per fan-out, and only when there is an alert to fan out."""
-        people: list[tuple[int, SubscriptionFilter]] | None = None
-        quiet: set[str] = set()  # organisations watched through discovery, kept off the channel
-
-        def targets(alert: Alert, model: TrackedModel) -> list[str]:
-            nonlocal people, quiet
-            if people is None:
-                if not self.settings.discovery_channel:
-                    quiet = {row.org.lower() for row in discovered.watched(self.store)}
-                # Digest subscribers get their releases once a period instead (tracker.deliver.digests).
-                people = [(s.user_id, SubscriptionFilter.of(s)) for s in subscriptions.active(self.store)
-                          if s.digest in (None, "off")]
-            weights = alert.kind == "weights_updated"  # opt-in: TRACKER_ALERT_WEIGHT_UPDATES, /settings weights
-            channel = self.settings.telegram_channel and (self.settings.alert_weight_updates or not weights)
-            chosen = [CHANNEL] if channel and model.org.lower() not in quiet else []
-            chosen += [f"user:{uid}" for uid, f in people if (f.weight_updates or not weights) and matches(f, model)]
-            return chosen
-
-        return targets
+    def targets_for(self) -> TargetsFn:
+        """Who gets an alert: the Telegram targets, and the other sinks' when the runtime says so."""
+        return self.fan_out_to() if self.fan_out_to is not None else telegram_targets(self.store, self.settings)
 
     # ---- the run -----------------------------------------------------------------------------
     async def run_once(self) -> DeliveryReport:
@@ -158,7 +141,8 @@ class TelegramDelivery:
     def _page(self, started: set[int]) -> tuple[list[outbox.DeliveryItem], bool]:
         """The next deliveries due that this run has not started, and whether more may follow."""
         items = outbox.due(self.store, self.clock(), PAGE)
-        fresh = [i for i in items if i.delivery.id not in started and i.delivery.target != "console"]
+        fresh = [i for i in items if i.delivery.id not in started
+                 and (i.delivery.target == CHANNEL or i.delivery.target.startswith("user:"))]  # not console, Apprise
         return fresh, len(items) >= PAGE
 
     def _track_outage(self, report: DeliveryReport) -> None:

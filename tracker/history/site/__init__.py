@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ class SiteReport:
     files: int
     table_pages: int
     releases_page_bytes: int
+    lab_slugs: dict[str, str] = field(default_factory=dict)  # lab name -> the slug of its page and feed
 
     def as_dict(self) -> dict[str, Any]:
         return {"outdir": str(self.outdir), "releases": self.releases, "files": self.files,
@@ -39,4 +40,5 @@ def build_site(engine: Engine, outdir: Path, *, hub_url: str, now: datetime,
     data = site_data.load(engine)
     numbers = build_pages(writer, data, hub_url, now, title, bot_username)
     return SiteReport(outdir=outdir, releases=len(data.rows), files=len(writer.written),
-                      table_pages=numbers["pages"], releases_page_bytes=numbers["releases_page_bytes"])
+                      table_pages=numbers["pages"], releases_page_bytes=numbers["releases_page_bytes"],
+                      lab_slugs=data.lab_slugs)

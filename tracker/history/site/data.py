@@ -88,3 +88,9 @@ def load(engine: Engine, f: HistoryFilter | None = None) -> SiteData:
     families.sort(key=lambda g: (g.rows[0].released_at, g.name), reverse=True)
     return SiteData(rows=rows, labs=labs, families=families, summary=summarize(rows),
                     family_slugs=family_slugs, lab_slugs=lab_slugs)
+
+
+def lab_slugs(engine: Engine) -> dict[str, str]:
+    """Each lab's page slug, as a build of the site gives it (read from two columns only)."""
+    rows = queries.iter_history(engine, HistoryFilter(limit=None), columns=("lab", "released_at"))
+    return _unique_slugs(list({r.lab for r in rows if r.released_at is not None}))

@@ -25,7 +25,7 @@ from tracker.render.views import iso, model_url
 PAGE_SIZE = 1000  # rows per page of the all-releases table (about 0.4 MB of HTML)
 LATEST = 25
 LAB_ROWS = 1000  # a lab's or a family's page lists its newest releases up to this many
-OWNED_DIRS = ("labs", "families", "charts", "static")
+OWNED_DIRS = ("labs", "families", "charts", "static", "feeds")
 
 
 @dataclass

@@ -1,0 +1,40 @@
+"""Who on Telegram gets an alert: the channel and the subscribers whose filters match (the fan-out's targets)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tracker.config import Settings
+from tracker.deliver.filters import SubscriptionFilter, matches
+from tracker.store import discovered
+from tracker.store import subscribers as subscriptions
+from tracker.store.releases import Store
+from tracker.store.tables import Alert, TrackedModel
+
+CHANNEL = "channel"
+
+TargetsFn = Callable[[Alert, TrackedModel], list[str]]
+
+
+def telegram_targets(store: Store, settings: Settings) -> TargetsFn:
+    """Who on Telegram gets an alert: the channel (when set) and every active subscriber whose filter
+    matches. Subscribers are read once per fan-out, and only when there is an alert to fan out; no bot is
+    needed, so alerts fan out while the bot is still connecting."""
+    people: list[tuple[int, SubscriptionFilter]] | None = None
+    quiet: set[str] = set()  # organisations watched through discovery, kept off the channel
+
+    def targets(alert: Alert, model: TrackedModel) -> list[str]:
+        nonlocal people, quiet
+        if people is None:
+            if not settings.discovery_channel:
+                quiet = {row.org.lower() for row in discovered.watched(store)}
+            # Digest subscribers get their releases once a period instead (tracker.deliver.digests).
+            people = [(s.user_id, SubscriptionFilter.of(s)) for s in subscriptions.active(store)
+                      if s.digest in (None, "off")]
+        weights = alert.kind == "weights_updated"  # opt-in: TRACKER_ALERT_WEIGHT_UPDATES, /settings weights
+        channel = settings.telegram_channel and (settings.alert_weight_updates or not weights)
+        chosen = [CHANNEL] if channel and model.org.lower() not in quiet else []
+        chosen += [f"user:{uid}" for uid, f in people if (f.weight_updates or not weights) and matches(f, model)]
+        return chosen
+
+    return targets
