@@ -101,12 +101,14 @@ def test_a_wave_is_one_message_once_it_settles(tmp_path: Path, fake_hub: FakeHub
     hub_catalog.qwen3_8b(fake_hub, created_at=ago(minutes=3))
     world.poll()
     assert world.send().held == 1 and not sink.messages()  # the wave is still open
-    world.clock.advance(minutes=10)
-    hub_catalog.qwen3_30b_a3b(fake_hub, created_at=ago(minutes=1))  # a second variant, within the window
+    world.clock.advance(minutes=1.5)
+    hub_catalog.qwen3_30b_a3b(fake_hub, created_at=ago(minutes=1))  # a second variant, within the quiet time
     world.poll()
     assert world.send().held == 2 and not sink.messages()
+    world.clock.advance(minutes=1.5)  # 3 minutes after the first variant, 1.5 after the last: still open
+    assert world.send().held == 2 and not sink.messages()
 
-    world.clock.advance(minutes=21)  # 31 minutes after the first variant
+    world.clock.advance(minutes=1)  # 2.5 minutes without a new variant: settled
     report = world.send()
 
     [posted] = sink.messages()
@@ -115,6 +117,20 @@ def test_a_wave_is_one_message_once_it_settles(tmp_path: Path, fake_hub: FakeHub
     assert posted.message.index("Qwen3-30B-A3B") < posted.message.index("Qwen3-8B")  # biggest first
     world.clock.advance(hours=1)
     assert world.send().sent == 0 and len(sink.messages()) == 1
+
+
+def test_a_wave_that_keeps_growing_goes_out_at_the_end_of_its_window(
+        tmp_path: Path, fake_hub: FakeHub, sinks: tuple[JsonSink, JsonSink]) -> None:
+    sink, _ = sinks
+    world = World(tmp_path, fake_hub, sink.target(), window_minutes=5)
+    world.poll()
+    for i, add in enumerate((hub_catalog.qwen3_8b, hub_catalog.qwen3_30b_a3b)):
+        add(fake_hub, created_at=ago(minutes=1))
+        world.poll()
+        assert world.send().held == i + 1
+        world.clock.advance(minutes=1.9)  # never quiet for 2 minutes
+    world.clock.advance(minutes=1.3)  # 5.1 minutes after the first variant: the window is over
+    assert world.send().sent == 1 and len(sink.messages()) == 1
 
 
 def test_a_target_that_is_down_is_retried_with_backoff_and_holds_no_other(

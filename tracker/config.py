@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     telegram_channel_lang: str = Field("en", validation_alias="TELEGRAM_CHANNEL_LANG")
     telegram_topics: bool = Field(False, validation_alias="TELEGRAM_TOPICS")
     wave_window_minutes: float = Field(30, validation_alias="TRACKER_WAVE_WINDOW")
+    # Apprise targets cannot edit a message: a wave goes out once no new variant came for this many minutes.
+    wave_quiet_minutes: float = Field(2, ge=0, le=1440, validation_alias="TRACKER_WAVE_QUIET")
     admins: Annotated[list[int], NoDecode] = Field(default_factory=list, validation_alias="TRACKER_ADMINS")
 
     # Apprise targets (tracker.deliver.apprise_sink): URLs separated by commas or spaces, or files of them in

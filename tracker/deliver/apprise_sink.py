@@ -1,8 +1,9 @@
 """Delivery to Apprise targets (Discord, Slack, Matrix, ntfy, e-mail, json:// ...): drains their outbox rows.
 
 Each TRACKER_APPRISE_URLS URL is one outbox target (tracker.deliver.apprise_targets). These services cannot
-edit a message, so a wave of one family's models is held until it settles (TRACKER_WAVE_WINDOW after its
-first variant was found) and goes out as one message; license changes and weight updates go out at once.
+edit a message, so a wave of one family's models is held until it settles and goes out as one message: once
+no new variant came for TRACKER_WAVE_QUIET (2 minutes), or at the latest TRACKER_WAVE_WINDOW after its first
+(so a lone release waits minutes, not the whole window). License changes and weight updates go out at once.
 A target that fails is retried with backoff, across restarts (the rows stay pending), for up to two days;
 the other targets go on. A row is marked sent right after its target accepted the message.
 Apprise's API: https://github.com/caronc/apprise/wiki/Development_API
@@ -42,6 +43,7 @@ class AppriseOptions:
 
     hub_url: str
     wave_window: timedelta
+    wave_quiet: timedelta = timedelta(minutes=2)  # a wave with no new variant for this long has settled
     weight_updates: bool = False  # TRACKER_ALERT_WEIGHT_UPDATES
     discovered_labs: bool = False  # TRACKER_DISCOVERY_CHANNEL: labs found by discovery are told too
 
@@ -166,7 +168,8 @@ class AppriseDelivery:
                 report.dropped += len(message.items)
                 continue
             if message.items[0].alert.kind == "release":
-                settles = min(i.delivery.created_at for i in message.items) + self.options.wave_window
+                created = [i.delivery.created_at for i in message.items]
+                settles = min(min(created) + self.options.wave_window, max(created) + self.options.wave_quiet)
                 if settles > now:
                     if any(i.delivery.next_attempt_at is None or i.delivery.next_attempt_at < settles
                            for i in message.items):  # written once per variant, not at every run
