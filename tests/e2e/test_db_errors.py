@@ -7,12 +7,14 @@ import shutil
 import sqlite3
 import stat
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+import tracker as tracker_package
 from tests.conftest import TRACKER, Tracker
 from tests.fakes import hub_catalog
 from tests.fakes.hub import FakeHub
@@ -103,13 +105,35 @@ def shared_dir() -> Iterator[Path]:
     shutil.rmtree(path, ignore_errors=True)
 
 
+def _reachable(path: Path, uid: int, gid: int) -> bool:
+    """Whether `uid` (without root's override of file modes) can reach `path` through its parent folders."""
+    for folder in [*reversed(path.parents), path]:
+        st = folder.stat()
+        bit = stat.S_IXUSR if st.st_uid == uid else stat.S_IXGRP if st.st_gid == gid else stat.S_IXOTH
+        if not st.st_mode & bit:
+            return False
+    return True
+
+
 def as_other_user(*args: str) -> list[str]:
-    """Run as nobody when we are root (root ignores file modes), else as ourselves."""
+    """Run where file modes apply: as ourselves, or as root without the capabilities that override them.
+
+    Root ignores file modes. It used to drop to nobody (65534), who cannot reach a checkout in a private
+    folder (mode 0700, like a home directory) and so not run its venv's `tracker`. Root without
+    CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH is held to the modes like anyone else, and still reaches its
+    own checkout; a checkout root does not own is reached as nobody when its folders allow it."""
     if os.geteuid() != 0:
         return list(args)
     if shutil.which("setpriv") is None:
-        pytest.skip("running as root without setpriv: cannot drop to a user that file modes apply to")
-    return ["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", *args]
+        pytest.skip("running as root without setpriv: cannot drop what lets root ignore file modes")
+    code = [Path(TRACKER), Path(sys.prefix), Path(tracker_package.__file__).parent]
+    if all(_reachable(path, 0, 0) for path in code):
+        drop = "-dac_override,-dac_read_search"
+        return ["setpriv", f"--bounding-set={drop}", f"--inh-caps={drop}", *args]
+    if all(_reachable(path, 65534, 65534) for path in code):
+        return ["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", *args]
+    pytest.skip("running as root in a checkout root does not own, in folders nobody may enter: no user that "
+                "file modes apply to can run this checkout's `tracker`")
 
 
 def test_a_read_only_store_still_reads_and_writers_say_why_they_cannot(
