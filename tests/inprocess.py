@@ -27,7 +27,9 @@ def _isolated(cwd: Path, env: dict[str, str]) -> Iterator[None]:
     saved_env, saved_cwd = dict(os.environ), os.getcwd()
     root = logging.getLogger()
     saved_handlers, saved_level = root.handlers[:], root.level
-    root.handlers = []  # so the CLI's logging.basicConfig writes to this call's captured stderr
+    # So the CLI's logging.basicConfig writes to this call's captured stderr; an in-process `tracker run`
+    # (tests/integration/daemon_harness.py) keeps its own log.
+    root.handlers = [h for h in saved_handlers if getattr(h, "keep", False)]
     os.environ.clear()
     os.environ.update(env)
     os.chdir(cwd)
@@ -38,7 +40,8 @@ def _isolated(cwd: Path, env: dict[str, str]) -> Iterator[None]:
         os.environ.clear()
         os.environ.update(saved_env)
         for handler in root.handlers:
-            handler.close()
+            if handler not in saved_handlers:
+                handler.close()
         root.handlers, root.level = saved_handlers, saved_level
 
 
