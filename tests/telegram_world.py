@@ -3,8 +3,10 @@ at it, and a user talking to the bot. Shared by the in-process (tests/integratio
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -58,3 +60,21 @@ def say(telegram: FakeTelegram, user_id: int, text: str, timeout: float = 10) ->
 def wait_bot(telegram: FakeTelegram) -> None:
     """Until the bot is connected (PTB deletes any webhook right before it starts polling)."""
     telegram.wait_for(lambda: telegram.requests("deleteWebhook"), timeout=45)
+
+
+def missed_digest_time(db: str, user_id: int) -> None:
+    """The tracker was down when the user's digest time passed: their last digest belongs to the period
+    before (what the store holds after a day of downtime; the clock cannot be moved for a `tracker run`)."""
+    with sqlite3.connect(db) as conn:
+        (period,) = conn.execute("SELECT digest_period FROM subscribers WHERE user_id = ?", (user_id,)).fetchone()
+        mode, day = period.split(":")
+        earlier = date.fromisoformat(day) - timedelta(days=7 if mode == "weekly" else 1)
+        conn.execute("UPDATE subscribers SET digest_period = ? WHERE user_id = ?", (f"{mode}:{earlier}", user_id))
+
+
+def next_second() -> None:
+    """Wait for the clock's next whole second before a restart that queues digests. Digest windows are
+    half-open in whole seconds ([since, until), tracker.deliver.digests.releases), so an alert of the very
+    second the restarted tracker queues a digest belongs to the next digest. A `tracker run` process took
+    longer than a second to start; one in this process may not."""
+    time.sleep(1 - time.time() % 1 + 0.01)

@@ -17,6 +17,7 @@ from tests.telegram_world import CHANNEL, ago, bot_tracker, channel_texts, say, 
 __all__ = ["bot_tracker", "start", "telegram"]  # fixtures
 
 
+
 @pytest.fixture
 def start(bot_tracker: Tracker) -> Iterator:
     """`start()` -> a `tracker run` in this process, stopped at the end."""
