@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import io
 import logging
+import os
 import signal
 import threading
 import time
@@ -25,6 +26,7 @@ from typing import Any
 
 from tests.conftest import TEST_WATCHLIST, Tracker
 from tests.fakes.hub import FakeHub
+from tests.http_harness import HealthClient, free_port
 from tests.inprocess import _isolated
 from tracker import logsafe
 from tracker.cli.commands import open_store, telegram_ready
@@ -51,9 +53,10 @@ class _RecordingLoop(asyncio.SelectorEventLoop):
 
 
 class _Exit:
-    """What a test reads of the process it replaces: `poll()` (None while running) and `returncode`."""
+    """What a test reads of the process it replaces: `pid`, `poll()` (None while running), `returncode`."""
 
     def __init__(self) -> None:
+        self.pid = os.getpid()
         self.returncode: int | None = None
 
     def poll(self) -> int | None:
@@ -100,9 +103,9 @@ class InProcessRun:
         finally:
             self._loop.close()
 
-    def interrupt(self) -> None:
-        """What SIGINT does to the process: the handler the Runtime installed, called on its loop."""
-        callback, args = self._loop.handlers[signal.SIGINT]
+    def interrupt(self, sig: int = signal.SIGINT) -> None:
+        """What the signal does to the process: the handler the Runtime installed, called on its loop."""
+        callback, args = self._loop.handlers[sig]
         self._loop.call_soon_threadsafe(callback, *args)
 
     def wait_polls(self, hub: FakeHub, cycles: int = 1, timeout: float = 45) -> None:
@@ -115,14 +118,14 @@ class InProcessRun:
             assert time.time() < deadline, "tracker did not poll in time"
             time.sleep(0.05)
 
-    def stop(self, timeout: float = 45) -> str:
-        """Ctrl-C, wait for the clean stop; returns the log (stderr)."""
+    def stop(self, timeout: float = 45, sig: int = signal.SIGINT) -> str:
+        """Ctrl-C (or `sig`), wait for the clean stop; returns the log (stderr)."""
         deadline = time.time() + 10  # a stop right after the start: once the Runtime listens for Ctrl-C
         while self._thread.is_alive() and signal.SIGINT not in self._loop.handlers and time.time() < deadline:
             time.sleep(0.01)
         if self._thread.is_alive() and signal.SIGINT in self._loop.handlers:
             with contextlib.suppress(RuntimeError):  # the loop already closed
-                self.interrupt()
+                self.interrupt(sig)
         self._thread.join(timeout)
         assert not self._thread.is_alive(), f"tracker run did not stop:\n{self._err.getvalue()}"
         if self._env is not None:
@@ -132,6 +135,27 @@ class InProcessRun:
             self._env = None  # type: ignore[assignment]
         return self._err.getvalue()
 
+    def close(self) -> None:
+        """At a test's end: stop it if still running, and give the process back its environment."""
+        InProcessRun.stop(self)
+
     @property
     def err(self) -> str:
         return self._err.getvalue()
+
+
+class InProcessServed(InProcessRun, HealthClient):
+    """`InProcessRun` with its HTTP server on a known port (the in-process `Served`); stopped with SIGTERM."""
+
+    def __init__(self, tracker: Tracker, **env: str) -> None:
+        self.port = free_port()
+        tracker.env.update({"TRACKER_HTTP_PORT": str(self.port), **env})
+        super().__init__(tracker)
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.wait_serving(lambda: None if self.proc.poll() is None else self.err)
+
+    def stop(self, timeout: float = 30, sig: int = signal.SIGTERM) -> str:
+        err = super().stop(timeout, sig)
+        assert self.proc.returncode == 0, err
+        assert "Traceback" not in err, err
+        return err
