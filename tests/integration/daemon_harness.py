@@ -68,9 +68,10 @@ class InProcessRun:
 
     def __init__(self, tracker: Tracker) -> None:
         self.proc = _Exit()
-        self._err = io.StringIO()
+        self._err, self._out = io.StringIO(), io.StringIO()
         self._env = contextlib.ExitStack()
         self._env.enter_context(_isolated(tracker.cwd, tracker.env))  # for the Runtime's whole life
+        self._env.enter_context(contextlib.redirect_stdout(self._out))  # the console sink's alerts
         try:
             self._start()
         except BaseException:
@@ -142,6 +143,10 @@ class InProcessRun:
     @property
     def err(self) -> str:
         return self._err.getvalue()
+
+    @property
+    def out(self) -> str:
+        return self._out.getvalue()
 
 
 class InProcessServed(InProcessRun, HealthClient):

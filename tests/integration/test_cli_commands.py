@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 from tests.conftest import Tracker
 from tests.fakes import hub_catalog
 from tests.fakes.hub import FakeHub
+from tests.integration.daemon_harness import InProcessRun
 from tracker.cli.main import build_parser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -179,3 +181,82 @@ def test_every_command_is_documented_in_the_readme() -> None:
     commands = next(a for a in parser._actions if a.dest == "command").choices
     for name in commands:
         assert f"`tracker {name}" in readme, f"tracker {name} is missing from README.md"
+
+
+def test_run_reads_configs_of_backfilled_models_for_exact_facts(tracker: Tracker, fake_hub: FakeHub) -> None:
+    hub_catalog.deepseek_v3(fake_hub)
+    tracker.run("poll", check=True)  # backfill: no config.json read yet
+    before = json.loads(tracker.run("history", "--format", "json", check=True).stdout)[0]
+    assert before["params_active"] is None
+
+    proc = InProcessRun(tracker)
+    try:
+        deadline = time.time() + 20
+        while fake_hub.count(kind="resolve") < 1 and time.time() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)
+    finally:
+        proc.stop()
+
+    after = json.loads(tracker.run("history", "--format", "json", check=True).stdout)[0]
+    assert abs(after["params_total"] - 671e9) / 671e9 < 0.01  # the lab's headline, without the MTP module
+    assert after["params_stored"] == 684531386000
+    assert abs(after["params_active"] - 37e9) / 37e9 < 0.03
+    assert after["params_active_source"] == "config"
+
+
+def _post(url: str, body: bytes, secret: str | None) -> tuple[int, dict]:
+    import urllib.error
+    import urllib.request
+
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers["X-Webhook-Secret"] = secret
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_a_hub_webhook_triggers_an_immediate_poll(tracker: Tracker, fake_hub: FakeHub) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    tracker.env.pop("TRACKER_HTTP_PORT")  # the webhook's old variable still names the (now shared) port
+    tracker.env.update({"TRACKER_POLL_INTERVAL": "3600", "TRACKER_HUB_WEBHOOK_SECRET": "hook-secret-123",
+                        "TRACKER_HUB_WEBHOOK_PORT": str(port)})
+    url = f"http://127.0.0.1:{port}/hub-webhook"
+    hub_catalog.qwen3_8b(fake_hub)
+    hub_catalog.qwen3_30b_a3b(fake_hub, private=True, created_at=ago(days=3))
+    payload = json.loads((ROOT / "tests/data/hub-api/webhook_payload_pr_opened__hub-docs_example.json").read_text())
+    payload["event"] = {"action": "update", "scope": "repo.config"}
+    payload["repo"]["name"] = "Qwen/Qwen3-30B-A3B"
+    proc = InProcessRun(tracker)
+    try:
+        deadline = time.time() + 20
+        while fake_hub.count(kind="list") < 4 and time.time() < deadline:  # the first (and only) cycle
+            time.sleep(0.05)
+        fake_hub.publish("Qwen/Qwen3-30B-A3B")
+        body = json.dumps(payload).encode()
+        assert _post(url, body, "wrong")[0] == 401
+        assert _post(url, body, None)[0] == 401
+        assert _post(url + "?secret=hook-secret-123", body, None)[0] == 401  # only the header counts
+        assert _post(url, b"{not json", "hook-secret-123")[0] == 400
+        other = dict(payload, repo=dict(payload["repo"], name="someone/else"))
+        assert _post(url, json.dumps(other).encode(), "hook-secret-123") == (
+            200, {"ok": True, "ignored": "not a model of a watched organisation"})
+        assert fake_hub.count(kind="list") == 4  # nothing polled yet: the interval is an hour
+        status, answer = _post(url, body, "hook-secret-123")
+        assert (status, answer) == (202, {"ok": True, "polling": "Qwen"})
+        while fake_hub.count(kind="list") < 5 and time.time() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.0)
+    finally:
+        err, out = proc.stop(), proc.out
+    assert "NOW PUBLIC" in out and "Qwen/Qwen3-30B-A3B" in out
+    assert fake_hub.count(kind="list") == 5  # only Qwen was listed again
+    assert "hook-secret-123" not in err and "Traceback" not in err

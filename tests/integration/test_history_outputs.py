@@ -5,11 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime, timedelta
 
 from tests.conftest import Tracker
 from tests.fakes import hub_catalog
 from tests.fakes.hub import FakeHub
+from tests.integration.daemon_harness import InProcessRun
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 HOSTILE_LICENSE = "<script>alert(1)</script>"
@@ -145,3 +148,20 @@ def test_csv_cells_a_spreadsheet_would_run_are_neutralised(tracker: Tracker, fak
             assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row.values()), row
     exported = {r["repo_id"]: r for r in json.loads(tracker.run("export", "--format", "json", check=True).stdout)}
     assert exported["Qwen/Qwen3-8B"]["license"] == "=cmd|' /C calc'!A0"
+
+
+def test_run_rebuilds_site_and_feed_after_a_poll_that_found_something(tracker: Tracker, fake_hub: FakeHub) -> None:
+    hub_catalog.qwen3_8b(fake_hub)
+    hub_catalog.qwen3_30b_a3b(fake_hub, created_at=datetime.now(UTC) - timedelta(minutes=5))  # a new release
+    site = tracker.cwd / "www"
+    tracker.env["TRACKER_SITE_DIR"] = str(site)
+    proc = InProcessRun(tracker)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (site / "feed.xml").exists():
+            time.sleep(0.2)
+    finally:
+        err = proc.stop()
+    assert (site / "feed.xml").exists(), err[-2000:]
+    assert "Qwen/Qwen3-30B-A3B" in (site / "releases.html").read_text(encoding="utf-8")
+    assert "Qwen3-30B-A3B" in (site / "feed.xml").read_text(encoding="utf-8")
