@@ -87,7 +87,7 @@ def test_status_prints_the_health_from_the_store(tracker: Tracker, fake_hub: Fak
     assert data["leader"] is None  # `tracker poll` has ended: nobody leads
 
     tracker.env["TRACKER_POLL_INTERVAL"] = "1"
-    time.sleep(3.2)  # three intervals without a poll
+    time.sleep(4.2)  # three intervals without a poll (and a second: poll times are stored in whole seconds)
     stale = tracker.run("status", "--format", "json")
     assert stale.returncode == 1 and json.loads(stale.stdout)["status"] == "stale"
 
