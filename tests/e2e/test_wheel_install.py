@@ -55,8 +55,8 @@ def test_wheel_carries_templates_data_and_migrations(wheel: Path) -> None:
     for needed in ("tracker/templates/en/console_release.txt", "tracker/templates/it/card_release.html",
                    "tracker/templates/site/index.html", "tracker/templates/site/static/site.css",
                    "tracker/templates/feed/atom.xml", "tracker/data/watchlist.toml", "tracker/data/licenses.toml",
-                   "tracker/migrations/env.py", "tracker/migrations/script.py.mako",
-                   "tracker/migrations/versions/0001_initial_schema.py", "tracker/__main__.py"):
+                   "tracker/store/migrations/env.py", "tracker/store/migrations/script.py.mako",
+                   "tracker/store/migrations/versions/0001_initial_schema.py", "tracker/__main__.py"):
         assert needed in names, needed
     templates = {p.relative_to(ROOT / "templates").as_posix() for p in (ROOT / "templates").rglob("*") if p.is_file()}
     assert {n.removeprefix("tracker/templates/") for n in names if n.startswith("tracker/templates/")} == templates
