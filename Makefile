@@ -30,8 +30,9 @@ e2e: $(BIN)/.installed  ## the end-to-end tier: real `tracker` processes against
 
 test: lint check e2e  ## lint, then both tiers of the test suite
 
-lint: $(BIN)/.installed
+lint: $(BIN)/.installed  ## ruff, and the import contract: stages import down the flow (pyproject.toml)
 	$(BIN)/ruff check tracker tests bench
+	$(BIN)/lint-imports
 
 bench: $(BIN)/.installed  ## the performance benchmarks (numbers, not pass/fail)
 	$(BIN)/python bench/run_all.py

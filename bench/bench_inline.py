@@ -21,11 +21,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_site import fill  # noqa: E402
+from tracker.bot.context import BotContext  # noqa: E402
 from tracker.bot.inline import PAGE, answer_for  # noqa: E402
 from tracker.config import load_settings  # noqa: E402
 from tracker.history.search import SearchIndex  # noqa: E402
 from tracker.store.releases import Store  # noqa: E402
-from tracker.telegram.app import BotContext  # noqa: E402
 from tracker.watchlist import load_watchlist  # noqa: E402
 
 QUERIES = ("", "deepseek", "qwen 235b", "glm", "mit moe", "llama 8b instruct", "gemma gguf", "kimi", "zhipu",

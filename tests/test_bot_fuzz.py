@@ -25,12 +25,12 @@ from tests.fakes.hub import FakeHub
 from tests.fakes.telegram_api import FakeTelegram, SentMessage
 from tests.fakes.telegram_inproc import InProcessRequest
 from tests.integration.test_bot_commands import fill_hub
-from tracker.bot import _COMMAND_HANDLERS
+from tracker.bot import _COMMAND_HANDLERS, attach_bot
+from tracker.bot.context import BotContext
 from tracker.config import load_settings
 from tracker.hub.client import HubClient
 from tracker.poll.cycle import Poller
 from tracker.store.releases import Store
-from tracker.telegram.app import BotContext, attach_bot
 from tracker.watchlist import load_watchlist
 
 TOKEN = "777:fuzz-token"

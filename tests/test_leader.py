@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 from pathlib import Path
@@ -109,6 +110,33 @@ def test_the_lock_file_beside_sqlite_admits_one_holder(tmp_path: Path) -> None:
     with second.one_shot():
         assert second.is_leader
     assert (db.parent / "tracker.db.leader.lock").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_second_path_to_the_sqlite_file_cannot_make_a_second_leader(tmp_path: Path) -> None:
+    db = tmp_path / "state" / "tracker.db"
+    db.parent.mkdir()
+    db.write_bytes(b"")
+    (tmp_path / "other").mkdir()
+    linked = tmp_path / "other" / "same.db"
+    os.link(db, linked)  # a hard link: another name, another folder, the same file
+    first, second = Leadership(FileClaim(db)), Leadership(FileClaim(linked))
+    with first.one_shot():
+        with pytest.raises(LeaderActive), second.one_shot():
+            pass
+        assert FileClaim(linked).current() is not None  # `tracker status` through the other path sees it too
+    with second.one_shot():
+        assert second.is_leader
+
+
+def test_deleting_the_lock_file_beside_sqlite_does_not_make_a_second_leader(tmp_path: Path) -> None:
+    db = tmp_path / "state" / "tracker.db"
+    first, second = Leadership(FileClaim(db)), Leadership(FileClaim(db))
+    with first.one_shot():
+        (db.parent / "tracker.db.leader.lock").unlink()  # someone cleans up "stale" files while it runs
+        with pytest.raises(LeaderActive), second.one_shot():
+            pass
+    with second.one_shot():
+        assert second.is_leader
 
 
 def test_a_standby_stops_at_once_even_when_the_database_does_not_answer() -> None:

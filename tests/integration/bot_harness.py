@@ -17,10 +17,11 @@ from telegram.ext import Application
 
 from tests.clock import VirtualClock
 from tests.fakes.telegram_api import FakeTelegram, SentMessage
-from tracker.bot import publish_commands
+from tracker.bot import attach_bot, publish_commands
+from tracker.bot.context import BotContext
 from tracker.config import Settings
 from tracker.store.releases import Store
-from tracker.telegram.app import BotContext, FloodLimiter, attach_bot, build_application
+from tracker.telegram.app import FloodLimiter, build_application
 from tracker.telegram.ratelimit import SlidingWindowLimiter
 from tracker.watchlist import Watchlist
 

@@ -29,10 +29,10 @@ from tests.fakes.hub import FakeHub
 from tests.http_harness import HealthClient, free_port
 from tests.inprocess import _isolated
 from tracker import logsafe
-from tracker.cli.commands import open_store, telegram_ready
 from tracker.cli.main import _setup_logging
 from tracker.config import load_settings
 from tracker.run.daemon import run_forever
+from tracker.run.wiring import open_store, telegram_ready
 from tracker.watchlist import load_watchlist, parse_watchlist
 
 ORGS = len(parse_watchlist(TEST_WATCHLIST, "test").orgs)
@@ -130,7 +130,7 @@ class InProcessRun:
         self._thread.join(timeout)
         assert not self._thread.is_alive(), f"tracker run did not stop:\n{self._err.getvalue()}"
         if self._env is not None:
-            self.store.engine.dispose()
+            self.store.close()
             logging.getLogger().removeHandler(self._handler)
             self._env.close()
             self._env = None  # type: ignore[assignment]

@@ -65,7 +65,9 @@ def test_inline_lists_matching_releases_as_cards_with_a_link_button(world: World
     assert titles(answer) == ["deepseek-ai/DeepSeek-V3"]
     (result,) = answer["results"]
     assert result["type"] == "article" and result["description"].startswith("DeepSeek · 685B")
-    assert "DeepSeek released DeepSeek-V3" in result["parsed_text"]
+    # a shared card is the model's card: not a release alert, and dated by the Hub, not by our first look
+    assert result["parsed_text"].startswith("🧠 DeepSeek · DeepSeek-V3\n") and "released" not in result["parsed_text"]
+    assert "Created on the Hub 2024-12-25" in result["parsed_text"] and "Public since" not in result["parsed_text"]
     assert result["input_message_content"]["parse_mode"] == "HTML"
     (button,) = result["reply_markup"]["inline_keyboard"][0]
     assert button == {"text": "Open on Hugging Face", "url": "https://huggingface.co/deepseek-ai/DeepSeek-V3"}
@@ -208,7 +210,7 @@ def test_italian_answers_localise_numbers_dates_and_license_reasons(world: World
     text = world.send(user, "/model deepseek-ai/DeepSeek-V3")
     assert "Creato sull'Hub 25 dic 2024, " in text and "visto per la prima volta oggi, " in text
     assert "1.369 GB BF16" in text  # Italian grouping, not 1,369 GB
-    assert "open-restricted: Licenza del modello DeepSeek: restrizioni d'uso" in text
+    assert "aperta con condizioni: Licenza del modello DeepSeek: restrizioni d'uso" in text
     card = world.send(user, "/model Qwen/Qwen3-30B-A3B")
     assert "30,5B" in card and "30.5B" not in card
     stats = world.send(user, "/stats")

@@ -42,7 +42,8 @@ def test_model_answer_shows_summary_and_openness_with_its_evidence(world: World)
     assert "🧭 open-model: open weights, technical report and code" in text
     assert "· code: https://github.com/QwenLM/Qwen3" in text
     assert "📜 40K tokens of context" in text and "🖥 Fits on 1×80 GB GPU as shipped" in text
-    assert "left for the KV cache, ≈ " in text  # 48 layers x 2 x 4 KV heads x 128 x BF16 = 96 KiB a token
+    # 48 layers x 2 x 4 KV heads x 128 x BF16 = 96 KiB a token: 18.9 GB hold 4 sequences of the 40K context
+    assert "left for the KV cache: room for 4 sequences of the full 40K context" in text
 
 
 def test_settings_buttons_toggle_openness_levels_and_weight_updates(world: World) -> None:  # noqa: F811

@@ -51,6 +51,7 @@ def test_unknown_org_and_lab_are_rejected_with_the_closest_names(tracker: Tracke
 
 
 def test_the_run_a_poll_hint_only_when_nothing_is_stored(tracker: Tracker, fake_hub: FakeHub) -> None:
+    tracker.run("poll", check=True)  # an empty store
     for command in (("history",), ("stats",)):
         assert "Run `tracker poll`" in tracker.run(*command, check=True).stderr
     hub_catalog.qwen3_8b(fake_hub)

@@ -1,32 +1,25 @@
-"""End to end: deliveries through the fake Bot API when cards are huge or Telegram is failing (issue 8, §6)."""
+"""Deliveries through the fake Bot API when cards are huge or Telegram is failing (issue 8, §6)."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 from tests.conftest import Tracker
-from tests.e2e.test_telegram_run import CHANNEL, bot_tracker, start, telegram  # noqa: F401  (fixtures)
 from tests.fakes import hub_catalog
 from tests.fakes.hub import FakeHub
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_html import utf16_len
+from tests.telegram_world import CHANNEL, bot_tracker, telegram
+
+__all__ = ["bot_tracker", "telegram"]  # fixtures
 
 
 def ago(**delta: float) -> datetime:
     return datetime.now(UTC) - timedelta(**delta)
 
 
-def connected(fake: FakeTelegram, timeout: float = 30) -> None:
-    """Wait until the bot has connected (deleteWebhook comes right before its getUpdates loop)."""
-    deadline = time.monotonic() + timeout
-    while not fake.requests("deleteWebhook"):
-        assert time.monotonic() < deadline, "the bot did not connect"
-        time.sleep(0.05)
-
-
 def test_a_single_model_card_with_a_10000_character_license_is_cut_and_delivered(
-        bot_tracker: Tracker, fake_hub: FakeHub, telegram: FakeTelegram) -> None:  # noqa: F811
+        bot_tracker: Tracker, fake_hub: FakeHub, telegram: FakeTelegram) -> None:
     hub_catalog.qwen3_8b(fake_hub)
     bot_tracker.run("poll", check=True)
     hub_catalog.deepseek_v3(fake_hub, created_at=ago(minutes=1), license="other",

@@ -36,7 +36,8 @@ def test_inspect_json_carries_the_contract_fields(tracker: Tracker, fake_hub: Fa
     text = tracker.run("inspect", "deepseek-ai/DeepSeek-V3", check=True).stdout
     assert "Context:     160K tokens (163,840)" in text
     assert "Weights:     689 GB as shipped" in text
-    assert "8×141 GB GPUs (439 GB left for the KV cache, ≈ 6.3M tokens) as shipped" in text
+    assert "8×141 GB GPUs (439 GB left for the KV cache: 38 sequences of the full 160K context) as shipped" in text
+    assert "Stored:      685B in the weight files (the extra 13.5B: the multi-token-prediction (MTP) layer" in text
     assert "KV cache:    70,272 bytes per token at BF16 (11.5 GB for the full context)" in text
 
 

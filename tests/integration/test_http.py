@@ -70,6 +70,11 @@ def test_healthz_is_503_when_no_poll_succeeds_for_three_intervals(serve, fake_hu
 
 
 def test_status_prints_the_health_from_the_store(tracker: Tracker, fake_hub: FakeHub) -> None:
+    missing = tracker.run("status")  # a reader never creates the store it looks for
+    assert missing.returncode == 1 and "no store at" in missing.stderr
+    fake_hub.fail("list", status=503)
+    assert tracker.run("poll").returncode == 1  # the store exists now, without a successful poll
+    fake_hub.clear_faults()
     empty = tracker.run("status")
     assert empty.returncode == 1 and "no successful poll yet" in empty.stdout
     hub_catalog.qwen3_8b(fake_hub)

@@ -25,11 +25,11 @@ from telegram.ext import (
 
 from tracker.bot import admin, browse, discover, inline, subscribe
 from tracker.bot import general as commands
+from tracker.bot.context import BotContext
 from tracker.bot.errors import install_log_redaction, on_error
 from tracker.bot.labels import ADMIN_COMMANDS, COMMANDS
-from tracker.telegram.app import BotContext
 
-__all__ = ["COMMANDS", "publish_commands", "register"]
+__all__ = ["COMMANDS", "attach_bot", "publish_commands", "register"]
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,12 @@ _COMMAND_HANDLERS = {
     "resume": admin.resume,
     "unwatch": discover.unwatch,
 }
+
+
+def attach_bot(application: Application, ctx: BotContext) -> None:
+    """Register the bot's handlers (commands, buttons, free text, errors) on the Application, with `ctx`."""
+    application.bot_data["ctx"] = ctx
+    register(application, ctx)
 
 
 def register(application: Application, ctx: BotContext) -> None:

@@ -13,12 +13,12 @@ from typing import Any
 from telegram import Update
 
 from tracker.bot.base import Context, bot_ctx, db, is_admin, notice, page, person, reply
+from tracker.bot.context import BotContext
 from tracker.bot.general import unknown_command
 from tracker.render.views import iso
 from tracker.store import outbox, queries
 from tracker.store import subscribers as subscriptions
 from tracker.store.tables import utcnow
-from tracker.telegram.app import BotContext
 
 PAUSED = "paused"
 Handler = Callable[[Update, Context], Awaitable[None]]

@@ -17,12 +17,12 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from tracker.bot.context import BotContext
 from tracker.bot.labels import normalize_lang
 from tracker.render.templates import render
 from tracker.render.text import clean, fit_message
 from tracker.store import subscribers as subscriptions
 from tracker.store.tables import Subscriber
-from tracker.telegram.app import BotContext
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -8,6 +8,7 @@ from typing import Any
 from telegram import CallbackQuery, Update
 
 from tracker.bot.base import Context, args_of, bot_ctx, db, edit, notice, on_button, page, person, reply
+from tracker.bot.context import BotContext
 from tracker.bot.keyboards import Page, lab_from_token, picks_keyboard, recent_keyboard
 from tracker.bot.labels import label
 from tracker.render.text import whole_number
@@ -16,7 +17,6 @@ from tracker.store import queries
 from tracker.store.lab_counts import lab_counts
 from tracker.store.queries import HistoryFilter, ModelRow
 from tracker.store.tables import utcnow
-from tracker.telegram.app import BotContext
 from tracker.watchlist import Lab
 
 DEFAULT_N = 5

@@ -29,12 +29,12 @@ from tracker.bot.base import (
     person,
     reply,
 )
+from tracker.bot.context import BotContext
 from tracker.bot.keyboards import MAX_DATA
 from tracker.poll import discovery
 from tracker.store import subscribers as subscriptions
 from tracker.store.releases import Store
 from tracker.store.tables import DiscoveredOrg, utcnow
-from tracker.telegram.app import BotContext
 
 log = logging.getLogger(__name__)
 

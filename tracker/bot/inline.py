@@ -1,9 +1,10 @@
 """Inline mode: `@bot deepseek` in any chat lists matching releases, newest first, to share as cards.
 
-Each result is the release's card (the channel's, as Telegram HTML) with a title, a one-line description
-and a button to the model's page. Up to 50 results a page; Telegram asks for the next page with the
-`next_offset` we gave. Any query gets an answer: a query that matches nothing gets an empty list.
-Enable it with @BotFather's /setinline (see the README).
+Each result is the model's card (Telegram HTML) with a title, a one-line description and a button to the
+model's page. A shared card is not a release alert: no "released", and its dates are the Hub's (created,
+first seen public), never the day this store first saw an old model. Up to 50 results a page; Telegram
+asks for the next page with the `next_offset` we gave. Any query gets an answer: a query that matches
+nothing gets an empty list. Enable it with @BotFather's /setinline (see the README).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from telegram import (
 from telegram.constants import ParseMode
 
 from tracker.bot.base import NO_PREVIEW, Context, bot_ctx, db
+from tracker.bot.context import BotContext
 from tracker.bot.labels import label, normalize_lang
 from tracker.history.search import MAX_OFFSET, SearchIndex
 from tracker.render import l10n
@@ -31,7 +33,6 @@ from tracker.render.views import model_url
 from tracker.store import subscribers as subscriptions  # cards as a module: it imports tracker.render.text
 from tracker.store.queries import ModelRow
 from tracker.telegram import cards
-from tracker.telegram.app import BotContext
 
 PAGE = 50
 CACHE_TIME = 30  # seconds: new releases show up soon
@@ -59,7 +60,8 @@ def description(row: ModelRow, lang: str) -> str:
 
 def article(ctx: BotContext, row: ModelRow, lang: str, bot_username: str | None = None) -> InlineQueryResultArticle:
     url = model_url(ctx.settings.hub_web_url, row.repo_id)
-    card = cards.release_card([row], lang, ctx.settings.hub_web_url, follow_url=follow_url(bot_username, row.lab))
+    card = cards.release_card([row], lang, ctx.settings.hub_web_url, kind="shared",
+                              follow_url=follow_url(bot_username, row.lab))
     return InlineQueryResultArticle(
         id=str(row.id),
         title=clean(row.repo_id),

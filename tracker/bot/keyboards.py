@@ -17,6 +17,7 @@ from telegram.constants import InlineKeyboardButtonLimit
 from tracker.bot.labels import label
 from tracker.deliver.filters import LICENSE_CLASSES, OPENNESS_LEVELS, SubscriptionFilter
 from tracker.facts import format_params
+from tracker.render import l10n
 from tracker.watchlist import Lab, Watchlist
 
 MAX_DATA = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA  # 64 bytes
@@ -115,7 +116,11 @@ def settings_home(lang: str, f: SubscriptionFilter, active: bool, digest: str = 
 
 
 def _size(lang: str, value: int | None) -> str:
-    return label(lang, "any") if value is None else format_params(value)
+    """A size as the settings text shows it: "1.5T", in Italian "1,5T"."""
+    if value is None:
+        return label(lang, "any")
+    with l10n.speaking(lang):
+        return l10n.params(value)
 
 
 def _back(lang: str) -> list[InlineKeyboardButton]:
@@ -131,7 +136,9 @@ def size_keyboard(lang: str, which: str, current: int | None) -> InlineKeyboardM
 
 
 def license_keyboard(lang: str, chosen: Sequence[str]) -> InlineKeyboardMarkup:
-    rows = [[_button(("✅ " if cls in chosen else "▫️ ") + cls, "s", "lic", cls)] for cls in LICENSE_CLASSES]
+    with l10n.speaking(lang):
+        names = {cls: l10n.term(cls) for cls in LICENSE_CLASSES}
+    rows = [[_button(("✅ " if cls in chosen else "▫️ ") + names[cls], "s", "lic", cls)] for cls in LICENSE_CLASSES]
     return InlineKeyboardMarkup([*rows, _back(lang)])
 
 

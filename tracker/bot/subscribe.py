@@ -9,6 +9,7 @@ from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 
 from tracker.bot import keyboards as kb
 from tracker.bot.base import Context, Toast, args_of, bot_ctx, db, edit, notice, on_button, page, person, reply
+from tracker.bot.context import BotContext
 from tracker.bot.labels import label
 from tracker.bot.settings_logic import (
     SettingsError,
@@ -24,7 +25,6 @@ from tracker.render import follow
 from tracker.render.text import whole_number
 from tracker.store import subscribers as subscriptions
 from tracker.store.tables import Subscriber, utcnow
-from tracker.telegram.app import BotContext
 
 
 async def subscribe(update: Update, context: Context) -> None:

@@ -9,61 +9,21 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from tracker.config import Settings
-from tracker.watchlist import Watchlist, load_watchlist
+from tracker.cli.args import UsageError
+from tracker.watchlist import load_watchlist
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
-    from tracker.store.releases import Store
+    from tracker.config import Settings
+    from tracker.store.engine import Engine
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9._-]{1,96}$")
-
-
-def open_store(settings: Settings) -> Store:
-    from tracker.store.releases import Store
-
-    return Store.open(settings.database_url)
-
-
-def make_hub(settings: Settings):  # noqa: ANN201  (keeps huggingface_hub out of fast commands' imports)
-    from tracker.hub.client import HubClient
-
-    token = settings.hf_token.get_secret_value() if settings.hf_token else None
-    return HubClient(settings.hf_endpoint, token, settings.hub_timeout, settings.state_dir / "hf-cache")
-
-
-def make_poller(settings: Settings, store: Store, watchlist: Watchlist):  # noqa: ANN201
-    from tracker.poll.cycle import Poller
-
-    return Poller(make_hub(settings), store, watchlist, workers=settings.hub_workers,
-                  discover_min_likes=settings.discovery_min_likes if settings.discovery else None)
-
-
-def telegram_ready(settings: Settings, check_token: bool) -> bool:
-    """Say once, at start, when the Telegram settings cannot work; False when delivery would only fail.
-    With `check_token`, ask Telegram whether it accepts the token (getMe)."""
-    import asyncio
-    import logging
-
-    log = logging.getLogger("tracker.cli.commands")
-    problem = settings.telegram_problem()
-    if problem is not None:
-        log.warning(problem)
-        return settings.telegram_bot_token is None  # a channel without a token: the terminal still works
-    if check_token and settings.telegram_enabled:
-        from tracker.telegram.app import TOKEN_REJECTED, token_rejected
-
-        if asyncio.run(token_rejected(settings)):
-            log.warning(TOKEN_REJECTED)
-            return False
-    return True
 
 
 def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
     """One poll cycle, then the alerts it produced (and any left from before) are delivered."""
     from tracker.run.leader import Leadership
-    from tracker.run.oneshot import deliver_once
+    from tracker.run.oneshot import deliver_once, until_interrupted
+    from tracker.run.wiring import make_poller, open_store, telegram_ready
 
     watchlist = load_watchlist(settings.watchlist)
     store = open_store(settings)
@@ -72,15 +32,15 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
     # Never alongside a running `tracker run`: it holds the leadership, and this refuses (tracker.run.leader).
     with Leadership.for_database(settings.database_url, store.engine, settings.leader_lease).one_shot():
         deliver = telegram_ready(settings, check_token=True)
-        report = poller.run_cycle()
+        report = until_interrupted(lambda: poller.run_cycle(probe_first=True), poller.gate)
         if report.hub_unreachable is not None:
             delivered = deliver_once(settings, store) if deliver else 0  # alerts left from before still go out
             print(f"error: the Hub at {settings.hf_endpoint} is unreachable: {report.hub_unreachable}; "
                   "nothing polled" + (f" ({delivered} earlier alerts delivered)" if delivered else ""),
                   file=sys.stderr)
             return 1
-        enriched = poller.enrich(args.enrich) if args.enrich else 0
-        cards = poller.enrich_cards(args.enrich) if args.enrich else 0
+        enriched = until_interrupted(lambda: poller.enrich(args.enrich), poller.gate) if args.enrich else 0
+        cards = until_interrupted(lambda: poller.enrich_cards(args.enrich), poller.gate) if args.enrich else 0
         delivered = deliver_once(settings, store) if deliver else 0
     failed = len(report.orgs_failed)
     backfilled = sum(s.backfill for s in report.summaries)
@@ -102,12 +62,13 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
     from tracker.poll.stop import exit_past_stuck_threads
     from tracker.run.daemon import run_forever
+    from tracker.run.wiring import open_store, telegram_ready
 
     telegram_ready(settings, check_token=False)  # the bot's start checks the token itself
     watchlist = load_watchlist(settings.watchlist)
     store = open_store(settings)
     asyncio.run(run_forever(settings, store, watchlist))
-    store.engine.dispose()
+    store.close()
     return exit_past_stuck_threads(0)
 
 
@@ -148,8 +109,6 @@ def _close(name: str, words: Mapping[str, str]) -> list[str]:
 
 
 def _unknown(kind: str, name: str, close: Sequence[str], known: Sequence[str]) -> Exception:
-    from tracker.cli.main import UsageError
-
     close = list(dict.fromkeys(close))[:3]
     hint = f"did you mean {' or '.join(close)}? " if close else ""
     shown = ", ".join(known[:40]) + (", …" if len(known) > 40 else "")
@@ -161,15 +120,16 @@ def _stored_orgs(settings: Settings) -> dict[str, str]:
     from tracker.store.engine import open_engine
     from tracker.store.queries import stored_orgs
 
-    return {org.lower(): org for org in stored_orgs(open_engine(settings.database_url))}
+    return {org.lower(): org for org in stored_orgs(open_engine(settings.database_url, create=False))}
 
 
 def no_match_hint(engine: Engine) -> str:
     """What to say when no stored release matches: run a poll only when nothing is stored at all."""
+    from tracker.store.engine import location
     from tracker.store.queries import stored_orgs
 
     if not stored_orgs(engine):
-        return "No releases stored yet. Run `tracker poll` to fetch them."
+        return f"No releases stored yet in {location(engine)}. Run `tracker poll` to fetch them."
     return "No stored releases match these filters."
 
 
@@ -180,7 +140,7 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
     from tracker.store.engine import open_engine
 
     wanted = history_filter(args, settings, args.limit)
-    engine = open_engine(settings.database_url)
+    engine = open_engine(settings.database_url, create=False)
     # Streamed: each row is written as it is read, so memory stays flat however many are stored.
     records = (record(row, settings.hub_web_url) for row in queries.iter_history(engine, wanted))
     if args.format == "json":
@@ -195,11 +155,11 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
-    from tracker.cli.main import UsageError
     from tracker.hub.client import HubError
     from tracker.poll.cycle import card_reading, facts_for
     from tracker.render.templates import render
     from tracker.render.views import card, record
+    from tracker.run.wiring import make_hub
     from tracker.store.releases import row_from_hub
 
     repo_id = args.repo_id.strip().strip("/")
@@ -264,7 +224,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 
     # The role is known only inside a running process (see /healthz); here it is left out (null), and
     # `leader` says which running tracker leads, if any.
-    engine = open_engine(settings.database_url)
+    engine = open_engine(settings.database_url, create=False)
     health = read_health(Store(engine), settings.poll_interval, utcnow(), role=None)
     leader = current_leader(settings.database_url, engine)
     if args.format == "json":

@@ -3,37 +3,40 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from typing import TYPE_CHECKING, Any
 
-from tracker.config import Settings
+from tracker.cli.args import UsageError
 
 if TYPE_CHECKING:
+    from tracker.config import Settings
     from tracker.store.releases import Store
     from tracker.store.tables import Digest
 
 
-def add_command(sub: Any, handler_error: type[Exception]) -> None:
+def add_command(sub: Any) -> None:
     """Register the `digest` subcommand on the CLI's subparsers."""
     parser = sub.add_parser("digest", help="the channel's digest of the last day or week (--post: as a photo)")
     parser.add_argument("--period", choices=("day", "week"), default="week", help="how far back (default week)")
     parser.add_argument("--post", action="store_true",
                         help="also post it to TELEGRAM_CHANNEL as a chart with a caption naming the releases")
-    parser.set_defaults(handler=cmd_digest, usage_error=handler_error)
+    parser.set_defaults(handler=cmd_digest)
 
 
 def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     # Imported here, not at the top: the CLI's parser loads this module for every command.
     from tracker.deliver import digests as digest
+    from tracker.store import digests as digest_rows
+    from tracker.store.engine import open_engine
     from tracker.store.releases import Store
-    from tracker.store.tables import Digest, utcnow
+    from tracker.store.tables import utcnow
     from tracker.telegram.channel_digest import console_text
 
     mode = digest.PERIOD_WORDS[args.period]
     if args.post and not (settings.telegram_enabled and settings.telegram_channel):
-        raise args.usage_error("--post needs TELEGRAM_BOT_TOKEN and TELEGRAM_CHANNEL")
-    store = Store.open(settings.database_url)
+        raise UsageError("--post needs TELEGRAM_BOT_TOKEN and TELEGRAM_CHANNEL")
+    # Printing only reads (and never creates a store); posting records the digest, so it needs write access.
+    store = Store.open(settings.database_url) if args.post else Store(open_engine(settings.database_url, create=False))
     now = utcnow()
     since = now - digest.LENGTH[mode]
     models = digest.releases(store, since, now)
@@ -43,10 +46,9 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     print(console_text(models, mode, since, now, settings.hub_web_url))
     if not args.post:
         return 0
-    with store.session() as session, session.begin():
-        row = Digest(target=digest.CHANNEL, period=f"{mode}:manual-{now:%Y-%m-%dT%H:%M:%SZ}", since=since, until=now,
-                     next_attempt_at=now, created_at=now)
-        session.add(row)
+    row = digest_rows.queue(store, digest.CHANNEL, f"{mode}:manual-{now:%Y-%m-%dT%H:%M:%SZ}", since, now)
+    import asyncio
+
     outcome = asyncio.run(_post(settings, store, row))
     if outcome != "sent":
         print(f"error: the digest was not posted: {outcome}", file=sys.stderr)
@@ -58,7 +60,7 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
 async def _post(settings: Settings, store: Store, row: Digest) -> str:
     from telegram.error import InvalidToken, NetworkError
 
-    from tracker.store.tables import Digest
+    from tracker.store import digests as digest_rows
     from tracker.telegram.app import build_application
     from tracker.telegram.digests import DigestSender
 
@@ -70,6 +72,5 @@ async def _post(settings: Settings, store: Store, row: Digest) -> str:
         return "Telegram rejected TELEGRAM_BOT_TOKEN"
     except NetworkError as exc:
         return f"Telegram unreachable ({exc.message})"
-    with store.session() as session:
-        done = session.get(Digest, row.id)
+    done = digest_rows.get(store, row.id)
     return "sent" if done is not None and done.status == "sent" else (done.last_error if done else "lost") or "retry"

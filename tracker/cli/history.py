@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tracker.config import Settings
+from tracker.cli.args import UsageError, add_filter_arguments, int_at_least
+
+if TYPE_CHECKING:
+    from tracker.config import Settings
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register the history-review subcommands on the `tracker` parser."""
-    from tracker.cli.main import _int_at_least, add_filter_arguments
     from tracker.history.stats import GROUPINGS
 
     export = sub.add_parser("export", help="every stored release (or the event log) as CSV or JSON")
@@ -24,7 +27,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 
     feed = sub.add_parser("feed", help="an Atom feed of releases (one entry per release or family wave)")
     add_filter_arguments(feed)
-    feed.add_argument("--limit", type=_int_at_least(1), default=50, help="how many entries (default 50)")
+    feed.add_argument("--limit", type=int_at_least(1), default=50, help="how many entries (default 50)")
     feed.add_argument("--base-url", metavar="URL", help="where the site and feed are published (adds self links)")
     feed.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
     feed.set_defaults(handler=cmd_feed)
@@ -46,7 +49,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from tracker.history.export import export
     from tracker.store.engine import open_engine
 
-    engine = open_engine(settings.database_url)
+    engine = open_engine(settings.database_url, create=False)
     n = export(engine, history_filter(args, settings, None), settings.hub_web_url, fmt=args.format,
                events=args.events, path=args.output)
     if args.output:
@@ -62,7 +65,7 @@ def cmd_feed(args: argparse.Namespace, settings: Settings) -> int:
     from tracker.store.engine import open_engine
     from tracker.store.tables import utcnow
 
-    engine = open_engine(settings.database_url)
+    engine = open_engine(settings.database_url, create=False)
     options = feed_options(settings, args.base_url or settings.site_url, args.limit)
     text = build_feed(engine, history_filter(args, settings, None), options, utcnow())
     with destination(args.output) as out:
@@ -75,7 +78,6 @@ def cmd_feed(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_site(args: argparse.Namespace, settings: Settings) -> int:
     import time
 
-    from tracker.cli.main import UsageError
     from tracker.history.publish import publish
     from tracker.store.engine import open_engine
 
@@ -84,7 +86,7 @@ def cmd_site(args: argparse.Namespace, settings: Settings) -> int:
     started = time.perf_counter()
     base_url = args.base_url or settings.site_url
     try:
-        report = publish(settings, open_engine(settings.database_url), args.outdir, base_url=base_url)
+        report = publish(settings, open_engine(settings.database_url, create=False), args.outdir, base_url=base_url)
     except (FileExistsError, NotADirectoryError, PermissionError) as exc:
         print(f"error: cannot write the site in {args.outdir}: {exc.strerror or exc}", file=sys.stderr)
         return 1
@@ -103,7 +105,7 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     from tracker.store import queries
     from tracker.store.engine import open_engine
 
-    engine = open_engine(settings.database_url)
+    engine = open_engine(settings.database_url, create=False)
     # One streamed pass over just the columns the numbers need: memory stays flat on a big store.
     rows = queries.iter_history(engine, history_filter(args, settings, None), columns=queries.STATS_COLUMNS)
     overall, groups = stats.summarize_grouped(rows, args.by)

@@ -5,6 +5,9 @@ period has begun and a target has not had its digest for it, one `Digest` row is
 outbox) covering the releases alerted since that target's previous digest, in the same transaction that
 moves the target on. Queuing runs on a schedule and once at start, so a digest missed while the tracker
 was down is queued when it comes back; sending marks a row sent once Telegram accepted it.
+
+The period maths and the message are here; the rows are read and written by tracker.store.digests (its
+`due_digests`, `mark` and `prune` are re-exported here for the senders).
 """
 
 from __future__ import annotations
@@ -15,16 +18,16 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
-
 from tracker.deliver.filters import SubscriptionFilter, matches
 from tracker.render.templates import render
 from tracker.render.text import MAX_VISIBLE, visible_length
 from tracker.render.views import card
+from tracker.store import digests as digest_rows
+from tracker.store.digests import due_digests as due_digests
+from tracker.store.digests import mark as mark
+from tracker.store.digests import prune as prune
 from tracker.store.releases import Store
-from tracker.store.tables import Alert, Digest, Event, Subscriber, TrackedModel
+from tracker.store.tables import Digest, Subscriber, TrackedModel
 
 MODES = ("off", "daily", "weekly")
 CHANNEL = "channel"
@@ -65,22 +68,15 @@ def mode_changes(mode: str, digest_time: str, now: datetime) -> dict[str, Any]:
 
 def queue_due(store: Store, digest_time: str, now: datetime) -> int:
     """Queue the digest of every digest subscriber whose period has begun; returns how many were queued."""
-    queued = 0
-    with store.session() as session, session.begin():
-        people = session.exec(select(Subscriber).where(col(Subscriber.active).is_(True),
-                                                       col(Subscriber.digest).in_(["daily", "weekly"]))).all()
-        for person in people:
-            start = boundary(person.digest, digest_time, now)
-            key = period_key(person.digest, start)
-            if person.digest_period == key:
-                continue
-            since = person.digest_since or start - LENGTH[person.digest]
-            session.add(Digest(target=f"user:{person.user_id}", period=key, since=since, until=now,
-                               next_attempt_at=now, created_at=now))
-            person.digest_period, person.digest_since = key, now
-            session.add(person)
-            queued += 1
-    return queued
+
+    def plan(person: Subscriber) -> tuple[str, datetime] | None:
+        start = boundary(person.digest, digest_time, now)
+        key = period_key(person.digest, start)
+        if person.digest_period == key:
+            return None
+        return key, person.digest_since or start - LENGTH[person.digest]
+
+    return digest_rows.queue_for_subscribers(store, plan, now)
 
 
 def queue_channel(store: Store, mode: str, digest_time: str, now: datetime) -> Digest | None:
@@ -88,20 +84,7 @@ def queue_channel(store: Store, mode: str, digest_time: str, now: datetime) -> D
     if mode not in LENGTH:
         return None
     start = boundary(mode, digest_time, now)
-    key = period_key(mode, start)
-    try:
-        with store.session() as session, session.begin():
-            rows = session.exec(select(Digest)
-                                .where(Digest.target == CHANNEL, col(Digest.period).not_like("%:manual-%"))
-                                .order_by(col(Digest.id).desc())).all()
-            if any(r.period == key for r in rows):
-                return None
-            since = rows[0].until if rows else start - LENGTH[mode]
-            row = Digest(target=CHANNEL, period=key, since=since, until=now, next_attempt_at=now, created_at=now)
-            session.add(row)
-    except IntegrityError:  # queued by another run at the same moment
-        return None
-    return row
+    return digest_rows.queue_period(store, CHANNEL, period_key(mode, start), start - LENGTH[mode], now)
 
 
 def releases(store: Store, since: datetime, until: datetime, f: SubscriptionFilter | None = None) -> list[TrackedModel]:
@@ -109,15 +92,7 @@ def releases(store: Store, since: datetime, until: datetime, f: SubscriptionFilt
 
     Times are whole seconds: half-open windows that follow on (one digest's `until` is the next one's
     `since`) put an alert of the very second a digest was queued, or a mode was chosen, in exactly one."""
-    with store.session() as session:
-        rows = session.exec(
-            select(TrackedModel).join(Alert, col(Alert.model_id) == TrackedModel.id)
-            .where(Alert.kind == "release", col(Alert.created_at) >= since, col(Alert.created_at) < until,
-                   TrackedModel.status == "public")
-            .order_by(TrackedModel.lab, col(TrackedModel.released_at), TrackedModel.repo_id)
-        ).all()
-    unique = list({r.id: r for r in rows}.values())
-    return [m for m in unique if f is None or matches(f, m)]
+    return [m for m in digest_rows.alerted_releases(store, since, until) if f is None or matches(f, m)]
 
 
 @dataclass(frozen=True)
@@ -136,15 +111,9 @@ def changes(store: Store, since: datetime, until: datetime, f: SubscriptionFilte
     """License changes (and, when opted in, weight updates) alerted in [since, until) that the filter
     matches, oldest first."""
     kinds = ["license_changed", "weights_updated"] if weight_updates else ["license_changed"]
-    with store.session() as session:
-        rows = session.exec(
-            select(Alert, Event, TrackedModel).join(Event, col(Event.id) == Alert.event_id)
-            .join(TrackedModel, col(TrackedModel.id) == Alert.model_id)
-            .where(col(Alert.kind).in_(kinds), col(Alert.created_at) >= since, col(Alert.created_at) < until)
-            .order_by(col(Alert.created_at), col(Alert.id))
-        ).all()
     return [Change(alert.kind, model, _as_dict(event.old_value), _as_dict(event.new_value))
-            for alert, event, model in rows if f is None or matches(f, model)]
+            for alert, event, model in digest_rows.alerted_changes(store, kinds, since, until)
+            if f is None or matches(f, model)]
 
 
 def _as_dict(value: Any) -> dict[str, Any]:
@@ -199,39 +168,3 @@ def digest_text(view: DigestView, lang: str, hub_url: str, limit: int = MAX_VISI
                       more_changes=max(0, len(view.changes) - MAX_CHANGES))
 
     return cut_to_fit(text, len(view.models), limit)
-
-
-def due_digests(store: Store, now: datetime, target_prefix: str | None = None) -> list[Digest]:
-    """Pending digests whose time has come, oldest first."""
-    with store.session() as session:
-        query = (select(Digest).where(Digest.status == "pending")
-                 .where((col(Digest.next_attempt_at).is_(None)) | (col(Digest.next_attempt_at) <= now))
-                 .order_by(col(Digest.id)))
-        if target_prefix:
-            query = query.where(col(Digest.target).startswith(target_prefix))
-        return list(session.exec(query).all())
-
-
-def mark(store: Store, digest_id: int, status: str, now: datetime, error: str | None = None,
-         retry_in: timedelta | None = None) -> None:
-    """Record a digest's outcome: sent or empty (done), failed or dropped (given up), or a retry later."""
-    with store.session() as session, session.begin():
-        row = session.get(Digest, digest_id)
-        if row is None:
-            return
-        row.attempts += 1
-        row.last_error = error[:500] if error else None
-        if retry_in is not None:
-            row.next_attempt_at = now + retry_in
-        else:
-            row.status = status
-            row.sent_at = now if status in ("sent", "empty") else None
-        session.add(row)
-
-
-def prune(store: Store, now: datetime, keep: timedelta = timedelta(days=30)) -> int:
-    """Forget finished digests older than `keep` (pending ones stay); returns how many."""
-    with store.session() as session, session.begin():
-        result = session.execute(delete(Digest).where(col(Digest.status) != "pending",
-                                                      col(Digest.created_at) < now - keep))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -22,6 +22,17 @@ class Setup:
     name: str
     memory_gb: float
     usable_gb: float
+    names: tuple[tuple[str, str], ...] = ()  # (language, name) from `name_<lang>`, e.g. ("it", "8 GPU da 80 GB")
+
+
+@dataclass(frozen=True)
+class Room:
+    """What the KV-cache headroom holds for a model with a known context: `sequences` full-length sequences,
+    or, when not even one fits, `tokens` of context (never more than `context`)."""
+
+    context: int
+    sequences: int
+    tokens: int
 
 
 @dataclass(frozen=True)
@@ -33,6 +44,12 @@ class Fit:
     setup: Setup | None
     headroom_gb: float | None
     headroom_tokens: int | None = None
+
+    def room(self, context: int | None) -> Room | None:
+        """The headroom in terms of the model's context (None when the context or the KV size is unknown)."""
+        if not context or context <= 0 or self.headroom_tokens is None:
+            return None
+        return Room(context, self.headroom_tokens // context, min(self.headroom_tokens, context))
 
     def as_dict(self) -> dict[str, Any]:
         return {"weights_gb": self.weights_gb, "setup": self.setup.id if self.setup else None,
@@ -64,7 +81,9 @@ def parse_setups(text: str) -> tuple[tuple[Setup, ...], float]:
         usable = float(entry.get("usable_gb", memory))
         if memory <= 0 or not 0 < usable <= memory:
             raise ValueError(f"set-up {entry.get('id')!r}: memory_gb and usable_gb must be positive")
-        setups.append(Setup(str(entry["id"]), str(entry["name"]), memory, usable))
+        names = tuple((key.removeprefix("name_"), str(value)) for key, value in entry.items()
+                      if key.startswith("name_"))
+        setups.append(Setup(str(entry["id"]), str(entry["name"]), memory, usable, names))
     return tuple(sorted(setups, key=lambda s: s.usable_gb)), headroom
 
 

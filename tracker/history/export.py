@@ -11,11 +11,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import Engine
-
 from tracker.render import output
 from tracker.render.views import RECORD_FIELDS, iso, record
 from tracker.store import queries
+from tracker.store.engine import Engine
 from tracker.store.queries import HistoryFilter
 
 # Every field of `tracker history --format json`, then what only an export needs.

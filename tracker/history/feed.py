@@ -14,12 +14,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine
-
 from tracker.facts import format_params
+from tracker.history.site.data import slugify
 from tracker.render.templates import environment
 from tracker.render.views import iso, model_url
 from tracker.store import queries
+from tracker.store.engine import Engine
 from tracker.store.queries import HistoryFilter
 
 _NAMESPACE = uuid.UUID("6f1d7c1e-3b1a-5e55-9a51-2b7c1f0e7a10")
@@ -97,8 +97,6 @@ def _entry(wave: Wave, opts: FeedOptions) -> dict[str, Any]:
         title = f"{first.lab}: {first.family} wave · {len(wave.models)} models, up to {_size(biggest)}"
         link = model_url(opts.hub_url, first.repo_id)
         if opts.base_url:
-            from tracker.history.site.data import slugify
-
             link = f"{opts.base_url.rstrip('/')}/families/{slugify(first.family)}.html"
     models = [{"m": m, "url": model_url(opts.hub_url, m.repo_id), "size": _size(m)} for m in wave.models]
     html = environment().get_template("feed/entry.html").render(models=models, wave=len(models) > 1)

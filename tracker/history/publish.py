@@ -6,13 +6,12 @@ import logging
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine
-
 from tracker.config import Settings
 from tracker.history.feed import FEED_FILE, FeedOptions, build_feed
 from tracker.history.site import SiteReport, build_site
 from tracker.history.site.pages import SiteWriter
 from tracker.render.follow import BOT_USERNAME_FLAG
+from tracker.store.engine import Engine
 from tracker.store.queries import HistoryFilter
 from tracker.store.releases import Store
 from tracker.store.subscribers import get_flag

@@ -24,17 +24,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, text
-
 from tracker.facts import parse_param_count
-from tracker.store.queries import ModelRow, models_by_ids
+from tracker.store.engine import Engine
+from tracker.store.queries import ModelRow, models_by_ids, searchable
 from tracker.watchlist import Watchlist
 
 MAX_WORDS = 8
 MAX_OFFSET = 10_000
 REBUILD_EVERY = 300.0
 _SIZE_WORD = re.compile(r"[0-9]+(\.[0-9]+)?[kmbt]")
-_COLUMNS = "id, released_at, repo_id, lab, org, family, license_id, license, is_moe, params_total"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +74,7 @@ class SearchIndex:
         self._lock = threading.Lock()
 
     def _load(self, after: int) -> list[_Entry]:
-        sql = f"SELECT {_COLUMNS} FROM models WHERE id > :after AND status != 'removed'"
-        with self.engine.connect() as conn:
-            return [_entry(row) for row in conn.execute(text(sql), {"after": after})]
+        return [_entry(row) for row in searchable(self.engine, after)]
 
     def refresh(self) -> None:
         """Take in new releases; rebuild everything when the index is older than REBUILD_EVERY."""

@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx2
-from huggingface_hub import hf_hub_download
+from huggingface_hub import hf_hub_download, set_client_factory
 from huggingface_hub.errors import (
     EntryNotFoundError,
     GatedRepoError,
@@ -42,6 +42,7 @@ from huggingface_hub.utils import (
     http_backoff,
     parse_ratelimit_headers,
 )
+from huggingface_hub.utils._http import default_client_factory
 
 from tracker.hub import bounds as hub_values
 from tracker.hub.bounds import describe_item, skip_reason
@@ -74,6 +75,8 @@ README_MAX_BYTES = 1_000_000
 
 RETRIES = 2  # of read errors and 5xx, after 0.5 s and 1 s
 CONNECT_TIMEOUT = 10.0
+PROBE_TIMEOUT = 5.0  # does the Hub answer at all: a silent Hub is told apart from a slow listing in this long
+MAX_RATE_WAIT = 3600.0  # the longest a 429 may silence an organisation (an hour)
 SHORT_RATE_WAIT = 5.0  # a 429 asking for at most this long is waited out once, in place
 # Not ConnectError / ConnectTimeout (an unreachable Hub fails at once), nor timeouts (already long: a slow
 # organisation would hold the next cycle of every other one for several of them).
@@ -125,12 +128,16 @@ class HubClient:
         raise AssertionError("unreachable")
 
     def reachable(self) -> str | None:
-        """None when the Hub answers anything at all over HTTP; else why it cannot be reached (one try)."""
+        """None when the Hub answers anything at all over HTTP; else why it cannot be reached or is silent
+        (one try, PROBE_TIMEOUT for the answer)."""
+        wait = min(PROBE_TIMEOUT, self.timeout)
         try:
-            httpx2.head(self.endpoint, timeout=httpx2.Timeout(min(CONNECT_TIMEOUT, self.timeout)),
+            httpx2.head(self.endpoint, timeout=httpx2.Timeout(wait, connect=min(CONNECT_TIMEOUT, self.timeout)),
                         headers=self._headers())
         except (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.ProxyError) as exc:
             return connect_reason(exc)
+        except httpx2.ReadTimeout:
+            return f"it accepts connections but does not answer (nothing within {wait:.0f} s)"
         except (httpx2.HTTPError, OSError):
             return None  # it connected: whatever went wrong after that is not "unreachable"
         return None
@@ -289,9 +296,6 @@ def observe_requests(on_response: Callable[[str], None]) -> None:
     It wraps `send` of the library's shared client, built by the library's own default factory."""
     global _on_response
     _on_response = on_response
-    from huggingface_hub import set_client_factory
-    from huggingface_hub.utils._http import default_client_factory
-
     def factory() -> httpx2.Client:
         client = default_client_factory()
         send = client.send
@@ -376,12 +380,14 @@ class _translate_errors:
 
 
 def rate_limit_wait(headers: Any) -> float:
-    """Seconds a 429 asks us to wait: the `RateLimit` header's reset, else `Retry-After`, else 1."""
+    """Seconds a 429 asks us to wait: the `RateLimit` header's reset, else `Retry-After`, else 1; at most
+    MAX_RATE_WAIT."""
     info = parse_ratelimit_headers(headers)
     if info is not None and info.remaining == 0:
-        return float(info.reset_in_seconds)
+        return min(float(info.reset_in_seconds), MAX_RATE_WAIT)
     value = str(headers.get("Retry-After", "")).strip()
-    return float(value) if value.isdigit() else 1.0
+    # Capped: a Hub (or a proxy) asking for years would silence an organisation until the next restart.
+    return min(float(value), MAX_RATE_WAIT) if value.isascii() and value.isdigit() else 1.0
 
 
 def connect_reason(exc: BaseException) -> str:

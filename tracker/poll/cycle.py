@@ -9,6 +9,7 @@ as soon as it is done, so the delivery job (every few seconds) sends its alerts 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -105,9 +106,14 @@ class Poller:
         # With discovery on (TRACKER_DISCOVERY=1): the likes a trending model needs for its organisation to be
         # proposed; organisations the admins chose to watch join the watchlist at every cycle.
         self.discover_min_likes = discover_min_likes
+        # Set while a poll waits for the Hub: enrichment of backfilled models stops between two models, so a new
+        # release never waits for the backfill (the next enrichment run picks up where this one stopped).
+        self.poll_waiting = threading.Event()
 
-    def run_cycle(self, only: Collection[str] | None = None) -> CycleReport:
-        """Poll every watched organisation once (or only those in `only`)."""
+    def run_cycle(self, only: Collection[str] | None = None, probe_first: bool = False) -> CycleReport:
+        """Poll every watched organisation once (or only those in `only`). With `probe_first` (`tracker poll`,
+        which has no earlier cycle to learn from), one short request first checks that the Hub answers at all,
+        so a Hub that is down or silent is one line in seconds, not a timeout per organisation."""
         report = CycleReport()
         self.watchlist = discovery.effective_watchlist(self.watchlist, self.store)
         orgs = [(org, lab) for org, lab in self.watchlist.orgs if only is None or org in only]
@@ -117,6 +123,11 @@ class Poller:
             report.orgs_skipped = [org for org, _lab in orgs]
             return report
         cycle = CycleGuard(self.hub)
+        if probe_first and cycle.probe():
+            report.hub_unreachable = cycle.reason
+            report.orgs_skipped = [org for org, _lab in orgs]
+            self.guard.cycle_done(cycle, False, self.clock())
+            return report
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="poll") as pool:
             results = list(pool.map(lambda pair: self._poll_org_safely(*pair, cycle), orgs))
         for (org, _lab), result in zip(orgs, results, strict=True):
@@ -156,7 +167,7 @@ class Poller:
         except PollAbandoned:
             raise
         except HubError as exc:
-            if exc.kind == "unreachable" and cycle is not None and cycle.unreachable(exc):
+            if exc.kind in ("unreachable", "timeout") and cycle is not None and cycle.unreachable(exc):
                 return None  # said once for the whole cycle, not per organisation
             if exc.kind == "rate-limited":
                 self.guard.rate_limited(org, exc, self.clock())  # logged there, once
@@ -224,6 +235,8 @@ class Poller:
             return 0
         for org, _lab in self.watchlist.orgs:
             for row in self.store.needing_config(org, per_org):
+                if self.poll_waiting.is_set():
+                    return done
                 model = stored_hub_model(row)
                 config, problem = self.hub.config(model.repo_id, model.sha)
                 facts = facts_for(model, config, problem, row.readme_meta)
@@ -238,6 +251,8 @@ class Poller:
         done = 0
         for org, _lab in self.watchlist.orgs:
             for row in self.store.needing_card(org, per_org):
+                if self.poll_waiting.is_set():
+                    return done
                 readme = self.hub.readme(row.repo_id, row.sha)
                 if readme.final:
                     with self.gate.write():

@@ -4,6 +4,8 @@ A trending model from an unwatched organisation, created in the last 14 days and
 TRACKER_DISCOVERY_MIN_LIKES likes, gets its organisation proposed to the admins once (stored in
 `discovered_orgs`, never proposed again). An admin's "Watch" adds it to the watchlist kept in the store;
 its first poll is a backfill like any new organisation's, except that the trending model is alerted.
+
+The decisions are here; the rows are kept by tracker.store.discovered (its functions are re-exported here).
 """
 
 from __future__ import annotations
@@ -13,15 +15,18 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlmodel import col, select
-
 from tracker.detect import Change
+from tracker.store.discovered import WATCHED as WATCHED
+from tracker.store.discovered import decide as decide
+from tracker.store.discovered import get as get
+from tracker.store.discovered import mark_proposed as mark_proposed
+from tracker.store.discovered import record as record
+from tracker.store.discovered import to_propose as to_propose
+from tracker.store.discovered import watched as watched
 from tracker.store.releases import Store
-from tracker.store.tables import DiscoveredOrg
 from tracker.watchlist import Lab, Watchlist
 
 RECENT = timedelta(days=14)
-WATCHED = "watched"
 
 
 def candidates(trending: Iterable[object], watchlist: Watchlist, now: datetime, min_likes: int) -> list[object]:
@@ -35,68 +40,6 @@ def candidates(trending: Iterable[object], watchlist: Watchlist, now: datetime, 
             continue
         chosen[org.lower()] = model
     return list(chosen.values())
-
-
-def record(store: Store, found: Sequence[object], now: datetime) -> list[str]:
-    """Store organisations not seen before (in any state); returns those newly found, to propose."""
-    if not found:
-        return []
-    new: list[str] = []
-    with store.session() as session, session.begin():
-        known = {o.lower() for o in session.exec(select(DiscoveredOrg.org)).all()}
-        for model in found:
-            org = model.org  # type: ignore[attr-defined]
-            if org.lower() in known:
-                continue
-            session.add(DiscoveredOrg(org=org, repo_id=model.repo_id, likes=model.likes,  # type: ignore[attr-defined]
-                                      model_created_at=model.created_at, found_at=now))  # type: ignore[attr-defined]
-            known.add(org.lower())
-            new.append(org)
-    return new
-
-
-def to_propose(store: Store) -> list[DiscoveredOrg]:
-    """Organisations found but not yet told to the admins."""
-    with store.session() as session:
-        return list(session.exec(select(DiscoveredOrg).where(DiscoveredOrg.status == "proposed",
-                                                             col(DiscoveredOrg.proposed_at).is_(None))
-                                 .order_by(col(DiscoveredOrg.found_at))).all())
-
-
-def get(store: Store, org: str) -> DiscoveredOrg | None:
-    """The stored row of an organisation, matched case-insensitively."""
-    with store.session() as session:
-        rows = session.exec(select(DiscoveredOrg)).all()
-    return next((r for r in rows if r.org.lower() == org.lower()), None)
-
-
-def mark_proposed(store: Store, org: str, now: datetime) -> None:
-    with store.session() as session, session.begin():
-        row = session.get(DiscoveredOrg, org)
-        if row is not None:
-            row.proposed_at = now
-            session.add(row)
-
-
-def decide(store: Store, org: str, status: str, by: int | None, now: datetime) -> DiscoveredOrg | None:
-    """watched | ignored | unwatched, by an admin; returns the row (None for an unknown organisation)."""
-    found = get(store, org)
-    if found is None:
-        return None
-    with store.session() as session, session.begin():
-        row = session.get(DiscoveredOrg, found.org)
-        assert row is not None
-        row.status, row.decided_by, row.decided_at = status, by, now
-        row.proposed_at = row.proposed_at or now
-        session.add(row)
-    return row
-
-
-def watched(store: Store) -> list[DiscoveredOrg]:
-    """The organisations added to the watchlist at runtime, oldest first."""
-    with store.session() as session:
-        return list(session.exec(select(DiscoveredOrg).where(DiscoveredOrg.status == WATCHED)
-                                 .order_by(col(DiscoveredOrg.decided_at))).all())
 
 
 def runtime_lab(org: str) -> Lab:

@@ -1,9 +1,10 @@
 """What a poll cycle does when the Hub as a whole is down, or rate-limits one organisation.
 
-- Unreachable (DNS failure, connection refused, TLS error): the first organisation that cannot connect has
-  the Hub probed once; when the probe cannot connect either, the rest of the cycle is skipped and one line
-  says the Hub at HF_ENDPOINT is unreachable and why (not one warning per organisation). Later cycles wait
-  out a growing backoff (5 s doubling to 5 min) and the recovery is logged once.
+- Unreachable (DNS failure, connection refused, TLS error) or silent (it accepts connections and never
+  answers): the first organisation that cannot connect or times out has the Hub probed once (a few
+  seconds); when the probe fails too, the rest of the cycle is skipped and one line says the Hub at
+  HF_ENDPOINT is unreachable and why (not one warning per organisation). Later cycles wait out a growing
+  backoff (5 s doubling to 5 min) and the recovery is logged once.
 - A 429 that asks for a long wait (`Retry-After: 120`) is not slept on: the organisation is skipped until
   then, and the others go on at once.
 """
@@ -14,7 +15,7 @@ import logging
 import threading
 from datetime import datetime, timedelta
 
-from tracker.hub.client import HubClient, HubError
+from tracker.hub.client import MAX_RATE_WAIT, HubClient, HubError
 from tracker.outage import Outage, OutageLog, duration
 
 log = logging.getLogger("tracker.poll.cycle")
@@ -33,19 +34,28 @@ class CycleGuard:
         self._lock = threading.Lock()
 
     def unreachable(self, exc: HubError) -> bool:
-        """True when `exc` (kind 'unreachable') means the whole Hub is down: probed once per cycle."""
+        """True when `exc` (kind 'unreachable' or 'timeout') means the whole Hub is down or silent: probed once
+        per cycle."""
         with self._lock:
             if self.down.is_set():
                 return True
             if self._probed:
                 return False  # the Hub answered the probe: this organisation's failure is its own
-            self._probed = True
-            reason = self.hub.reachable()
-            if reason is None:
-                return False
-            self.reason = reason
-            self.down.set()
-            return True
+            return self._probe_locked()
+
+    def probe(self) -> bool:
+        """Check once that the Hub answers at all; True (and `reason` set) when it does not."""
+        with self._lock:
+            return self.down.is_set() or self._probe_locked()
+
+    def _probe_locked(self) -> bool:
+        self._probed = True
+        reason = self.hub.reachable()
+        if reason is None:
+            return False
+        self.reason = reason
+        self.down.set()
+        return True
 
 
 class HubGuard:
@@ -84,6 +94,11 @@ class HubGuard:
             self.outage.success(now)
             self.retry_at, self._backoff = None, BACKOFF_FIRST
 
+    def rate_limited_orgs(self, now: datetime) -> dict[str, datetime]:
+        """The organisations skipped for a 429 now, and until when (for /healthz)."""
+        with self._lock:
+            return {org: until for org, until in sorted(self._limited.items()) if until > now}
+
     def limited_until(self, org: str, now: datetime) -> datetime | None:
         """When `org` may be polled again after a long 429, or None when it may now."""
         with self._lock:
@@ -95,7 +110,7 @@ class HubGuard:
 
     def rate_limited(self, org: str, exc: HubError, now: datetime) -> None:
         """Skip `org` until the Hub's Retry-After has passed; say so once."""
-        wait = max(exc.retry_after or 0.0, 1.0)
+        wait = min(max(exc.retry_after or 0.0, 1.0), MAX_RATE_WAIT)
         with self._lock:
             self._limited[org] = now + timedelta(seconds=wait)
         log.warning("%s: the Hub rate-limits us for %.0fs; skipping it until %s, the other organisations go on",

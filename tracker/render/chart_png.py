@@ -16,6 +16,12 @@ from tracker.render.charts import RIGHT, TOP, WIDTH, Chart, _legend, _nice_step
 SIZES = (("< 10B", 10 * 10**9, "#76b7b2"), ("10–100B", 100 * 10**9, "#4e79a7"), ("100B+", None, "#e15759"))
 UNKNOWN = ("size unknown", "#bab0ac")
 MAX_LABS = 12
+# The chart's own words in the other languages (titles come from the caller).
+_WORDS = {"it": {"size unknown": "dimensione ignota", "other labs": "altri lab"}}
+
+
+def _word(lang: str, text: str) -> str:
+    return _WORDS.get(lang, {}).get(text, text)
 
 
 def size_class(params: int | None) -> str:
@@ -24,11 +30,12 @@ def size_class(params: int | None) -> str:
     return next(name for name, upper, _ in SIZES if upper is None or params < upper)
 
 
-def releases_chart(models: Sequence[Any], title: str) -> Chart:
-    """One bar per lab (the MAX_LABS with most releases), stacked by size class, counts on the axis."""
+def releases_chart(models: Sequence[Any], title: str, lang: str = "en") -> Chart:
+    """One bar per lab (the MAX_LABS with most releases), stacked by size class, counts on the axis; the
+    legend and the "other labs" bar in `lang`."""
     ranked = [lab for lab, _ in sorted(Counter(m.lab for m in models).items(), key=lambda kv: (-kv[1], kv[0]))]
     shown = set(ranked if len(ranked) <= MAX_LABS else ranked[:MAX_LABS - 1])
-    other = f"{len(ranked) - len(shown)} other labs"
+    other = f"{len(ranked) - len(shown)} {_word(lang, 'other labs')}"
     rows = [(m.lab if m.lab in shown else other, m) for m in models]
     per_lab = Counter(name for name, _ in rows)
     labs = [lab for lab in ranked if lab in shown] + ([other] if len(shown) < len(ranked) else [])
@@ -52,13 +59,16 @@ def releases_chart(models: Sequence[Any], title: str) -> Chart:
             if counts[cls]:
                 w = counts[cls] / xmax * plot_w
                 chart.marks.append({"x": round(x, 2), "y": y + 4, "w": round(w, 2), "h": row_h - 8, "color": color,
-                                    "tip": f"{lab}: {counts[cls]} {cls}"})
+                                    "tip": f"{lab}: {counts[cls]} {_word(lang, cls)}"})
                 x += w
     v = 0.0
     while v <= xmax + 1e-9:
-        chart.xticks.append({"x": round(label_w + v / xmax * plot_w, 2), "label": f"{v:g}"})
+        tick = f"{v:g}"
+        chart.xticks.append({"x": round(label_w + v / xmax * plot_w, 2),
+                             "label": tick.replace(".", ",") if lang == "it" else tick})
         v += step
-    used = [(c, col, "box") for c, col in colors.items() if any(size_class(m.params_total) == c for m in models)]
+    used = [(_word(lang, c), col, "box") for c, col in colors.items()
+            if any(size_class(m.params_total) == c for m in models)]
     chart.legend, bottom = _legend(used, TOP + row_h * len(labs) + 40)
     chart.height = int(bottom + 4)
     return chart
@@ -71,6 +81,6 @@ def to_png(svg: str, zoom: float = 1.5) -> bytes:
                                        sans_serif_family="DejaVu Sans"))
 
 
-def releases_png(models: Sequence[Any], title: str) -> bytes:
+def releases_png(models: Sequence[Any], title: str, lang: str = "en") -> bytes:
     """The chart of `models` as a PNG."""
-    return to_png(releases_chart(models, title).svg())
+    return to_png(releases_chart(models, title, lang).svg())

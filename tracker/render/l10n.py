@@ -87,6 +87,56 @@ def moment(value: datetime | None) -> str:
 _DAYS = {"en": ("today", "yesterday"), "it": ("oggi", "ieri")}
 
 
+def _decimal(value: float, digits: int) -> str:
+    """`value` with at most `digits` decimals, trailing zeros dropped, in the language's notation."""
+    text = f"{value:.{digits}f}".rstrip("0").rstrip(".") if digits else f"{value:.0f}"
+    locale = _babel()
+    return text.replace(".", get_decimal_symbol(locale)) if locale else text
+
+
+def tokens(value: int | None) -> str:
+    """A context length as people write it, M for millions: 131072 -> "128K", 1048576 -> "1M", 1572864 ->
+    "1.5M", 10240000 -> "10.24M" (not "10000K"; "10,24M" in Italian), 40000 -> "40,000" ("40.000")."""
+    if not value:
+        return "?"
+    if value % 1024 == 0 and value < 1000 * 1024:
+        return f"{value // 1024}K"
+    if value % (1024**2 // 4) == 0:  # whole or quarter binary millions: 1M, 1.5M, 2.25M
+        return f"{_decimal(value / 1024**2, 2)}M"
+    if value >= 10**6:
+        return f"{_decimal(value / 10**6, 2)}M"
+    return number(value)
+
+
+def about_tokens(value: int | None) -> str:
+    """A rough token count, short: 74523 -> "74K", 6_300_000 -> "6.3M" ("6,3M" in Italian), 900 -> "900"."""
+    if not value or value < 0:
+        return "0"
+    if value >= 10**6:
+        return f"{_decimal(value / 10**6, 1)}M"
+    return f"{value // 1000}K" if value >= 1000 else str(value)
+
+
+def _relative_day(value: datetime, now: datetime | None) -> int | None:
+    """0 for today, 1 for yesterday (UTC), else None."""
+    days = ((now or datetime.now(UTC)).astimezone(UTC).date() - value.astimezone(UTC).date()).days
+    return days if days in (0, 1) else None
+
+
+def since(value: datetime | None, now: datetime | None = None, style: str = "seen") -> str:
+    """"since <a moment>" with the right preposition: "since today, 10:21 UTC", Italian "da oggi, …",
+    "dal 27 apr 2025, …", "dall'8 apr 2025, …". `style`: "seen" (today/yesterday, for answers read at
+    once), "moment" (date and time, for messages that stay, like channel cards), "day" (the date)."""
+    if value is None:
+        return "?"
+    text = {"seen": seen, "moment": lambda v, _: moment(v), "day": lambda v, _: day(v)}[style](value, now)
+    if LOCALE.get() != "it":
+        return f"since {text}"
+    if (style == "seen" and _relative_day(value, now) is not None) or not text[:1].isdigit():
+        return f"da {text}"
+    return f"dall'{text}" if text.split(" ", 1)[0] in ("1", "8", "11") else f"dal {text}"
+
+
 def seen(value: datetime | None, now: datetime | None = None) -> str:
     """A moment as people say it: "today, 10:21 UTC", "yesterday, …", else the date and time."""
     if value is None:
@@ -135,3 +185,86 @@ def license_reason(row: Any) -> str:
         if match := pattern.match(reason):
             return template.format(*match.groups())
     return reason
+
+
+# Words the facts and the watchlist store in English, as Italian shows them. A word not listed shows as stored.
+_TERMS = {
+    "it": {
+        "permissive": "permissiva", "open-restricted": "aperta con condizioni", "non-commercial": "non commerciale",
+        "unknown": "sconosciuta", "base": "base", "instruct": "instruct", "reasoning": "ragionamento",
+        "quantized": "quantizzato", "distilled": "distillato", "adapter": "adattatore", "other": "altro",
+        "text": "testo", "vision-language": "visione e linguaggio", "speech": "voce",
+        "image-generation": "generazione di immagini", "video-generation": "generazione video",
+        "embedding": "embedding",
+    },
+}
+_PLACES = {
+    "it": {
+        "China": "Cina", "United States": "Stati Uniti", "North America": "Nord America", "Canada": "Canada",
+        "France": "Francia", "Europe": "Europa", "South Korea": "Corea del Sud", "Asia-Pacific": "Asia-Pacifico",
+        "United Arab Emirates": "Emirati Arabi Uniti", "Middle East": "Medio Oriente", "Unknown": "Sconosciuto",
+        "Japan": "Giappone", "Germany": "Germania", "United Kingdom": "Regno Unito", "Israel": "Israele",
+        "Switzerland": "Svizzera", "Singapore": "Singapore", "India": "India", "Taiwan": "Taiwan",
+    },
+}
+
+
+def term(value: str | None) -> str:
+    """A license class, variant or modality (`permissive`, `reasoning`, `text`) in the language being rendered."""
+    if not value:
+        return "?"
+    return _TERMS.get(LOCALE.get(), {}).get(value, value)
+
+
+def place(value: str | None) -> str:
+    """A country or region of the watchlist (`China`, `North America`) in the language being rendered."""
+    if not value:
+        return "?"
+    return _PLACES.get(LOCALE.get(), {}).get(value, value)
+
+
+def setup_name(setup: Any) -> str:
+    """A hardware set-up's name (tracker/data/setups.toml: `name`, `name_<lang>`) in the language being rendered."""
+    return dict(getattr(setup, "names", ())).get(LOCALE.get()) or setup.name
+
+
+_NO_LICENSE = "no recognised license"
+# The openness evidence tracker.facts.openness writes, in Italian ({0}: the part kept as written).
+_EVIDENCE = {
+    "it": [
+        (re.compile(r"^license (.+) is OSI-approved$", re.S), "licenza {0} approvata dall'OSI"),
+        (re.compile(r"^license (.+) is an open license \(not OSI-approved; accepted for weights by the MOF\)$", re.S),
+         "licenza {0} aperta (non approvata dall'OSI, ma accettata per i pesi dal MOF)"),
+        (re.compile(r"^license (.+) is non-commercial$", re.S), "licenza {0} non commerciale"),
+        (re.compile(r"^license (.+) has custom conditions \(not OSI-approved\)$", re.S),
+         "licenza {0} con condizioni proprie (non approvata dall'OSI)"),
+        (re.compile(r"^license (.+) is permissive but not OSI-approved$", re.S),
+         "licenza {0} permissiva ma non approvata dall'OSI"),
+        (re.compile(r"^license: (.+)$", re.S), "licenza: {0}"),
+        (re.compile(r"^no recognised license$"), "nessuna licenza riconosciuta"),
+        (re.compile(r"^gated: access must be requested on the Hub$"), "accesso da chiedere sull'Hub"),
+        (re.compile(r"^technical report: (.+)$", re.S), "rapporto tecnico: {0}"),
+        (re.compile(r"^no technical report linked$"), "nessun rapporto tecnico collegato"),
+        (re.compile(r"^model card not read yet: code links unknown$"),
+         "scheda del modello non ancora letta: link al codice sconosciuti"),
+        (re.compile(r"^model card not read: (.+)$", re.S), "scheda del modello non letta: {0}"),
+        (re.compile(r"^no model card \(README\.md\) to read$"), "nessuna scheda del modello (README.md) da leggere"),
+        (re.compile(r"^code: (.+)$", re.S), "codice: {0}"),
+        (re.compile(r"^no code repository linked$"), "nessun repository di codice collegato"),
+        (re.compile(r"^training data declared: (.+)$", re.S), "dati di addestramento dichiarati: {0}"),
+        (re.compile(r"^no training data declared$"), "nessun dato di addestramento dichiarato"),
+    ],
+}
+_MORE = {"it": (re.compile(r"^(.+) and (\d+) more$", re.S), "{0} e altri {1}")}
+
+
+def evidence(line: str) -> str:
+    """One line of stored (English) openness evidence in the language being rendered."""
+    lang = LOCALE.get()
+    for pattern, template in _EVIDENCE.get(lang, []):
+        if match := pattern.match(line):
+            parts = [evidence(_NO_LICENSE) if part == _NO_LICENSE else part for part in match.groups()]
+            if lang in _MORE and parts and (more := _MORE[lang][0].match(parts[-1])):
+                parts[-1] = _MORE[lang][1].format(*more.groups())
+            return template.format(*parts)
+    return line

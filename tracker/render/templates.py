@@ -32,25 +32,6 @@ def templates_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "templates"
 
 
-def _tokens(value: int | None) -> str:
-    """A context length as people write it: 131072 -> "128K", 1048576 -> "1M", 40000 -> "40,000"."""
-    if not value:
-        return "?"
-    for unit, size in (("M", 1024**2), ("K", 1024)):
-        if value % size == 0:
-            return f"{value // size}{unit}"
-    return f"{value:,}"
-
-
-def _about_tokens(value: int | None) -> str:
-    """A rough token count, short: 74523 -> "74K", 1234567 -> "1.2M", 900 -> "900"."""
-    if not value or value < 0:
-        return "0"
-    if value >= 10**6:
-        return f"{value / 10**6:.1f}".rstrip("0").rstrip(".") + "M"
-    return f"{value // 1000}K" if value >= 1000 else str(value)
-
-
 @cache
 def environment(directory: Path | None = None) -> Environment:
     """The shared Jinja2 environment (one per templates directory)."""
@@ -69,8 +50,13 @@ def environment(directory: Path | None = None) -> Environment:
     env.filters["num"] = l10n.number
     env.filters["seen"] = l10n.seen
     env.filters["reason"] = l10n.license_reason
-    env.filters["tokens"] = _tokens
-    env.filters["about_tokens"] = _about_tokens
+    env.filters["tokens"] = l10n.tokens
+    env.filters["about_tokens"] = l10n.about_tokens
+    env.filters["since"] = l10n.since
+    env.filters["term"] = l10n.term
+    env.filters["place"] = l10n.place
+    env.filters["setup"] = l10n.setup_name
+    env.filters["evidence"] = l10n.evidence
     return env
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tracker.facts.fits import FitsOn, fits_on
@@ -79,6 +79,30 @@ def openness(row: Any) -> dict[str, Any]:
     return {"level": getattr(row, "openness_level", None), "evidence": list(evidence)}
 
 
+# What the weight files hold beyond the headline total, as tracker.facts.params notes it.
+_EXTRAS = (("mtp", "multi-token-prediction module"), ("scales", "FP8 scale tensors"))
+
+
+def stored_extras(row: Any) -> tuple[str, ...]:
+    """Why the weight files hold more than the total ("mtp", "scales"), from the parameter notes; empty when
+    the stored count equals the total or the notes do not say."""
+    stored, total = getattr(row, "params_stored", None), getattr(row, "params_total", None)
+    if not stored or not total or stored <= total:
+        return ()
+    notes = " ".join(n for n in getattr(row, "params_notes", None) or () if isinstance(n, str))
+    return tuple(key for key, phrase in _EXTRAS if phrase in notes)
+
+
+def made_public(row: Any) -> datetime | None:
+    """When a model became public on the Hub, when that is known and differs from its creation: the first
+    sighting of a model we saw appear after it was created (a private repo made public). None for backfill
+    (recorded on our first look, when it was long public) and for models public from the start."""
+    created, released = getattr(row, "created_at", None), getattr(row, "released_at", None)
+    if getattr(row, "backfill", False) or created is None or released is None:
+        return None
+    return released if released - created > timedelta(days=1) else None
+
+
 def card(row: TrackedModel | ModelRow, hub_url: str, event_kind: str = "new", **extra: Any) -> dict[str, Any]:
     """Template context for one model's card or line."""
     return {
@@ -89,5 +113,7 @@ def card(row: TrackedModel | ModelRow, hub_url: str, event_kind: str = "new", **
         "active_differs": row.params_active is not None and row.params_active != row.params_total,
         "license_url": license_url(hub_url, row),
         "fits": fits(row),
+        "extras": stored_extras(row),
+        "made_public": made_public(row),
         **extra,
     }

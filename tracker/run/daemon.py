@@ -16,38 +16,38 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from telegram.ext import Application
 
+from tracker.bot.discover import send_proposals
 from tracker.config import ConfigError, Settings
 from tracker.deliver import digests as digest
 from tracker.deliver.console import deliver_to_console
-from tracker.poll.discovery import effective_watchlist
+from tracker.history.publish import rebuild_outputs
+from tracker.hub.client import observe_requests
+from tracker.poll.cycle import CycleReport
 from tracker.poll.stop import PollAbandoned, StopExecutor, exit_at_once
-from tracker.render.follow import BOT_USERNAME_FLAG
+from tracker.run.bot_link import connect_bot, disconnect_bot
+from tracker.run.http_routes import StatusRoutes
+from tracker.run.http_server import HttpServer
 from tracker.run.leader import Leadership, LeadershipLost
 from tracker.run.metrics import Metrics
+from tracker.run.webhook import PATH, WebhookReceiver
+from tracker.run.wiring import make_poller
 from tracker.store import outbox
 from tracker.store import subscribers as subscriptions
 from tracker.store.releases import Store
 from tracker.store.tables import utcnow
+from tracker.telegram.digests import DigestSender
+from tracker.telegram.sender import TelegramDelivery
 from tracker.watchlist import Watchlist
-
-if TYPE_CHECKING:
-    from telegram.ext import Application
-
-    from tracker.poll.cycle import CycleReport
-    from tracker.run.http_server import HttpServer
-    from tracker.telegram.digests import DigestSender
-    from tracker.telegram.sender import TelegramDelivery
 
 log = logging.getLogger(__name__)
 DELIVER_EVERY = 2.0
-STOP_GRACE = 2.5  # running jobs get this long to finish on stop; the bot then gets BOT_STOP_GRACE
-BOT_STOP_GRACE = 1.0
+STOP_GRACE = 2.5  # running jobs get this long to finish on stop; the bot then gets bot_link.BOT_STOP_GRACE
 WORKER_THREADS = 16
 WEBHOOK_DEBOUNCE = 1.0
 
@@ -56,8 +56,6 @@ class Runtime:
     """The parts of `tracker run` and how they start and stop together."""
 
     def __init__(self, settings: Settings, store: Store, watchlist: Watchlist) -> None:
-        from tracker.cli.commands import make_poller
-
         self.settings = settings
         self.store = store
         self.watchlist = watchlist
@@ -108,11 +106,12 @@ class Runtime:
             if await asyncio.to_thread(subscriptions.is_paused, self.store):
                 log.info("paused by an admin: skipping this poll")
                 return
-            async with self._hub_lock:
+            async with self._polls_first():
                 report = await self._run_cycle()
+            backfilled = sum(s.backfill for s in report.summaries)
             log.log(logging.DEBUG if report.hub_unreachable else logging.INFO,  # the poller said it once
-                    "cycle done: %d orgs ok, %d failed, %d new", len(report.orgs_ok), len(report.orgs_failed),
-                    report.new)
+                    "cycle done: %d orgs ok, %d failed, %d new%s", len(report.orgs_ok), len(report.orgs_failed),
+                    report.new, f"; recorded {backfilled} existing models (backfill, no alerts)" if backfilled else "")
             await self.deliver()
             if self.settings.site_dir and _found_something(report):
                 await asyncio.to_thread(self._rebuild_outputs)
@@ -120,6 +119,30 @@ class Runtime:
             log.debug("poll abandoned: stopping")
         except Exception:  # noqa: BLE001
             log.exception("poll cycle failed")
+
+    @contextlib.asynccontextmanager
+    async def _polls_first(self) -> AsyncIterator[None]:
+        """The Hub for a poll: enrichment holding it stops after its current model, so a poll waits a second at
+        most, never for the whole backfill."""
+        self.poller.poll_waiting.set()
+        try:
+            async with self._hub_lock:
+                self.poller.poll_waiting.clear()
+                yield
+        finally:
+            self.poller.poll_waiting.clear()
+
+    def _destination(self) -> str:
+        """Where alerts go, said at start: the terminal, or the channel and how many people subscribed."""
+        problem = self.settings.telegram_problem()  # a setting that cannot work was already said at start
+        if not self.settings.telegram_enabled:
+            return "this terminal" + ("" if problem else " (set TELEGRAM_BOT_TOKEN and TELEGRAM_CHANNEL for Telegram)")
+        if problem:
+            return "nowhere yet: they wait in the store until the Telegram settings work"
+        people = subscriptions.counts(self.store)["subscribed"]
+        channel = f"the Telegram channel {self.settings.telegram_channel}" if self.settings.telegram_channel \
+            else "no channel (TELEGRAM_CHANNEL is not set)"
+        return f"{channel} and {people} subscriber{'' if people == 1 else 's'} of the bot"
 
     async def _run_cycle(self, orgs: set[str] | None = None) -> CycleReport:
         """One poll cycle in a worker thread, counted and timed for /metrics."""
@@ -142,7 +165,7 @@ class Runtime:
             await asyncio.sleep(WEBHOOK_DEBOUNCE)  # a release is often several events (create, commit, publish)
             orgs, self._webhook_orgs = set(self._webhook_orgs), set()
             try:
-                async with self._hub_lock:
+                async with self._polls_first():
                     report = await self._run_cycle(orgs)
                 log.info("webhook poll of %s: %d new", ", ".join(sorted(orgs)), report.new)
                 await self.deliver()
@@ -153,15 +176,10 @@ class Runtime:
 
     async def _start_http(self) -> None:
         """Serve /healthz, /metrics and (with TRACKER_HUB_WEBHOOK_SECRET) the Hub webhook."""
-        from tracker.run.http_routes import StatusRoutes
-        from tracker.run.http_server import HttpServer
-
         routes = StatusRoutes(self.store, self.settings.poll_interval, self.metrics, lambda: self.role,
-                              self.started_at).routes()
+                              self.started_at, self.poller.guard.rate_limited_orgs).routes()
         server = HttpServer(self.settings.http_host, self.settings.http_port, routes)
         if self.settings.hub_webhook_secret is not None:
-            from tracker.run.webhook import PATH, WebhookReceiver
-
             receiver = WebhookReceiver(self.settings.hub_webhook_secret.get_secret_value(), self.watchlist,
                                        self.queue_org)
             server.routes[("POST", PATH)] = receiver
@@ -205,8 +223,6 @@ class Runtime:
             log.exception("housekeeping failed; it is tried again later")
 
     def _rebuild_outputs(self) -> None:
-        from tracker.history.publish import rebuild_outputs
-
         rebuild_outputs(self.settings, self.store.engine)
 
     async def queue_digests(self) -> None:
@@ -235,8 +251,6 @@ class Runtime:
                 if self.digests is not None:
                     await self.digests.run_once()
                 if self.application is not None and self.settings.discovery:
-                    from tracker.bot.discover import send_proposals  # the bot's module, loaded with it
-
                     await send_proposals(self.application.bot, self.store, self.settings.admins,
                                          self.settings.hub_web_url)
                 if self.telegram is None and not self.settings.telegram_enabled:
@@ -247,50 +261,19 @@ class Runtime:
             log.exception("delivery failed; pending messages stay queued")
 
     async def start_telegram(self) -> None:
-        """Connect the bot, retrying while Telegram is unreachable; alerts wait in the store meanwhile."""
-        from telegram.error import InvalidToken, NetworkError
-
-        from tracker.bot import publish_commands
-        from tracker.telegram.app import TOKEN_REJECTED, BotContext, attach_bot, build_application
-        from tracker.telegram.digests import DigestSender
-        from tracker.telegram.sender import TelegramDelivery
-
-        delay = 5.0
-        while not self.stop.is_set():
-            application = build_application(self.settings, on_429=self.metrics.telegram_429.inc)
-            watchlist = await asyncio.to_thread(effective_watchlist, self.watchlist, self.store)
-            attach_bot(application, BotContext(self.settings, self.store, watchlist))
-            try:
-                await application.initialize()
-                await publish_commands(application.bot, self.settings.admins)
-                await application.start()
-                assert application.updater is not None
-                await application.updater.start_polling(allowed_updates=["message", "callback_query", "inline_query"],
-                                                        poll_interval=0.0, timeout=30)
-            except InvalidToken:
-                log.warning(TOKEN_REJECTED)
-                return
-            except NetworkError as exc:
-                log.warning("Telegram unreachable (%s); retrying in %.0fs", exc.message, delay)
-                await _shutdown(application)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.stop.wait(), timeout=delay)
-                delay = min(delay * 2, 120.0)
-                continue
-            self.application = application
-            self.telegram = TelegramDelivery(application.bot, self.store, self.settings)
-            self.digests = DigestSender(application.bot, self.store, self.settings)
-            log.info("Telegram bot @%s connected", application.bot.username)
-            await asyncio.to_thread(subscriptions.set_flag, self.store, BOT_USERNAME_FLAG, application.bot.username)
-            if not application.bot.supports_inline_queries:
-                log.info("inline mode is off: enable it with /setinline in @BotFather")
-            await self.queue_digests()  # catch up on a digest missed while the tracker was down
+        """Connect the bot (retrying while Telegram is unreachable; alerts wait in the store meanwhile), then
+        deliver through it."""
+        application = await connect_bot(self.settings, self.store, self.watchlist, self.metrics.telegram_429.inc,
+                                        self.stop)
+        if application is None:
             return
+        self.application = application
+        self.telegram = TelegramDelivery(application.bot, self.store, self.settings)
+        self.digests = DigestSender(application.bot, self.store, self.settings)
+        await self.queue_digests()  # catch up on a digest missed while the tracker was down
 
     async def run(self) -> None:
         """Run until SIGINT or SIGTERM: as the leader, or as a standby until the leader goes."""
-        from tracker.hub.client import observe_requests
-
         loop = asyncio.get_running_loop()
         loop.set_default_executor(StopExecutor(WORKER_THREADS, thread_name_prefix="worker"))
         self._handle_signals(loop, self.stop.set)
@@ -320,6 +303,7 @@ class Runtime:
         scheduler.start()
         log.info("tracker running: %d labs, %d organisations, every %ss; Ctrl-C stops", len(self.watchlist.labs),
                  len(self.watchlist.orgs), self.settings.poll_interval)
+        log.info("alerts go to %s", await asyncio.to_thread(self._destination))
         stopping = asyncio.create_task(self.stop.wait())
         try:  # until stopped, or at once when the lease is lost (the keeper returns)
             await asyncio.wait({stopping, keeper}, return_when=asyncio.FIRST_COMPLETED)
@@ -383,21 +367,7 @@ class Runtime:
             telegram_task.cancel()
             await asyncio.wait([telegram_task], timeout=0.5)
         if self.application is not None:
-            try:  # PTB confirms the last updates with one more getUpdates: bounded when Telegram hangs
-                await asyncio.wait_for(_shutdown(self.application), timeout=BOT_STOP_GRACE)
-            except TimeoutError:
-                log.info("Telegram did not answer while the bot stopped; stopped without it")
-
-
-async def _shutdown(application: Application) -> None:
-    try:
-        if application.updater is not None and application.updater.running:
-            await application.updater.stop()
-        if application.running:
-            await application.stop()
-        await application.shutdown()
-    except Exception:  # noqa: BLE001  (shutting down after a failure must not raise again)
-        log.debug("error while shutting the bot down", exc_info=True)
+            await disconnect_bot(self.application)
 
 
 def _found_something(report: CycleReport) -> bool:

@@ -8,15 +8,13 @@ its start; a standby, which does not poll, is healthy; so is a tracker paused by
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import select
-
+from tracker.store.health import health_facts
 from tracker.store.releases import Store
-from tracker.store.tables import Delivery, OrgState, RuntimeFlag
 
 STALE_INTERVALS = 3
 
@@ -30,6 +28,7 @@ class Health:
     last_poll_at: datetime | None
     last_poll_age_s: float | None
     orgs_failing: list[str]
+    orgs_rate_limited: dict[str, datetime]  # skipped for a 429 until then (known inside `tracker run` only)
     outbox_pending: int
     oldest_pending_age_s: float | None
     detail: str
@@ -46,6 +45,7 @@ class Health:
             "last_poll_at": self.last_poll_at.isoformat() if self.last_poll_at else None,
             "last_poll_age_s": _round(self.last_poll_age_s),
             "orgs_failing": self.orgs_failing,
+            "orgs_rate_limited": {org: until.isoformat() for org, until in self.orgs_rate_limited.items()},
             "outbox_pending": self.outbox_pending,
             "oldest_pending_age_s": _round(self.oldest_pending_age_s),
             "detail": self.detail,
@@ -53,21 +53,16 @@ class Health:
 
 
 def read_health(store: Store, poll_interval: float, now: datetime, role: str | None = "leader",
-                started_at: datetime | None = None) -> Health:
-    """The health now; `started_at` (the process start) gives a tracker that has not polled yet its grace."""
-    with store.session() as session:
-        last_poll = _aware(session.exec(select(func.max(OrgState.last_success_at))).one())
-        failing = list(session.exec(select(OrgState.org).where(OrgState.error_count > 0).order_by(OrgState.org)))
-        pending, oldest = session.exec(
-            select(func.count(), func.min(Delivery.created_at)).where(Delivery.status == "pending")
-        ).one()
-        paused = session.get(RuntimeFlag, "paused") is not None
-    oldest = _aware(oldest)
+                started_at: datetime | None = None, rate_limited: Mapping[str, datetime] | None = None) -> Health:
+    """The health now; `started_at` (the process start) gives a tracker that has not polled yet its grace;
+    `rate_limited` are the organisations a running poller skips for a 429, and until when."""
+    facts = health_facts(store)
+    last_poll, oldest = facts.last_poll_at, facts.oldest_pending_at
     age = (now - last_poll).total_seconds() if last_poll else None
     limit = STALE_INTERVALS * poll_interval
     if role == "standby":
         status, detail = "standby", "standby: another instance polls and delivers"
-    elif paused:
+    elif facts.paused:
         status, detail = "paused", "paused by an admin (/resume restarts polling)"
     elif age is not None and age <= limit:
         status, detail = "ok", f"last successful poll {age:.0f}s ago"
@@ -77,9 +72,10 @@ def read_health(store: Store, poll_interval: float, now: datetime, role: str | N
         status = "stale"
         detail = (f"no successful poll for {age:.0f}s (more than {STALE_INTERVALS} poll intervals of "
                   f"{poll_interval:g}s)" if age is not None else "no successful poll yet")
-    return Health(status=status, role=role, last_poll_at=last_poll, last_poll_age_s=age, orgs_failing=failing,
-                  outbox_pending=int(pending), oldest_pending_age_s=(now - oldest).total_seconds() if oldest else None,
-                  detail=detail)
+    return Health(status=status, role=role, last_poll_at=last_poll, last_poll_age_s=age,
+                  orgs_failing=facts.orgs_failing, orgs_rate_limited=dict(rate_limited or {}),
+                  outbox_pending=facts.outbox_pending,
+                  oldest_pending_age_s=(now - oldest).total_seconds() if oldest else None, detail=detail)
 
 
 def format_health(health: Health) -> str:
@@ -92,21 +88,14 @@ def format_health(health: Health) -> str:
         f"last poll:       {health.last_poll_at.isoformat(timespec='seconds') if health.last_poll_at else 'never'}"
         f" ({ago(health.last_poll_age_s)})",
         f"orgs failing:    {', '.join(health.orgs_failing) if health.orgs_failing else 'none'}",
+        *(["rate-limited:    " + ", ".join(f"{org} until {until:%H:%M} UTC" for org, until in
+                                             health.orgs_rate_limited.items())] if health.orgs_rate_limited else []),
         f"outbox pending:  {health.outbox_pending}"
         + (f" (oldest {ago(health.oldest_pending_age_s)})" if health.oldest_pending_age_s is not None else ""),
     ]
     if health.role is not None:
         lines.insert(1, f"role:            {health.role}")
     return "\n".join(lines)
-
-
-def _aware(value: Any) -> datetime | None:
-    """A time from an aggregate query (SQLite hands back text or naive values) as aware UTC."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _round(value: float | None) -> float | None:

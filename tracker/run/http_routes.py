@@ -29,16 +29,19 @@ class StatusRoutes:
     """/healthz and /metrics of one running tracker; `role()` says whether it is the leader right now."""
 
     def __init__(self, store: Store, poll_interval: float, metrics: Metrics, role: Callable[[], str],
-                 started_at: datetime) -> None:
+                 started_at: datetime,
+                 rate_limited: Callable[[datetime], dict[str, datetime]] = lambda _now: {}) -> None:
         self.store = store
         self.poll_interval = poll_interval
         self.metrics = metrics
         self.role = role
         self.started_at = started_at
+        self.rate_limited = rate_limited
 
     async def health(self) -> Health:
-        return await asyncio.to_thread(read_health, self.store, self.poll_interval, utcnow(), self.role(),
-                                       self.started_at)
+        now = utcnow()
+        return await asyncio.to_thread(read_health, self.store, self.poll_interval, now, self.role(),
+                                       self.started_at, self.rate_limited(now))
 
     async def healthz(self, _request: Request) -> Response:
         try:

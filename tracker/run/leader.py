@@ -8,8 +8,10 @@ with `role` "standby") and take over when the leader goes.
   seconds after the start of its last successful renewal, and exits within `STEP_DOWN` (at most `ttl / 5`)
   seconds more: always before the lease can expire, so a standby never acts alongside it (a lost network
   included). Unlike a session advisory lock, nothing lingers on a dead TCP connection: the lease expires.
-- SQLite: a lock file beside the database (`tracker.db.leader.lock`), freed by the kernel when its holder
-  exits or is killed, so a standby on the same machine takes over within a second.
+  Its queries live in tracker.store.leases.
+- SQLite: an exclusive flock on the database file itself (whatever path or hard link reaches it), freed by
+  the kernel when its holder exits or is killed, so a standby on the same machine takes over within a
+  second; `tracker.db.leader.lock` beside it names the holder's pid.
 - In-memory SQLite: nothing to share; the one instance leads.
 
 `tracker poll` takes the same claim for its duration, and refuses while a `tracker run` leads.
@@ -27,12 +29,13 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import URL, Engine, create_engine, text
-
-from tracker.store.engine import StoreError
-from tracker.store.filelock import lock_beside, sqlite_path
+from tracker.store.engine import Engine, StoreError, is_sqlite
+from tracker.store.filelock import FileItselfLock, lock_beside, sqlite_path
+from tracker.store.leases import LeaseTable
+from tracker.store.tables import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -89,35 +92,41 @@ class SoloClaim:
 
 
 class FileClaim:
-    """SQLite: the lock file beside the database."""
+    """SQLite: an exclusive flock on the database file itself, so no second path to it (a hard link, another
+    name) and no deleted file beside it can admit a second leader; a lock file beside the database keeps the
+    holder's pid for messages."""
 
     expires = False
 
     def __init__(self, database: os.PathLike[str] | str) -> None:
-        from pathlib import Path
-
         self.database = Path(database)
+        self.exclusive = FileItselfLock(self.database)
         self.lock = lock_beside(self.database, "leader")
 
     def try_acquire(self) -> bool:
         try:
-            return self.lock.try_acquire()
+            if not self.exclusive.try_acquire():
+                return False
+            self.lock.try_acquire()  # only names the holder: the database file's own lock decides
         except OSError as exc:
-            raise StoreError(f"cannot create the lock file {self.lock.path}: {exc.strerror}") from None
+            raise StoreError(f"cannot lock the database {self.database} or write {self.lock.path}: "
+                             f"{exc.strerror}") from None
+        return True
 
     def renew(self) -> bool:
-        return self.lock.held
+        return self.exclusive.held
 
     def release(self) -> None:
         self.lock.release()
+        self.exclusive.close()
 
     def holder(self) -> str:
         pid = self.lock.holder_pid()
         return f"process {pid} on this machine" if pid else "another process on this machine"
 
     def current(self) -> str | None:
-        """Who leads now (None: no `tracker run` holds the lock)."""
-        return self.holder() if self.lock.held_elsewhere() else None
+        """Who leads now (None: no `tracker run` holds the database's lock)."""
+        return self.holder() if self.exclusive.held_elsewhere() else None
 
 
 class LeaseClaim:
@@ -125,56 +134,35 @@ class LeaseClaim:
 
     expires = True
 
-    def __init__(self, url: URL, ttl: float, holder: str | None = None) -> None:
+    def __init__(self, table: LeaseTable, ttl: float, holder: str | None = None) -> None:
         self.ttl = ttl
         self.me = holder or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.term: int | None = None
-        self.engine: Engine = create_engine(url, pool_size=1, max_overflow=1, pool_pre_ping=True,
-                                            connect_args=_pg_timeouts(url, ttl))
+        self.table = table
 
     def try_acquire(self) -> bool:
-        from tracker.store.tables import utcnow
-
-        with self.engine.begin() as conn:
-            term = conn.execute(text(
-                "INSERT INTO leader_lease (name, holder, term, expires_at, acquired_at) "
-                "VALUES (:name, :me, 1, EXTRACT(EPOCH FROM clock_timestamp()) + :ttl, :at) "
-                "ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, term = leader_lease.term + 1, "
-                "expires_at = EXCLUDED.expires_at, acquired_at = EXCLUDED.acquired_at "
-                "WHERE leader_lease.expires_at < EXTRACT(EPOCH FROM clock_timestamp()) "
-                "OR leader_lease.holder = EXCLUDED.holder "
-                "RETURNING term"),
-                {"name": LEASE_NAME, "me": self.me, "ttl": self.ttl,
-                 "at": utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")}).scalar()
-        self.term = term
-        return term is not None
+        self.term = self.table.take(LEASE_NAME, self.me, self.ttl, utcnow())
+        return self.term is not None
 
     def renew(self) -> bool:
         """Extend the lease; False when another instance holds it now."""
-        with self.engine.begin() as conn:
-            row = conn.execute(text(
-                "UPDATE leader_lease SET expires_at = EXTRACT(EPOCH FROM clock_timestamp()) + :ttl "
-                "WHERE name = :name AND holder = :me AND term = :term RETURNING term"),
-                {"name": LEASE_NAME, "me": self.me, "term": self.term, "ttl": self.ttl}).first()
-        return row is not None
+        return self.table.renew(LEASE_NAME, self.me, self.term, self.ttl)
 
     def release(self) -> None:
         """Let a standby take over at once (a clean stop)."""
         if self.term is None:
             return
-        with contextlib.suppress(Exception), self.engine.begin() as conn:
-            conn.execute(text("UPDATE leader_lease SET expires_at = 0 WHERE name = :name AND holder = :me "
-                              "AND term = :term"), {"name": LEASE_NAME, "me": self.me, "term": self.term})
+        with contextlib.suppress(Exception):
+            self.table.expire(LEASE_NAME, self.me, self.term)
         self.term = None
-        self.engine.dispose()
+        self.table.dispose()
 
     def holder(self) -> str:
-        with contextlib.suppress(Exception), self.engine.connect() as conn:
-            row = conn.execute(text(
-                "SELECT holder, expires_at - EXTRACT(EPOCH FROM clock_timestamp()) FROM leader_lease "
-                "WHERE name = :name"), {"name": LEASE_NAME}).first()
-            if row is not None and row[1] > 0:
-                return f"{row[0]} (lease valid for {float(row[1]):.0f}s more)"
+        found = None
+        with contextlib.suppress(Exception):
+            found = self.table.holder(LEASE_NAME)
+        if found is not None and found[1] > 0:
+            return f"{found[0]} (lease valid for {found[1]:.0f}s more)"
         return "another instance"
 
     def current(self) -> str | None:
@@ -183,22 +171,12 @@ class LeaseClaim:
         return None if found == "another instance" else found
 
 
-def _pg_timeouts(url: URL, ttl: float) -> dict[str, object]:
-    """libpq options: a dead network fails a query within seconds instead of hanging on TCP."""
-    if not url.drivername.startswith("postgresql"):
-        return {}
-    limit = max(1, int(ttl / 3))
-    return {"connect_timeout": limit, "keepalives": 1, "keepalives_idle": limit, "keepalives_interval": 1,
-            "keepalives_count": 2, "tcp_user_timeout": limit * 1000,
-            "options": f"-c statement_timeout={limit * 1000}"}
-
-
 def claim_for(database_url: str, engine: Engine, ttl: float) -> Claim:
     """The claim that fits the database: a lease row, a lock file, or none needed."""
-    if engine.dialect.name == "sqlite":
+    if is_sqlite(engine):
         path = sqlite_path(database_url)
         return FileClaim(path) if path is not None else SoloClaim()
-    return LeaseClaim(engine.url, ttl)
+    return LeaseClaim(LeaseTable(engine, ttl), ttl)
 
 
 def current_leader(database_url: str, engine: Engine) -> str | None:
@@ -208,7 +186,7 @@ def current_leader(database_url: str, engine: Engine) -> str | None:
         return claim.current()
     finally:
         if isinstance(claim, LeaseClaim):
-            claim.engine.dispose()
+            claim.table.dispose()
 
 
 class Leadership:

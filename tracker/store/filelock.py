@@ -91,6 +91,55 @@ class FileLock:
 
 
 
+class FileItselfLock:
+    """An exclusive lock on a file itself (flock on the file, whatever name or hard link reaches it), held
+    through one descriptor that stays open until `close()`.
+
+    For the SQLite database: SQLite locks byte ranges with fcntl, which flock does not touch on Linux. A
+    POSIX quirk drops a process's fcntl locks on a file when it closes any descriptor of it, so this opens
+    the file once and closes it only when the process is done with the database (never between tries)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+        self.held = False
+
+    def _descriptor(self) -> int:
+        if self._fd is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self.path, os.O_RDONLY | os.O_CREAT, 0o600)
+        return self._fd
+
+    def try_acquire(self) -> bool:
+        """Take the lock if no other descriptor holds it; True when held (also when it already was)."""
+        if self.held or fcntl is None:
+            self.held = True
+            return True
+        try:
+            fcntl.flock(self._descriptor(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        self.held = True
+        return True
+
+    def held_elsewhere(self) -> bool:
+        """Whether another process (or descriptor) holds the lock now, without keeping it."""
+        if self.held or fcntl is None or not self.path.exists():
+            return False
+        try:
+            fcntl.flock(self._descriptor(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(self._descriptor(), fcntl.LOCK_UN)
+        return False
+
+    def close(self) -> None:
+        """Let the lock go and close the descriptor."""
+        fd, self._fd, self.held = self._fd, None, False
+        if fd is not None:
+            os.close(fd)  # closing the descriptor also ends its flock
+
+
 def sqlite_path(url: str) -> Path | None:
     """The file a SQLite URL points at; None for other databases and for in-memory SQLite."""
     if not url.startswith("sqlite"):

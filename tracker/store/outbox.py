@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import insert, update
+from sqlalchemy import delete, func, insert, update
 from sqlmodel import Session, col, select
 
 from tracker.store.releases import Store
@@ -82,16 +82,12 @@ def _by_ids(session: Session, table: type[T], ids: set[int]) -> Sequence[T]:
 
 def pending_count(store: Store) -> int:
     """How many deliveries wait to be sent (the queue depth)."""
-    from sqlalchemy import func
-
     with store.session() as session:
         return session.exec(select(func.count()).select_from(Delivery).where(Delivery.status == "pending")).one()
 
 
 def prune(store: Store, now: datetime, keep: timedelta = timedelta(days=30)) -> int:
     """Forget finished deliveries older than `keep` (the alerts and events stay); returns how many."""
-    from sqlalchemy import delete
-
     cutoff = now - keep
     with store.session() as session, session.begin():
         result = session.execute(
@@ -102,8 +98,6 @@ def prune(store: Store, now: datetime, keep: timedelta = timedelta(days=30)) -> 
 
 def seconds_until_next(store: Store, now: datetime) -> float | None:
     """Seconds until the next pending delivery comes due (0 when one is due), None when nothing waits."""
-    from sqlalchemy import func
-
     with store.session() as session:
         nearest = session.exec(
             select(func.min(Delivery.next_attempt_at)).where(Delivery.status == "pending",

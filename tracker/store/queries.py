@@ -245,6 +245,18 @@ def events(engine: Engine, since: datetime | None = None, kinds: Sequence[str] =
         return out
 
 
+# What the bot's inline search keeps in memory of each release (tracker.history.search).
+SEARCH_COLUMNS = "id, released_at, repo_id, lab, org, family, license_id, license, is_moe, params_total"
+
+
+def searchable(engine: Engine, after: int) -> Iterator[Any]:
+    """SEARCH_COLUMNS of every release not removed with an id above `after`, streamed as rows with
+    attribute access (times as stored, ISO 8601 text)."""
+    with engine.connect() as conn:
+        yield from conn.execute(text(f"SELECT {SEARCH_COLUMNS} FROM models WHERE id > :after "
+                                     "AND status != 'removed'"), {"after": after})
+
+
 def org_states(engine: Engine) -> list[dict[str, Any]]:
     """Polling state per organisation."""
     with engine.connect() as conn:

@@ -58,6 +58,10 @@ class Store:
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
 
+    def close(self) -> None:
+        """Close the engine's pooled connections (the store can still be used; it reconnects)."""
+        self.engine.dispose()
+
     def org_state(self, org: str) -> OrgState | None:
         """The organisation's polling state (None before its first poll)."""
         with self.session() as session:

@@ -62,14 +62,37 @@ def driver_problem(url: URL, exc: BaseException) -> str:
             f"(the PostgreSQL driver: {POSTGRES_EXTRA})")
 
 
-def sqlite_file(url: URL) -> SqliteFile | None:
-    """The SQLite store's file (None for other databases); a missing one is created, private to this user."""
+def sqlite_folder(url: str) -> Path | None:
+    """The folder of a SQLite store's file (None for other databases, in-memory SQLite or a bad URL)."""
+    try:
+        parsed = parse(url)
+    except DatabaseUrlError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database.startswith("file:"):
+        return None
+    return Path(parsed.database).parent
+
+
+class StoreMissing(DatabaseUrlError):
+    """A command that only reads found no SQLite store where the URL points (it never creates one)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"no store at {path.resolve()}: run `tracker poll` (or `tracker run`) in this folder "
+                         "first, or point TRACKER_DATABASE_URL at your store (e.g. sqlite:////path/to/tracker.db)")
+        self.path = path
+
+
+def sqlite_file(url: URL, create: bool = True) -> SqliteFile | None:
+    """The SQLite store's file (None for other databases); a missing one is created, private to this user,
+    or with `create=False` is StoreMissing."""
     if url.get_backend_name() != "sqlite" or not url.database or url.database.startswith("file:"):
         return None
     path = Path(url.database)
     if path.exists():
         writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
         return SqliteFile(path, read_only=not writable)
+    if not create:
+        raise StoreMissing(path)
     if not path.parent.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.parent.chmod(0o700)  # mkdir's mode is masked by the umask; this is exact

@@ -1,4 +1,4 @@
-"""Building the python-telegram-bot Application: the Bot API server, timeouts, and our handlers.
+"""Building the python-telegram-bot Application: the Bot API server, timeouts and the flood limiter.
 
 Bot API reference: https://core.telegram.org/bots/api
 """
@@ -7,33 +7,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Engine
-from telegram.error import RetryAfter
+from telegram import Bot
+from telegram.error import InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter
+from telegram.request import HTTPXRequest
 
 from tracker.config import Settings
-from tracker.store.releases import Store
 from tracker.telegram.ratelimit import SlidingWindowLimiter
-from tracker.watchlist import Watchlist
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class BotContext:
-    """What the bot's handlers may use: settings, the store (read-mostly) and the watchlist."""
-
-    settings: Settings
-    store: Store
-    watchlist: Watchlist
-
-    @property
-    def engine(self) -> Engine:
-        return self.store.engine
 
 
 # Methods that put a message into a chat count against Telegram's flood limits; others (getUpdates,
@@ -121,10 +106,6 @@ TOKEN_REJECTED = ("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): chec
 async def token_rejected(settings: Settings) -> bool:
     """True when Telegram answers getMe with 401 (a wrong or revoked token); False when it accepts the token
     or cannot be reached (delivery then reports that)."""
-    from telegram import Bot
-    from telegram.error import InvalidToken, TelegramError
-    from telegram.request import HTTPXRequest
-
     assert settings.telegram_bot_token is not None
     bot = Bot(settings.telegram_bot_token.get_secret_value(), base_url=f"{settings.telegram_api_url}/bot",
               request=HTTPXRequest(connect_timeout=5, read_timeout=5, write_timeout=5, pool_timeout=5))
@@ -135,11 +116,3 @@ async def token_rejected(settings: Settings) -> bool:
         return True
     except TelegramError:
         return False
-
-
-def attach_bot(application: Application, ctx: BotContext) -> None:
-    """Register the bot's handlers (commands, buttons, free text, errors) on the Application."""
-    from tracker.bot import register
-
-    application.bot_data["ctx"] = ctx
-    register(application, ctx)

@@ -15,7 +15,7 @@ from telegram.constants import MessageLimit
 from tracker.render.templates import render
 from tracker.render.text import fit_message, visible_length
 from tracker.render.views import fits as fits_on
-from tracker.render.views import license_url, model_url
+from tracker.render.views import license_url, made_public, model_url, stored_extras
 
 
 def wave_key(model: Any) -> str:
@@ -95,8 +95,9 @@ def fit_card(render_cut: Callable[[Cuts], str], sources: Sequence[Any],
 
 def release_card(models: Sequence[Any], lang: str, hub_url: str, kind: str = "new",
                  follow_url: str | None = None) -> str:
-    """The card of one release or of a wave of releases of one family, fitted to Telegram's limit;
-    `follow_url` adds a "Follow <lab> releases in a private chat" link (channel cards)."""
+    """The card of one release or of a wave of releases of one family, fitted to Telegram's limit; `kind`
+    "shared" is one model's card shared from inline search (no "released", its Hub dates); `follow_url` adds
+    a "Follow <lab> releases in a private chat" link (channel cards)."""
     if len(models) == 1:
         m = models[0]
 
@@ -104,7 +105,7 @@ def release_card(models: Sequence[Any], lang: str, hub_url: str, kind: str = "ne
             shown = _Cut(m, 0, cuts)
             return render("card_release.html", lang=lang, m=shown, url=model_url(hub_url, m.repo_id), kind=kind,
                           license_url=license_url(hub_url, m), follow_url=follow_url,
-                          fits=fits_on(m))
+                          fits=fits_on(m), extras=stored_extras(m), made_public=made_public(m))
 
         text, fits = fit_card(single, [m])
         if fits:

@@ -21,7 +21,16 @@ from tracker.store.releases import Store
 from tracker.store.tables import Digest, TrackedModel
 
 MAX_CAPTION = MessageLimit.CAPTION_LENGTH  # 1024
-TITLES = {"daily": "Today's releases by lab and size", "weekly": "This week's releases by lab and size"}
+TITLES = {
+    "en": {"daily": "Today's releases by lab and size", "weekly": "This week's releases by lab and size"},
+    "it": {"daily": "I rilasci di oggi per lab e dimensione",
+           "weekly": "I rilasci della settimana per lab e dimensione"},
+}
+
+
+def chart_title(mode: str, lang: str) -> str:
+    """The chart's title in the channel's language."""
+    return TITLES.get(lang, TITLES["en"])[mode]
 
 
 def caption(models: list[TrackedModel], mode: str, since: datetime, until: datetime, lang: str, hub_url: str,
@@ -49,8 +58,9 @@ async def post_channel_digest(bot: Bot, store: Store, settings: Settings, row: D
     if not models:
         return False
     mode = row.period.split(":", 1)[0]
-    mode = mode if mode in TITLES else "weekly"
-    png = await asyncio.to_thread(releases_png, models, TITLES[mode])
-    text = caption(models, mode, row.since, row.until, settings.telegram_channel_lang, settings.hub_web_url)
+    mode = mode if mode in TITLES["en"] else "weekly"
+    lang = settings.telegram_channel_lang
+    png = await asyncio.to_thread(releases_png, models, chart_title(mode, lang), lang)
+    text = caption(models, mode, row.since, row.until, lang, settings.hub_web_url)
     await bot.send_photo(chat_id(settings), photo=png, caption=text, parse_mode=ParseMode.HTML)
     return True

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlmodel import col, select
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
@@ -26,11 +25,12 @@ from tracker.deliver.filters import SubscriptionFilter, matches
 from tracker.outage import Outage, OutageLog, duration
 from tracker.poll import discovery
 from tracker.render.follow import follow_url
+from tracker.store import cards as card_rows
 from tracker.store import outbox
 from tracker.store import subscribers as subscriptions
 from tracker.store.queries import models_by_ids
 from tracker.store.releases import Store
-from tracker.store.tables import Alert, Card, ForumTopic, TrackedModel
+from tracker.store.tables import Alert, Card, TrackedModel, utcnow
 from tracker.telegram.app import retry_after_seconds
 from tracker.telegram.cards import license_card, release_card, wave_key, weights_card
 
@@ -76,8 +76,6 @@ class TelegramDelivery:
 
     def __init__(self, bot: Bot, store: Store, settings: Settings, clock: Callable[[], datetime] | None = None,
                  concurrency: int = 16) -> None:
-        from tracker.store.tables import utcnow
-
         self.bot = bot
         self.store = store
         self.settings = settings
@@ -293,42 +291,29 @@ class TelegramDelivery:
         if not self.settings.telegram_topics:
             return None
         key = str(chat.chat_id)
-        with self.store.session() as session:
-            known = session.get(ForumTopic, (key, lab))
-            if known is not None:
-                return known.thread_id
+        known = card_rows.forum_topic(self.store, key, lab)
+        if known is not None:
+            return known
         try:
             topic = await self.bot.create_forum_topic(chat.chat_id, name=lab[:128])
         except BadRequest as exc:  # not a forum, or no right to manage topics: post to the general topic
             log.warning("cannot create a forum topic for %s (%s); posting without topics", lab, exc.message)
             return None
-        with self.store.session() as session, session.begin():
-            session.merge(ForumTopic(chat_id=key, lab=lab, thread_id=topic.message_thread_id,
-                                     created_at=self.clock()))
+        card_rows.remember_forum_topic(self.store, key, lab, topic.message_thread_id, self.clock())
         return topic.message_thread_id
 
     # ---- cards -------------------------------------------------------------------------------
     def _open_card(self, target: str, key: str) -> Card | None:
-        since = self.clock() - self.window
-        with self.store.session() as session:
-            return session.exec(
-                select(Card).where(Card.target == target, Card.wave_key == key, col(Card.opened_at) >= since)
-                .order_by(col(Card.id).desc())
-            ).first()
+        return card_rows.open_card(self.store, target, key, self.clock() - self.window)
 
     def _save_card(self, card: Card, ids: list[int]) -> None:
-        with self.store.session() as session, session.begin():
-            row = session.get(Card, card.id)
-            if row is not None:
-                row.model_ids, row.updated_at = ids, self.clock()
-                session.add(row)
+        card_rows.set_card_models(self.store, card.id, ids, self.clock())
 
     def _new_card(self, group: _Group, chat: _Chat, thread_id: int | None, message_id: int, ids: list[int]) -> None:
         now = self.clock()
-        with self.store.session() as session, session.begin():
-            session.add(Card(target=group.target, chat_id=str(chat.chat_id), thread_id=thread_id,
-                             message_id=message_id, wave_key=group.key, lang=chat.lang, model_ids=ids,
-                             opened_at=now, updated_at=now))
+        card_rows.add_card(self.store, Card(target=group.target, chat_id=str(chat.chat_id), thread_id=thread_id,
+                                            message_id=message_id, wave_key=group.key, lang=chat.lang,
+                                            model_ids=ids, opened_at=now, updated_at=now))
 
 
 _STATUS = re.compile(r"^(?P<phrase>[^()]*?) \((?P<code>\d{3})\)")

@@ -7,10 +7,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
-
 from tracker.history.site import data as site_data
 from tracker.history.site.pages import SiteWriter, build_pages, clear_tmp
+from tracker.store.engine import Engine
 
 __all__ = ["SiteReport", "build_site"]
 

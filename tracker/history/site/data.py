@@ -8,10 +8,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine
-
 from tracker.history.stats import Summary, summarize
 from tracker.store import queries
+from tracker.store.engine import Engine
 from tracker.store.queries import HistoryFilter
 
 

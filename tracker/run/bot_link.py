@@ -1,0 +1,82 @@
+"""Connecting `tracker run` to Telegram: the bot's Application started with retries, and stopped within bounds.
+
+Bot API reference: https://core.telegram.org/bots/api
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+from telegram.error import InvalidToken, NetworkError
+from telegram.ext import Application
+
+from tracker.bot import attach_bot, publish_commands
+from tracker.bot.context import BotContext
+from tracker.config import Settings
+from tracker.poll.discovery import effective_watchlist
+from tracker.render.follow import BOT_USERNAME_FLAG
+from tracker.store import subscribers
+from tracker.store.releases import Store
+from tracker.telegram.app import TOKEN_REJECTED, build_application
+from tracker.watchlist import Watchlist
+
+log = logging.getLogger(__name__)
+BOT_STOP_GRACE = 1.0  # PTB confirms the last updates with one more getUpdates: bounded when Telegram hangs
+FIRST_RETRY = 5.0
+LAST_RETRY = 120.0
+
+
+async def connect_bot(settings: Settings, store: Store, watchlist: Watchlist, on_429: Callable[[], None],
+                      stop: asyncio.Event) -> Application | None:
+    """The bot's Application, started and polling for updates; retried with backoff while Telegram is
+    unreachable. None when Telegram rejects the token (said once) or `stop` is set first."""
+    delay = FIRST_RETRY
+    while not stop.is_set():
+        application = build_application(settings, on_429=on_429)
+        effective = await asyncio.to_thread(effective_watchlist, watchlist, store)
+        attach_bot(application, BotContext(settings, store, effective))
+        try:
+            await application.initialize()
+            await publish_commands(application.bot, settings.admins)
+            await application.start()
+            assert application.updater is not None
+            await application.updater.start_polling(allowed_updates=["message", "callback_query", "inline_query"],
+                                                    poll_interval=0.0, timeout=30)
+        except InvalidToken:
+            log.warning(TOKEN_REJECTED)
+            return None
+        except NetworkError as exc:
+            log.warning("Telegram unreachable (%s); retrying in %.0fs", exc.message, delay)
+            await _shutdown(application)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+            delay = min(delay * 2, LAST_RETRY)
+            continue
+        log.info("Telegram bot @%s connected", application.bot.username)
+        await asyncio.to_thread(subscribers.set_flag, store, BOT_USERNAME_FLAG, application.bot.username)
+        if not application.bot.supports_inline_queries:
+            log.info("inline mode is off: enable it with /setinline in @BotFather")
+        return application
+    return None
+
+
+async def disconnect_bot(application: Application) -> None:
+    """Stop polling and shut the Application down, giving Telegram at most BOT_STOP_GRACE to answer."""
+    try:
+        await asyncio.wait_for(_shutdown(application), timeout=BOT_STOP_GRACE)
+    except TimeoutError:
+        log.info("Telegram did not answer while the bot stopped; stopped without it")
+
+
+async def _shutdown(application: Application) -> None:
+    try:
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+    except Exception:  # noqa: BLE001  (shutting down after a failure must not raise again)
+        log.debug("error while shutting the bot down", exc_info=True)
