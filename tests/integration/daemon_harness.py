@@ -128,12 +128,12 @@ class InProcessRun:
             with contextlib.suppress(RuntimeError):  # the loop already closed
                 self.interrupt(sig)
         self._thread.join(timeout)
-        assert not self._thread.is_alive(), f"tracker run did not stop:\n{self._err.getvalue()}"
-        if self._env is not None:
+        if self._env is not None:  # the process's environment back, even when the stop failed
             self.store.close()
             logging.getLogger().removeHandler(self._handler)
             self._env.close()
             self._env = None  # type: ignore[assignment]
+        assert not self._thread.is_alive(), f"tracker run did not stop:\n{self._err.getvalue()}"
         return self._err.getvalue()
 
     def close(self) -> None:
