@@ -79,7 +79,8 @@ def environment(work: Path, hub: FakeHub, telegram: FakeTelegram, url: str) -> d
     env.update(HOME=str(work), HF_HOME=str(work / "hf"), HF_ENDPOINT=hub.url, TRACKER_POLL_INTERVAL="2",
                TRACKER_WATCHLIST=str(work / "watchlist.toml"), TELEGRAM_BOT_TOKEN=telegram.token,
                TELEGRAM_API_URL=telegram.url, TELEGRAM_CHANNEL=CHANNEL, TRACKER_DATABASE_URL=url,
-               TRACKER_HUB_WEB_URL="https://huggingface.co", PYTHONUNBUFFERED="1")
+               TRACKER_HUB_WEB_URL="https://huggingface.co", PYTHONUNBUFFERED="1",
+               TRACKER_HTTP_PORT="0")  # each replica serves HTTP on a free port: two can't share 8787
     return env
 
 

@@ -30,7 +30,8 @@ ORGS, PER_ORG = 40, 300
 def env_for(work: Path, hub_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG")}
     env.update(HOME=str(work), HF_HOME=str(work / "hf"), HF_ENDPOINT=hub_url, HF_HUB_DISABLE_TELEMETRY="1",
-               TRACKER_WATCHLIST=str(work / "watchlist.toml"), TRACKER_POLL_INTERVAL="2")
+               TRACKER_WATCHLIST=str(work / "watchlist.toml"), TRACKER_POLL_INTERVAL="2",
+               TRACKER_HTTP_PORT="0")  # `tracker run` serves HTTP: any free port, never a fixed 8787 someone holds
     return env
 
 
@@ -81,6 +82,8 @@ def peak_rss_of_run(cwd: Path, env: dict[str, str], seconds: float) -> float:
         except (OSError, StopIteration):
             pass
         time.sleep(0.2)
+    if proc.poll() is not None:  # a run that stopped early measured nothing worth printing
+        raise SystemExit(f"tracker run exited with {proc.returncode}:\n{proc.communicate()[1][-2000:]}")
     proc.send_signal(2)
     proc.wait(timeout=30)
     return peak_kb / 1024

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -71,9 +72,10 @@ def main() -> None:
         for i in range(args.models):
             hub.add_model(f"Qwen/Qwen3-Wave-{i}B" + ("-FP8" if i % 2 else ""), created_at=created,
                           safetensors={"BF16": (i + 1) * 10**9})
-        start = time.perf_counter()
+        start, cpu_before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
         result = run([TRACKER, "poll"], work, env)
-        wall = time.perf_counter() - start
+        wall, cpu_after = time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = cpu_after.ru_utime + cpu_after.ru_stime - cpu_before.ru_utime - cpu_before.ru_stime
 
         sends = [r for r in telegram.requests("sendMessage") if r.status == 200]
         sent_times = sorted(m.sent_at for m in telegram.all_messages() if m.from_bot)
@@ -87,10 +89,18 @@ def main() -> None:
         print(f"429 answers from the fake: {telegram.count_429}")
         print(f"first-to-last send: {span:.2f} s; minimum the limits allow: {floor:.2f} s; "
               f"ratio {span / floor if floor else float('nan'):.3f} (target <= 1.2)")
+        # A pause much longer than the limits' own (under 1 s) means the sender stopped, e.g. to read the outbox.
+        pauses = [(b - a, i + 1) for i, (a, b) in enumerate(zip(sent_times, sent_times[1:], strict=False))]
+        pause, after = max(pauses, default=(0.0, 0))
+        print(f"longest pause between two sends: {pause:.2f} s (after send {after})")
         for r in telegram.requests("sendMessage"):
             if r.status == 429:
                 print(f"  429 at {r.time - sends[0].time:.3f}s to chat {r.params.get('chat_id')}: {r.description}")
         print(f"whole `tracker poll` (poll + delivery, process start included): {wall:.2f} s")
+        # The sends wait on each other's answers (the limiter counts a window from the answer), so CPU the
+        # process spends per message, on an event loop shared with those answers, shows up in the ratio.
+        print(f"CPU of that `tracker poll`: {cpu:.2f} s, {cpu / max(len(sends), 1) * 1000:.1f} ms per message sent; "
+              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         print(result.stderr.strip().splitlines()[-1])
 
 

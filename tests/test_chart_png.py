@@ -30,3 +30,11 @@ def test_the_png_is_a_real_image_of_the_chart_size() -> None:
     assert kind == "png" and (width, height) == (int(chart.width * 1.5), int(chart.height * 1.5))
     empty = releases_png([], "nothing")
     assert image_size(empty)[0] == "png"
+
+
+def test_the_count_axis_has_whole_number_ticks() -> None:
+    for count in (1, 3, 11, 23, 240):
+        chart = releases_chart([m("Qwen", 8e9)] * count, "x")
+        labels = [t["label"] for t in chart.xticks]
+        assert labels[0] == "0" and all(label.replace(",", "").isdigit() for label in labels), labels
+        assert int(labels[-1].replace(",", "")) >= count

@@ -11,6 +11,7 @@ from sqlmodel import select
 from tracker.deliver import digests as digest
 from tracker.deliver.filters import SubscriptionFilter
 from tracker.render.text import visible_length
+from tracker.store import digests as digest_rows
 from tracker.store import subscribers as subscriptions
 from tracker.store.releases import Store
 from tracker.store.tables import Alert, Digest, Event, TrackedModel
@@ -74,8 +75,8 @@ def test_a_digest_is_queued_once_per_period_and_a_missed_one_on_return(tmp_path:
         ("user:1", "daily:2026-12-03"), ("user:1", "daily:2026-12-08"), ("user:2", "weekly:2026-12-07")]
     assert rows[0].since == WED and rows[1].since == rows[0].until == thursday  # windows follow on
     assert rows[2].since == WED and rows[2].until == back
-    digest.mark(store, rows[0].id, "sent", thursday)
-    assert digest.prune(store, thursday + timedelta(days=31)) == 1  # pending ones stay
+    digest_rows.mark(store, rows[0].id, "sent", thursday)
+    assert digest_rows.prune(store, thursday + timedelta(days=31)) == 1  # pending ones stay
     assert [r.id for r in _digests(store)] == [rows[1].id, rows[2].id]
 
 

@@ -11,6 +11,7 @@ from tracker.detect import Change
 from tracker.hub.client import HubClient
 from tracker.hub.shapes import TrendingModel
 from tracker.poll import discovery
+from tracker.store import discovered
 from tracker.store.releases import Store
 from tracker.watchlist import parse_watchlist
 
@@ -35,18 +36,18 @@ def test_only_recent_liked_models_of_unwatched_orgs_are_candidates_one_per_org()
 
 def test_an_org_is_recorded_once_and_watching_promotes_only_its_trending_model(tmp_path: Path) -> None:
     store = Store.open(f"sqlite:///{tmp_path / 'db.sqlite'}")
-    assert discovery.record(store, [t("openbmb/A", 2, 120)], NOW) == ["openbmb"]
-    assert discovery.record(store, [t("OPENBMB/Z", 1, 900)], NOW) == []
-    assert [r.org for r in discovery.to_propose(store)] == ["openbmb"]
-    discovery.decide(store, "OpenBMB", "watched", 999, NOW)
-    assert discovery.to_propose(store) == []
+    assert discovered.record(store, [t("openbmb/A", 2, 120)], NOW) == ["openbmb"]
+    assert discovered.record(store, [t("OPENBMB/Z", 1, 900)], NOW) == []
+    assert [r.org for r in discovered.to_propose(store)] == ["openbmb"]
+    discovered.decide(store, "OpenBMB", "watched", 999, NOW)
+    assert discovered.to_propose(store) == []
     labs = discovery.effective_watchlist(WATCHLIST, store).labs
     assert labs[-1].name == "openbmb" and labs[-1].runtime and len(labs) == len(WATCHLIST.labs) + 1
     assert discovery.effective_watchlist(discovery.effective_watchlist(WATCHLIST, store), store).labs == labs
     changes = [Change("backfill", "openbmb/A", None, alert=False), Change("backfill", "openbmb/Old", None, alert=False)]
     promoted = discovery.promote(changes, discovery.alerted_on_first_poll(store, "openbmb"))
     assert [(c.kind, c.alert) for c in promoted] == [("new", True), ("backfill", False)]
-    discovery.decide(store, "openbmb", "unwatched", 999, NOW)
+    discovered.decide(store, "openbmb", "unwatched", 999, NOW)
     assert discovery.effective_watchlist(WATCHLIST, store).labs == WATCHLIST.labs
 
 

@@ -312,10 +312,9 @@ def test_rate_limit_emulation(hub: FakeHub, api: HfApi) -> None:
 
 
 # ---- scale and the standalone process --------------------------------------------------------------------
-def test_bulk_population_and_listing_speed(hub: FakeHub, api: HfApi) -> None:
-    start = time.perf_counter()
+def test_bulk_population_and_listing(hub: FakeHub, api: HfApi) -> None:
+    # Timings are the benches' business (bench/bench_poll.py): on a loaded machine a timed assert only flakes.
     assert populate_bulk(hub, 40, 300, seed=1) == 12_000
-    assert time.perf_counter() - start < 2.0
     populate_catalog(hub)
     url = f"{hub.url}/api/models"
     params = {
@@ -323,12 +322,8 @@ def test_bulk_population_and_listing_speed(hub: FakeHub, api: HfApi) -> None:
         "sort": "createdAt",
         "expand": ["createdAt", "safetensors", "cardData"],
     }
-    get_session().get(url, params=params)  # warm the caches
-    start = time.perf_counter()
-    for _ in range(10):
-        body = get_session().get(url, params=params).json()
-    per_call = (time.perf_counter() - start) / 10
-    assert len(body) == 300 and per_call < 0.05, per_call
+    body = get_session().get(url, params=params).json()
+    assert len(body) == 300
     created = [m["createdAt"] for m in body]
     assert created == sorted(created, reverse=True)
     qwen = api.model_info("Qwen/Qwen3-30B-A3B", expand=["safetensors", "config"])  # type: ignore[list-item]

@@ -160,41 +160,67 @@ def test_filter_searches_every_page_of_a_paged_table(tmp_path: Path) -> None:
     assert f"{len(expected)} of {PAGE_SIZE + 200} releases match" in shown.count
 
 
-# Measures, after layout, where each chart's newest mark (the rightmost on the time axis) sits in its box.
+# Measures, after layout, whether each chart's newest mark (the rightmost on the time axis) ends in its box, and
+# where its title, axis labels and legend entries sit in the window. Inside a frame it reports to the parent.
 PROBE = """<script>
 addEventListener("load", () => {
-  const charts = [...document.querySelectorAll(".chart-scroll")].map(box => {
-    const marks = [...box.querySelectorAll("svg rect > title, svg circle > title")].map(t => t.parentElement);
+  const box = el => {
+    const r = el.getBoundingClientRect();
+    return {left: r.left, right: r.right, text: el.textContent};
+  };
+  const charts = [...document.querySelectorAll("figure.chart")].map(fig => {
+    const scroll = fig.querySelector(".chart-scroll");
+    const marks = [...scroll.querySelectorAll("svg rect > title, svg circle > title")].map(t => t.parentElement);
     const at = m => +(m.getAttribute("x") ?? m.getAttribute("cx"));
     const newest = marks.reduce((a, b) => at(b) > at(a) ? b : a).getBoundingClientRect();
-    const shown = box.getBoundingClientRect();
-    return {tips: marks.length, scrolls: box.scrollWidth > box.clientWidth,
-            left: newest.left - shown.left, right: shown.right - newest.right};
+    const shown = scroll.getBoundingClientRect();
+    const fixed = [fig.querySelector(".chart-head strong"),
+                   ...fig.querySelectorAll(".chart-axis text, .chart-legend li")];
+    return {tips: marks.length, scrolls: scroll.scrollWidth > scroll.clientWidth,
+            newest: newest.right > shown.left && newest.right <= shown.right + 0.5, fixed: fixed.map(box)};
   });
+  const report = JSON.stringify({width: innerWidth, charts});
+  if (parent !== window) { parent.postMessage(report, "*"); return; }
   const out = document.createElement("pre");
   out.id = "probe";
-  out.textContent = JSON.stringify({width: innerWidth, charts});
+  out.textContent = report;
   document.body.append(out);
 });
 </script>"""
 
+# A phone's width: headless chromium lays a window out at least 500 px wide, so the page goes in a frame.
+PHONE = """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="margin:0">
+<iframe src="{src}" width="{width}" height="1600" style="border:0"></iframe>
+<script>addEventListener("message", e => {{
+  const out = document.createElement("pre"); out.id = "probe"; out.textContent = e.data; document.body.append(out);
+}});</script></body></html>"""
 
-def test_charts_open_at_the_newest_months_on_a_phone_and_marks_carry_tooltips(tmp_path: Path) -> None:
+
+def test_charts_keep_title_axis_and_legend_in_view_on_a_phone_and_open_at_the_newest_months(tmp_path: Path) -> None:
     site = tmp_path / "site"
     build_site(store(tmp_path, [dict(spec) for spec in KNOWN]), site, hub_url="https://huggingface.co",
                now=datetime(2025, 9, 1, tzinfo=UTC))
-    html = (site / "index.html").read_text(encoding="utf-8")
-    probe_page = site / "index-probe.html"
-    probe_page.write_text(html.replace("</body>", PROBE + "</body>"), encoding="utf-8")
-    for width, scrolls in ((390, True), (1280, False)):
-        dom = chromium(tmp_path, f"--window-size={width},1000", "--virtual-time-budget=3000", "--dump-dom",
-                       probe_page.as_uri()).stdout
-        found = re.search(r'<pre id="probe">(.*?)</pre>', dom, flags=re.S)
-        assert found, "the probe did not run"
-        result = json.loads(unescape(found.group(1)))
-        # Headless chromium lays out at least 500 px wide; still narrower than a chart (560 px at least).
-        assert result["width"] == max(width, 500) and len(result["charts"]) == 2
-        for chart in result["charts"]:
-            assert chart["tips"] > 0  # inline SVG: the marks and their <title> tooltips are in the page
-            assert chart["scrolls"] is scrolls, chart  # on a phone the chart scrolls sideways
-            assert chart["left"] >= 0 and chart["right"] >= 0, chart  # ... and opens with the newest month shown
+    for page, count in (("index.html", 2), ("charts.html", 5)):
+        html = (site / page).read_text(encoding="utf-8")
+        probe_page = site / f"probe-{page}"
+        probe_page.write_text(html.replace("</body>", PROBE + "</body>"), encoding="utf-8")
+        phone = site / f"phone-{page}"
+        phone.write_text(PHONE.format(src=probe_page.name, width=390), encoding="utf-8")
+        for width, url, scrolls in ((390, phone.as_uri(), True), (1280, probe_page.as_uri(), False)):
+            dom = chromium(tmp_path, f"--window-size={max(width, 500)},1000", "--virtual-time-budget=3000",
+                           "--dump-dom", url).stdout
+            found = re.search(r'<pre id="probe">(.*?)</pre>', dom, flags=re.S)
+            assert found, "the probe did not run"
+            result = json.loads(unescape(found.group(1)))
+            assert result["width"] == width and len(result["charts"]) == count
+            for chart in result["charts"]:
+                assert chart["tips"] > 0  # inline SVG: the marks and their <title> tooltips are in the page
+                assert chart["scrolls"] is scrolls, chart  # on a phone the plot scrolls sideways
+                assert chart["newest"], chart  # ... and opens with the newest month (or the bars' ends) shown
+                # ... while the title, the axis labels (values or lab names) and the legend stay in the window.
+                off = [f for f in chart["fixed"] if f["left"] < 0 or f["right"] > width]
+                assert len(chart["fixed"]) > 3 and not off, off
+    shot = tmp_path / "charts-phone.png"
+    phone = site / "phone-charts.html"
+    chromium(tmp_path, "--window-size=500,1600", f"--screenshot={shot}", phone.as_uri())
+    assert_rendered(shot, 500)

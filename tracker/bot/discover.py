@@ -32,6 +32,7 @@ from tracker.bot.base import (
 from tracker.bot.context import BotContext
 from tracker.bot.keyboards import MAX_DATA
 from tracker.poll import discovery
+from tracker.store import discovered
 from tracker.store import subscribers as subscriptions
 from tracker.store.releases import Store
 from tracker.store.tables import DiscoveredOrg, utcnow
@@ -60,7 +61,7 @@ async def send_proposals(bot: Bot, store: Store, admins: Sequence[int], hub_url:
         return 0
     proposed = 0
     langs = {admin: (known.lang if (known := await db(subscriptions.get, store, admin)) else "en") for admin in admins}
-    for row in await db(discovery.to_propose, store):
+    for row in await db(discovered.to_propose, store):
         reached = 0
         for admin in admins:
             text = page("discovery", langs[admin], row=row, url=f"{hub_url.rstrip('/')}/{row.repo_id}",
@@ -72,7 +73,7 @@ async def send_proposals(bot: Bot, store: Store, admins: Sequence[int], hub_url:
             except TelegramError as exc:
                 log.warning("could not propose %s to admin %s: %s", row.org, admin, exc)
         if reached:
-            await db(discovery.mark_proposed, store, row.org, utcnow())
+            await db(discovered.mark_proposed, store, row.org, utcnow())
             proposed += 1
     return proposed
 
@@ -83,7 +84,7 @@ def _refresh(ctx: BotContext) -> None:
 
 
 def _decide(ctx: BotContext, org: str, status: str, by: int) -> DiscoveredOrg | None:
-    row = discovery.decide(ctx.store, org, status, by, utcnow())
+    row = discovered.decide(ctx.store, org, status, by, utcnow())
     _refresh(ctx)
     return row
 
@@ -117,7 +118,7 @@ async def unwatch(update: Update, context: Context) -> None:
         await reply(update, notice("unwatch", sub.lang, outcome="usage", org=None, runtime=_runtime(ctx)))
         return
     org = args[0]
-    row = await db(discovery.get, ctx.store, org)
+    row = await db(discovered.get, ctx.store, org)
     user = update.effective_user
     assert user is not None
     if row is None or row.status != "watched":

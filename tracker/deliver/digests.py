@@ -6,8 +6,7 @@ outbox) covering the releases alerted since that target's previous digest, in th
 moves the target on. Queuing runs on a schedule and once at start, so a digest missed while the tracker
 was down is queued when it comes back; sending marks a row sent once Telegram accepted it.
 
-The period maths and the message are here; the rows are read and written by tracker.store.digests (its
-`due_digests`, `mark` and `prune` are re-exported here for the senders).
+The period maths and the message are here; the rows are read and written by tracker.store.digests.
 """
 
 from __future__ import annotations
@@ -23,9 +22,6 @@ from tracker.render.templates import render
 from tracker.render.text import MAX_VISIBLE, visible_length
 from tracker.render.views import card
 from tracker.store import digests as digest_rows
-from tracker.store.digests import due_digests as due_digests
-from tracker.store.digests import mark as mark
-from tracker.store.digests import prune as prune
 from tracker.store.releases import Store
 from tracker.store.tables import Digest, Subscriber, TrackedModel
 

@@ -24,6 +24,7 @@ from tracker.hub.shapes import HubModel, Readme
 from tracker.poll import discovery
 from tracker.poll.guard import CycleGuard, HubGuard
 from tracker.poll.stop import PollAbandoned, StopGate
+from tracker.store import discovered
 from tracker.store.releases import OrgPollSummary, Store
 from tracker.store.tables import TrackedModel, utcnow
 from tracker.watchlist import Lab, Watchlist
@@ -153,7 +154,7 @@ class Poller:
             log.warning("discovery: %s", exc)
             return []
         found = discovery.candidates(trending, self.watchlist, self.clock(), min_likes)
-        new = discovery.record(self.store, found, self.clock())
+        new = discovered.record(self.store, found, self.clock())
         if new:
             log.info("discovery: %d organisation(s) to propose: %s", len(new), ", ".join(new))
         return new

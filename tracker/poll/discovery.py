@@ -5,7 +5,7 @@ TRACKER_DISCOVERY_MIN_LIKES likes, gets its organisation proposed to the admins 
 `discovered_orgs`, never proposed again). An admin's "Watch" adds it to the watchlist kept in the store;
 its first poll is a backfill like any new organisation's, except that the trending model is alerted.
 
-The decisions are here; the rows are kept by tracker.store.discovered (its functions are re-exported here).
+The decisions are here; the rows are kept by tracker.store.discovered.
 """
 
 from __future__ import annotations
@@ -16,13 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from tracker.detect import Change
-from tracker.store.discovered import WATCHED as WATCHED
-from tracker.store.discovered import decide as decide
-from tracker.store.discovered import get as get
-from tracker.store.discovered import mark_proposed as mark_proposed
-from tracker.store.discovered import record as record
-from tracker.store.discovered import to_propose as to_propose
-from tracker.store.discovered import watched as watched
+from tracker.store import discovered
 from tracker.store.releases import Store
 from tracker.watchlist import Lab, Watchlist
 
@@ -51,7 +45,7 @@ def effective_watchlist(base: Watchlist, store: Store) -> Watchlist:
     """`base` (without labs added at runtime) plus the organisations watched at runtime."""
     labs = [lab for lab in base.labs if not lab.runtime]
     own = Watchlist(labs=tuple(labs))
-    extra = [runtime_lab(row.org) for row in watched(store) if own.lab_for_org(row.org) is None]
+    extra = [runtime_lab(row.org) for row in discovered.watched(store) if own.lab_for_org(row.org) is None]
     return Watchlist(labs=tuple(labs + extra))
 
 
@@ -67,8 +61,8 @@ def effective_watchlist_if_stored(base: Watchlist, database_url: str) -> Watchli
 def alerted_on_first_poll(store: Store, org: str) -> set[str]:
     """The trending model of an organisation watched at runtime: alerted although its first poll is a
     backfill."""
-    row = get(store, org)
-    return {row.repo_id} if row is not None and row.status == WATCHED else set()
+    row = discovered.get(store, org)
+    return {row.repo_id} if row is not None and row.status == discovered.WATCHED else set()
 
 
 def promote(changes: Sequence[Change], repo_ids: set[str]) -> list[Change]:

@@ -10,7 +10,7 @@ from typing import Any
 
 import resvg_py
 
-from tracker.render.charts import RIGHT, TOP, WIDTH, Chart, _legend, _nice_step
+from tracker.render.charts import RIGHT, TOP, WIDTH, Chart, _legend, _nice_step, label_width, short_name, tick
 
 # Size classes, smallest first, with the colours of the site's palette.
 SIZES = (("< 10B", 10 * 10**9, "#76b7b2"), ("10–100B", 100 * 10**9, "#4e79a7"), ("100B+", None, "#e15759"))
@@ -42,15 +42,15 @@ def releases_chart(models: Sequence[Any], title: str, lang: str = "en") -> Chart
     if not labs:
         return Chart("hbars", title, WIDTH, 120, empty=True)
     colors = {name: color for name, _, color in SIZES} | {UNKNOWN[0]: UNKNOWN[1]}
-    label_w, row_h = 190, 26
+    names = [short_name(lab) for lab in labs]
+    label_w, row_h = label_width(names), 26
     plot_w = WIDTH - label_w - RIGHT - 56
     top = max(per_lab[lab] for lab in labs)
     step = _nice_step(top, 4)
     xmax = max(step, -(-top // step) * step)
     chart = Chart("hbars", title, WIDTH, 0, plot={"x": label_w, "y": TOP, "w": plot_w, "h": row_h * len(labs)})
-    for i, lab in enumerate(labs):
+    for i, (lab, name) in enumerate(zip(labs, names, strict=True)):
         y = TOP + i * row_h
-        name = lab if len(lab) <= 27 else lab[:26] + "…"
         chart.labels.append({"x": label_w - 8, "y": y + row_h / 2 + 4, "text": name, "count": str(per_lab[lab]),
                              "cx": label_w + per_lab[lab] / xmax * plot_w + 6})
         counts = Counter(size_class(m.params_total) for name, m in rows if name == lab)
@@ -61,12 +61,9 @@ def releases_chart(models: Sequence[Any], title: str, lang: str = "en") -> Chart
                 chart.marks.append({"x": round(x, 2), "y": y + 4, "w": round(w, 2), "h": row_h - 8, "color": color,
                                     "tip": f"{lab}: {counts[cls]} {_word(lang, cls)}"})
                 x += w
-    v = 0.0
-    while v <= xmax + 1e-9:
-        tick = f"{v:g}"
-        chart.xticks.append({"x": round(label_w + v / xmax * plot_w, 2),
-                             "label": tick.replace(".", ",") if lang == "it" else tick})
-        v += step
+    for v in range(0, xmax + 1, step):
+        label = f"{v:,}".replace(",", ".") if lang == "it" else f"{v:,}"
+        chart.xticks.append(tick(label_w + v / xmax * plot_w, label, label_w, WIDTH))
     used = [(_word(lang, c), col, "box") for c, col in colors.items()
             if any(size_class(m.params_total) == c for m in models)]
     chart.legend, bottom = _legend(used, TOP + row_h * len(labs) + 40)

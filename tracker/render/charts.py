@@ -41,10 +41,24 @@ class Chart:
     legend: list[dict[str, Any]] = field(default_factory=list)
     labels: list[dict[str, Any]] = field(default_factory=list)
     plot: dict[str, float] = field(default_factory=dict)
+    note: str = ""  # a line under the title, such as the scale of an axis
     empty: bool = False
 
     def svg(self) -> str:
-        return environment().get_template(f"site/charts/{self.kind}.svg").render(c=self) + "\n"
+        """The whole chart as one SVG document (the site's download, the digest's PNG)."""
+        return environment().get_template("site/charts/chart.svg").render(c=self) + "\n"
+
+    def parts(self) -> tuple[str, str]:
+        """The chart cut for a page: the axis column (value labels or row names) that stays in place, and
+        the plot (grid, marks, time axis) that scrolls sideways on a narrow screen. Both keep the chart's
+        coordinates and are drawn at 1:1, so they line up; the page writes the title and legend as HTML."""
+        split = self.plot["x"] - 4
+        top = self.plot["y"] - 12
+        height = self.plot["h"] + 38
+        template = environment().get_template("site/charts/part.svg")
+        axis = template.render(c=self, part="axis", box=(0, top, split, height))
+        plot = template.render(c=self, part="plot", box=(split, top, self.width - split, height))
+        return axis.strip(), plot.strip()
 
 
 def _legend(items: Sequence[tuple[str, str, str]], y: float, width: int = WIDTH) -> tuple[list[dict[str, Any]], float]:
@@ -59,10 +73,35 @@ def _legend(items: Sequence[tuple[str, str, str]], y: float, width: int = WIDTH)
     return out, y + 20
 
 
-def _nice_step(top: float, ticks: int = 5) -> float:
+def _nice_step(top: float, ticks: int = 5) -> int:
+    """A step for a count axis with about `ticks` steps up to `top`: 1, 2, 5, 10, 20, 25, 50 … never a fraction."""
     raw = max(top, 1) / ticks
     mag = 10 ** math.floor(math.log10(raw))
-    return next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    return max(1, next(int(m * mag) for m in (1, 2, 2.5, 5, 10) if m * mag >= raw and float(m * mag).is_integer()))
+
+
+def tick(x: float, label: str, lo: float, hi: float) -> dict[str, Any]:
+    """An x tick at `x`; its label is centred on it but kept inside [lo, hi], so a page that cuts the chart
+    at the plot's edge never cuts a label in half."""
+    half = len(label) * CHAR_W / 2 + 4  # digits run wider than the average character
+    lx = min(max(x, lo + half), hi - half)
+    return {"x": round(x, 2), "lx": round(lx, 2), "label": label}
+
+
+def month_label(when: datetime) -> str:
+    """A month as a reader takes it for one: "Dec 2026" (never "Dec 26", which reads as a day)."""
+    return when.strftime("%b %Y")
+
+
+def label_width(names: Sequence[str], widest: int = 190) -> int:
+    """Room for the row names of a horizontal bar chart: the longest name's (with a tenth to spare for wide
+    fonts such as the PNG's DejaVu Sans), at most `widest`."""
+    longest = max((len(n) for n in names), default=0)
+    return int(min(widest, max(64, math.ceil(longest * CHAR_W * 1.1) + 16)))
+
+
+def short_name(name: str, limit: int = 27) -> str:
+    return name if len(name) <= limit else name[:limit - 1] + "…"
 
 
 def _month_key(value: datetime) -> str:
@@ -102,7 +141,7 @@ def monthly_bars(rows: Sequence[Any], key: Callable[[Any], str], title: str, top
     plot_h = 240.0
     ymax = max(sum(c.values()) for c in counts.values()) if counts else 1
     step = _nice_step(ymax)
-    ytop = math.ceil(ymax / step) * step
+    ytop = max(step, math.ceil(ymax / step) * step)
     plot_w = WIDTH - LEFT - RIGHT
     bw = plot_w / len(months)
     chart = Chart("bars", title, WIDTH, 0, plot={"x": LEFT, "y": TOP, "w": plot_w, "h": plot_h})
@@ -116,15 +155,14 @@ def monthly_bars(rows: Sequence[Any], key: Callable[[Any], str], title: str, top
             y -= h
             chart.marks.append({"x": round(LEFT + i * bw + bw * 0.1, 2), "y": round(y, 2), "w": round(bw * 0.8, 2),
                                 "h": round(h, 2), "color": colors[name], "tip": f"{name}, {month}: {n}"})
-    label_every = max(1, math.ceil(len(months) / 9))
+    # Label every n-th month counting back from the newest, with room for "Sep 2026" between labels.
+    label_every = max(1, math.ceil(len(months) / 9), math.ceil((len("Sep 2026") * CHAR_W + 12) / bw))
     for i, month in enumerate(months):
         if (len(months) - 1 - i) % label_every == 0:
-            when = datetime.strptime(month, "%Y-%m")
-            chart.xticks.append({"x": round(LEFT + (i + 0.5) * bw, 2), "label": when.strftime("%b %y")})
-    v = 0.0
-    while v <= ytop + 1e-9:
-        chart.yticks.append({"y": round(TOP + plot_h - v / ytop * plot_h, 2), "label": f"{v:g}"})
-        v += step
+            label = month_label(datetime.strptime(month, "%Y-%m"))
+            chart.xticks.append(tick(LEFT + (i + 0.5) * bw, label, LEFT, WIDTH))
+    for v in range(0, ytop + 1, step):
+        chart.yticks.append({"y": round(TOP + plot_h - v / ytop * plot_h, 2), "label": f"{v:,}"})
     chart.legend, bottom = _legend([(n, colors[n], "box") for n in series], TOP + plot_h + 40)
     chart.height = int(bottom + 4)
     return chart
@@ -155,7 +193,8 @@ def size_scatter(rows: Sequence[Any], title: str, xbins: int = 96, ybins: int = 
     lo = math.floor(math.log10(max(min(sizes), 1)))
     hi = max(math.ceil(math.log10(max(sizes))), lo + 1)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, 260.0
-    chart = Chart("scatter", title, WIDTH, 0, plot={"x": LEFT, "y": TOP, "w": plot_w, "h": plot_h})
+    chart = Chart("scatter", title, WIDTH, 0, plot={"x": LEFT, "y": TOP, "w": plot_w, "h": plot_h},
+                  note="parameters, log scale")
     bins: dict[tuple[str, int, int], list[Any]] = defaultdict(list)
     for r in points:
         bx = min(int((r.released_at.timestamp() - t0) / (t1 - t0) * xbins), xbins - 1)
@@ -181,8 +220,8 @@ def size_scatter(rows: Sequence[Any], title: str, xbins: int = 96, ybins: int = 
                              "label": format_params(10**exp)})
     ticks, step = _time_ticks(start, end)
     for t in ticks:
-        chart.xticks.append({"x": round(LEFT + (t.timestamp() - t0) / (t1 - t0) * plot_w, 2),
-                             "label": t.strftime("%Y" if step >= 12 else "%b %y")})
+        chart.xticks.append(tick(LEFT + (t.timestamp() - t0) / (t1 - t0) * plot_w,
+                                 t.strftime("%Y") if step >= 12 else month_label(t), LEFT, WIDTH))
     chart.legend, bottom = _legend([("total parameters", PALETTE[0], "dot"),
                                     ("active parameters (Mixture-of-Experts)", PALETTE[1], "ring")],
                                    TOP + plot_h + 40)
@@ -195,12 +234,12 @@ def license_bars(groups: Sequence[Any], title: str, top_n: int = 16) -> Chart:
     shown = [g for g in groups if g.summary.count][:top_n]
     if not shown:
         return Chart("hbars", title, WIDTH, 120, empty=True)
-    label_w, row_h = 190, 26
+    names = [short_name(g.name) for g in shown]
+    label_w, row_h = label_width(names), 26
     plot_w = WIDTH - label_w - RIGHT - 56
     chart = Chart("hbars", title, WIDTH, 0, plot={"x": label_w, "y": TOP, "w": plot_w, "h": row_h * len(shown)})
-    for i, g in enumerate(shown):
+    for i, (g, name) in enumerate(zip(shown, names, strict=True)):
         y = TOP + i * row_h
-        name = g.name if len(g.name) <= 27 else g.name[:26] + "…"
         chart.labels.append({"x": label_w - 8, "y": y + row_h / 2 + 4, "text": name,
                              "count": f"{g.summary.count}", "cx": label_w + plot_w + 6})
         x = float(label_w)
@@ -213,7 +252,7 @@ def license_bars(groups: Sequence[Any], title: str, top_n: int = 16) -> Chart:
                                 "tip": f"{g.name}: {n} {cls} ({n / g.summary.count:.0%})"})
             x += w
     for share in (0, 0.25, 0.5, 0.75, 1):
-        chart.xticks.append({"x": round(label_w + share * plot_w, 2), "label": f"{share:.0%}"})
+        chart.xticks.append(tick(label_w + share * plot_w, f"{share:.0%}", label_w, WIDTH))
     legend_y = TOP + row_h * len(shown) + 40
     chart.legend, bottom = _legend([(c, col, "box") for c, col in CLASS_COLORS.items()], legend_y)
     chart.height = int(bottom + 4)

@@ -24,7 +24,6 @@ from telegram.ext import Application
 
 from tracker.bot.discover import send_proposals
 from tracker.config import ConfigError, Settings
-from tracker.deliver import digests as digest
 from tracker.deliver.console import deliver_to_console
 from tracker.history.publish import rebuild_outputs
 from tracker.hub.client import observe_requests
@@ -37,6 +36,7 @@ from tracker.run.leader import Leadership, LeadershipLost
 from tracker.run.metrics import Metrics
 from tracker.run.webhook import PATH, WebhookReceiver
 from tracker.run.wiring import make_poller
+from tracker.store import digests as digest_rows
 from tracker.store import outbox
 from tracker.store import subscribers as subscriptions
 from tracker.store.releases import Store
@@ -216,7 +216,7 @@ class Runtime:
         """Forget finished deliveries older than 30 days, so the outbox does not grow forever."""
         try:
             pruned = await asyncio.to_thread(outbox.prune, self.store, utcnow())
-            pruned += await asyncio.to_thread(digest.prune, self.store, utcnow())
+            pruned += await asyncio.to_thread(digest_rows.prune, self.store, utcnow())
             if pruned:
                 log.info("pruned %d finished deliveries older than 30 days", pruned)
         except Exception:  # noqa: BLE001

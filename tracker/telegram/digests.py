@@ -20,6 +20,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from tracker.config import Settings
 from tracker.deliver import digests as digest
 from tracker.deliver.filters import SubscriptionFilter
+from tracker.store import digests as digest_rows
 from tracker.store import subscribers as subscriptions
 from tracker.store.releases import Store
 from tracker.store.tables import Digest, utcnow
@@ -59,7 +60,7 @@ class DigestSender:
         async with self._lock:
             if await asyncio.to_thread(subscriptions.is_paused, self.store):
                 return 0
-            rows = await asyncio.to_thread(digest.due_digests, self.store, self.clock())
+            rows = await asyncio.to_thread(digest_rows.due_digests, self.store, self.clock())
             sent = 0
             for row in rows:
                 sent += await self._one(row)
@@ -76,27 +77,27 @@ class DigestSender:
         try:
             delivered = await self._send(row)
         except Undeliverable as exc:
-            digest.mark(self.store, row.id, "dropped", now(), str(exc))
+            digest_rows.mark(self.store, row.id, "dropped", now(), str(exc))
             return 0
         except RetryAfter as exc:
-            digest.mark(self.store, row.id, "", now(), "429", timedelta(seconds=retry_after_seconds(exc)))
+            digest_rows.mark(self.store, row.id, "", now(), "429", timedelta(seconds=retry_after_seconds(exc)))
             return 0
         except Forbidden as exc:
             if row.target.startswith("user:"):
                 subscriptions.mark_blocked(self.store, int(row.target.split(":", 1)[1]), now())
-                digest.mark(self.store, row.id, "dropped", now(), f"403: {exc.message}")
+                digest_rows.mark(self.store, row.id, "dropped", now(), f"403: {exc.message}")
             else:
                 log.error("cannot post the digest to the channel: %s (retried)", exc.message)
-                digest.mark(self.store, row.id, "", now(), f"403: {exc.message}", self._backoff(row))
+                digest_rows.mark(self.store, row.id, "", now(), f"403: {exc.message}", self._backoff(row))
             return 0
         except BadRequest as exc:
             log.error("Telegram refused the digest for %s: %s", row.target, exc.message)
-            digest.mark(self.store, row.id, "failed", now(), f"400: {exc.message}")
+            digest_rows.mark(self.store, row.id, "failed", now(), f"400: {exc.message}")
             return 0
         except (NetworkError, TelegramError) as exc:
-            digest.mark(self.store, row.id, "", now(), f"network: {exc.message}", self._backoff(row))
+            digest_rows.mark(self.store, row.id, "", now(), f"network: {exc.message}", self._backoff(row))
             return 0
-        digest.mark(self.store, row.id, "sent" if delivered else "empty", now())
+        digest_rows.mark(self.store, row.id, "sent" if delivered else "empty", now())
         return int(delivered)
 
     @staticmethod

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -23,10 +24,9 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from tracker.config import Settings
 from tracker.deliver.filters import SubscriptionFilter, matches
 from tracker.outage import Outage, OutageLog, duration
-from tracker.poll import discovery
 from tracker.render.follow import follow_url
 from tracker.store import cards as card_rows
-from tracker.store import outbox
+from tracker.store import discovered, outbox
 from tracker.store import subscribers as subscriptions
 from tracker.store.queries import models_by_ids
 from tracker.store.releases import Store
@@ -41,6 +41,7 @@ NETWORK_RETRY_CAP = timedelta(minutes=2)
 CHANNEL_RETRY_CAP = timedelta(minutes=5)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 OUTAGE_WARN_AFTER = timedelta(seconds=10)  # sends failing this long (network, 5xx) are logged once
+PAGE = 20_000  # deliveries read at once; the next page is read while the last chats of one are served
 
 
 @dataclass
@@ -82,6 +83,7 @@ class TelegramDelivery:
         self.clock = clock or utcnow
         self.concurrency = concurrency
         self._run_lock = asyncio.Lock()
+        self._texts: dict[tuple[Any, ...], str] = {}  # a run's rendered cards: a wave reads alike for many chats
         self.window = timedelta(minutes=settings.wave_window_minutes)
         self.outage = OutageLog(log, OUTAGE_WARN_AFTER, _failing_line, _recovered_line)
 
@@ -96,7 +98,7 @@ class TelegramDelivery:
             nonlocal people, quiet
             if people is None:
                 if not self.settings.discovery_channel:
-                    quiet = {row.org.lower() for row in discovery.watched(self.store)}
+                    quiet = {row.org.lower() for row in discovered.watched(self.store)}
                 # Digest subscribers get their releases once a period instead (tracker.deliver.digests).
                 people = [(s.user_id, SubscriptionFilter.of(s)) for s in subscriptions.active(self.store)
                           if s.digest in (None, "off")]
@@ -116,30 +118,48 @@ class TelegramDelivery:
             if await asyncio.to_thread(subscriptions.is_paused, self.store):
                 return report
             await asyncio.to_thread(lambda: outbox.fan_out(self.store, self.targets_for(), self.clock()))
-            items = await asyncio.to_thread(outbox.due, self.store, self.clock(), 20_000)
-            items = [i for i in items if i.delivery.target != "console"]
-            if not items:
-                return report
-            groups = self._group(items)
+            self._texts.clear()
             semaphore = asyncio.Semaphore(self.concurrency)
             chats: dict[str, _Chat | None] = {}
 
-            async def one(group: _Group) -> None:
-                async with semaphore:
-                    await self._deliver_group(group, chats, report)
-
-            # Groups of one chat run in order; different chats run concurrently under the bot's limiter.
-            by_target: dict[str, list[_Group]] = {}
-            for group in groups:
-                by_target.setdefault(group.target, []).append(group)
-
-            async def chain(target_groups: list[_Group]) -> None:
+            async def chain(target_groups: list[_Group], before: asyncio.Task[None] | None) -> None:
+                # Groups of one chat run in order; different chats run concurrently under the bot's limiter.
+                if before is not None:
+                    await asyncio.wait([before])
                 for group in target_groups:
-                    await one(group)
+                    async with semaphore:
+                        await self._deliver_group(group, chats, report)
 
-            await asyncio.gather(*(chain(g) for g in by_target.values()))
+            # Start a page's chats, and read the next page while the last few are served, so that sends never
+            # pause for a read. Rows stay pending until sent, so a read skips the ones this run has started.
+            started: set[int] = set()
+            latest: dict[str, asyncio.Task[None]] = {}  # each chat's latest chain; the next one waits for it
+            tasks: list[asyncio.Task[None]] = []
+            while True:
+                items, more = await asyncio.to_thread(self._page, started)
+                if not items and more and not all(t.done() for t in tasks):
+                    await _until_left(tasks, 0)  # all that is due is in flight: let it land, then read again
+                    continue
+                page = []
+                for target, groups in self._group(items).items():
+                    latest[target] = asyncio.create_task(chain(groups, latest.get(target)))
+                    page.append(latest[target])
+                tasks += page
+                started.update(i.delivery.id for i in items if i.delivery.id is not None)
+                if not more or not items:
+                    break
+                await _until_left(page, 2 * self.concurrency)
+            if not tasks:
+                return report
+            await asyncio.gather(*tasks)
             self._track_outage(report)
             return report
+
+    def _page(self, started: set[int]) -> tuple[list[outbox.DeliveryItem], bool]:
+        """The next deliveries due that this run has not started, and whether more may follow."""
+        items = outbox.due(self.store, self.clock(), PAGE)
+        fresh = [i for i in items if i.delivery.id not in started and i.delivery.target != "console"]
+        return fresh, len(items) >= PAGE
 
     def _track_outage(self, report: DeliveryReport) -> None:
         """One warning while sends keep failing because of Telegram, one line when they work again."""
@@ -151,13 +171,17 @@ class TelegramDelivery:
         elif report.unreachable and self.outage.down:
             self.outage.failure(report.last_error, self.clock(), report.unreachable)
 
-    def _group(self, items: list[outbox.DeliveryItem]) -> list[_Group]:
+    def _group(self, items: list[outbox.DeliveryItem]) -> dict[str, list[_Group]]:
+        """The deliveries that become one message each, by chat."""
         groups: dict[tuple[str, str], _Group] = {}
         for item in items:
             key = wave_key(item.model) if item.alert.kind == "release" else f"alert:{item.alert.id}"
             group = groups.setdefault((item.delivery.target, key), _Group(item.delivery.target, key))
             group.items.append(item)
-        return list(groups.values())
+        by_target: dict[str, list[_Group]] = {}
+        for group in groups.values():
+            by_target.setdefault(group.target, []).append(group)
+        return by_target
 
     def _chat(self, target: str, chats: dict[str, _Chat | None]) -> _Chat | None:
         if target in chats:
@@ -206,7 +230,11 @@ class TelegramDelivery:
             report.unreachable += 1
             report.last_error = short_error(exc.message)
         else:
-            outbox.mark_sent(self.store, [i.delivery.id for i in group.items if i.delivery.id], self.clock())
+            # In a worker thread, like every other store call here: a write on the event loop stalls the
+            # answers of the sends in flight (and SQLite may sleep there waiting for another writer's lock),
+            # and the limiter counts each window from those answers, so a stall costs throughput.
+            await asyncio.to_thread(outbox.mark_sent, self.store, [i.delivery.id for i in group.items if i.delivery.id],
+                                    self.clock())
             if edited:
                 report.edited += 1
             else:
@@ -265,10 +293,19 @@ class TelegramDelivery:
             else:
                 await asyncio.to_thread(self._save_card, card, ids)
                 return True
-        text = release_card([i.model for i in group.items], chat.lang, hub_url, _kind(group), self._follow(group))
+        text = self._release_text(group, chat.lang)
         message_id = await self._post(chat, text, thread_id)
         await asyncio.to_thread(self._new_card, group, chat, thread_id, message_id, new_ids)
         return False
+
+    def _release_text(self, group: _Group, lang: str) -> str:
+        """The new card of the group's models, rendered once per run for every chat that gets the same one."""
+        models = [i.model for i in group.items]
+        follow = self._follow(group)
+        key = (tuple(m.id for m in models), lang, _kind(group), follow)
+        if key not in self._texts:
+            self._texts[key] = release_card(models, lang, self.settings.hub_web_url, _kind(group), follow)
+        return self._texts[key]
 
     def _follow(self, group: _Group) -> str | None:
         """The channel's cards link to following the lab in a private chat (the bot's username is known
@@ -314,6 +351,25 @@ class TelegramDelivery:
         card_rows.add_card(self.store, Card(target=group.target, chat_id=str(chat.chat_id), thread_id=thread_id,
                                             message_id=message_id, wave_key=group.key, lang=chat.lang,
                                             model_ids=ids, opened_at=now, updated_at=now))
+
+
+async def _until_left(tasks: list[asyncio.Task[None]], left: int) -> None:
+    """Wait until at most `left` of `tasks` are unfinished."""
+    running = sum(not t.done() for t in tasks)
+    if running <= left:
+        return
+    enough = asyncio.Event()
+
+    def finished(_task: asyncio.Task[None]) -> None:
+        nonlocal running
+        running -= 1
+        if running <= left:
+            enough.set()
+
+    for task in tasks:
+        if not task.done():
+            task.add_done_callback(finished)
+    await enough.wait()
 
 
 _STATUS = re.compile(r"^(?P<phrase>[^()]*?) \((?P<code>\d{3})\)")

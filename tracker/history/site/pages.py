@@ -112,12 +112,13 @@ class PageRenderer:
 
 
 def _chart(writer: SiteWriter, name: str, chart: charts.Chart) -> dict[str, Any]:
-    """Write the chart as an SVG file, and return it for the page too: pages inline it (an SVG shown as an
-    <img> shows no tooltips). It is our own markup, rendered by an autoescaping template, hence Markup."""
-    svg = chart.svg().strip() + "\n"
-    writer.write(f"charts/{name}.svg", svg)
-    return {"src": f"charts/{name}.svg", "title": chart.title, "width": chart.width, "height": chart.height,
-            "svg": Markup(svg)}
+    """Write the chart as an SVG file, and return it for the page too. Pages inline it (an SVG shown as an
+    <img> shows no tooltips) cut in two: the axis column stays while the plot scrolls sideways on a phone,
+    and the title and legend are HTML that wraps. Our own markup from autoescaping templates, hence Markup."""
+    writer.write(f"charts/{name}.svg", chart.svg().strip() + "\n")
+    axis, plot = chart.parts() if not chart.empty else ("", "")
+    return {"src": f"charts/{name}.svg", "title": chart.title, "note": chart.note, "empty": chart.empty,
+            "axis": Markup(axis), "plot": Markup(plot), "legend": chart.legend}
 
 
 def _group_context(group: Group, views_by_repo: dict[str, dict[str, Any]]) -> dict[str, Any]:
