@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint bench wheel clean
+.PHONY: run check test e2e lint bench wheel clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,11 +14,21 @@ $(BIN)/.installed: pyproject.toml
 run: $(BIN)/.installed  ## start the tracker (alerts print to the terminal until Telegram is configured)
 	$(BIN)/tracker run
 
-# The suite includes tests/e2e/test_wheel_install.py: it builds the wheel and runs it from a fresh venv.
+# Two tiers: `make check` is every unit and in-process integration test (the fakes as
+# threads, no `tracker` process), under a minute: run it after every change. `make e2e` starts processes
+# for what needs one (signals, replicas, the installed wheel, CLI smoke tests); `make test` is lint, then
+# both tiers: the one command of the README and CI. In-process tests still wait on sockets and the
+# tracker's own intervals (1 s polls, 2 s deliveries): four workers overlap those waits on 2 cores.
+CHECK_WORKERS ?= 4
+check: $(BIN)/.installed  ## the fast tier: units and in-process integration tests
+	$(BIN)/pytest -q -p no:cacheprovider -n $(CHECK_WORKERS) tests --ignore=tests/e2e
+
 # Most end-to-end tests wait on clocks and sockets, not the CPU: three workers overlap the waits on 2 cores.
-TEST_WORKERS ?= 3
-test: $(BIN)/.installed lint  ## lint, then the whole test suite against the fake Hub and fake Telegram
-	$(BIN)/pytest -q -n $(TEST_WORKERS)
+E2E_WORKERS ?= 3
+e2e: $(BIN)/.installed  ## the end-to-end tier: real `tracker` processes against the fake Hub and Telegram
+	$(BIN)/pytest -q -p no:cacheprovider -n $(E2E_WORKERS) tests/e2e
+
+test: lint check e2e  ## lint, then both tiers of the test suite
 
 lint: $(BIN)/.installed  ## ruff, and the import contract: stages import down the flow (pyproject.toml)
 	$(BIN)/ruff check tracker tests bench

@@ -21,10 +21,10 @@ from hypothesis import strategies as st
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder
 
-from tests.e2e.test_bot_commands import fill_hub
 from tests.fakes.hub import FakeHub
 from tests.fakes.telegram_api import FakeTelegram, SentMessage
 from tests.fakes.telegram_inproc import InProcessRequest
+from tests.integration.test_bot_commands import fill_hub
 from tracker.bot import _COMMAND_HANDLERS, attach_bot
 from tracker.bot.context import BotContext
 from tracker.config import load_settings

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.bot_harness import BotHarness
 from tests.fakes import hub_catalog
 from tests.fakes.hub import FakeHub
 from tests.fakes.telegram_api import FakeTelegram
+from tests.integration.bot_harness import BotHarness
 from tracker.bot.base import page
 from tracker.config import load_settings
 from tracker.deliver import digests

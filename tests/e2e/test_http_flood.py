@@ -7,9 +7,9 @@ import json
 import socket
 import time
 
-from tests.e2e.http_harness import fds_of, get, threads_of
 from tests.fakes import hub_catalog
 from tests.fakes.hub import FakeHub
+from tests.http_harness import fds_of, get, threads_of
 
 IDLE = 300
 BAD = 6000

@@ -28,6 +28,9 @@ from tracker.watchlist import parse_watchlist
 CHANNEL = "@releases"
 ORGS = len(parse_watchlist(TEST_WATCHLIST, "test").orgs)
 SUBSCRIBERS = list(range(7000, 7030))
+# A shorter lease than the default 15 s: a takeover waits for the lease to lapse, and 10 s still leaves a
+# leader 2 s between renewals and 5 s before it gives up.
+LEASE = "10"
 IN_FLIGHT = 16  # TelegramDelivery's concurrency: the most sends a kill can leave unrecorded
 
 
@@ -126,7 +129,7 @@ def cards(telegram: FakeTelegram, chat: int | str) -> Counter[str]:
 
 def test_two_replicas_on_postgresql_survive_a_kill_mid_wave(replicas, tracker: Tracker, fake_hub: FakeHub,
                                                             telegram: FakeTelegram, postgres_url: str) -> None:
-    tracker.env["TRACKER_DATABASE_URL"] = postgres_url
+    tracker.env.update({"TRACKER_DATABASE_URL": postgres_url, "TRACKER_LEADER_LEASE": LEASE})
     hub_catalog.qwen2_5_7b(fake_hub)
     first = replicas("first")
     first.wait_log("this instance is the leader")
@@ -166,7 +169,7 @@ def test_two_replicas_on_postgresql_survive_a_kill_mid_wave(replicas, tracker: T
 def test_a_leader_that_loses_the_database_stops_before_the_standby_takes_over(
         replicas, tracker: Tracker, fake_hub: FakeHub, telegram: FakeTelegram, postgres_url: str) -> None:
     port = make_url(postgres_url).port
-    tracker.env["TRACKER_DATABASE_URL"] = postgres_url
+    tracker.env.update({"TRACKER_DATABASE_URL": postgres_url, "TRACKER_LEADER_LEASE": LEASE})
     hub_catalog.qwen2_5_7b(fake_hub)
     with TcpProxy("127.0.0.1", port) as link:
         first = replicas("first", TRACKER_DATABASE_URL=postgres_url.replace(f":{port}/", f":{link.port}/"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -42,9 +42,10 @@ class SlidingWindowLimiter:
     when it arrives, which is somewhere in between, so this never lets N+1 arrive in one window.
     """
 
-    def __init__(self, limits: Limits | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, limits: Limits | None = None, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.limits = limits or Limits()
-        self._clock = clock
+        self._clock, self._sleep = clock, sleep  # injected together by tests that move time themselves
         self._sent: dict[str, deque[list[float]]] = {}
         self._lock = asyncio.Lock()
         self._paused_until = 0.0
@@ -82,7 +83,7 @@ class SlidingWindowLimiter:
                         self._sent.setdefault(key, deque()).append(entry)
                         entries.append(entry)
                     return entries
-            await asyncio.sleep(at - self._clock())
+            await self._sleep(at - self._clock())
 
     def release(self, entries: list[list[float]]) -> None:
         """The send was answered (or failed): its slot counts from now."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import signal
 import time
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
@@ -13,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from tests.conftest import Tracker
 from tests.fakes import hub_catalog
 from tests.fakes.hub import FakeHub
+from tests.integration.daemon_harness import InProcessRun
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 HOSTILE_LICENSE = "<script>alert(1)</script>"
@@ -125,24 +125,6 @@ def test_stats_by_lab_and_month(tracker: Tracker, fake_hub: FakeHub) -> None:
     assert list(months) == sorted(months)
 
 
-def test_run_rebuilds_site_and_feed_after_a_poll_that_found_something(tracker: Tracker, fake_hub: FakeHub) -> None:
-    hub_catalog.qwen3_8b(fake_hub)
-    hub_catalog.qwen3_30b_a3b(fake_hub, created_at=datetime.now(UTC) - timedelta(minutes=5))  # a new release
-    site = tracker.cwd / "www"
-    tracker.env["TRACKER_SITE_DIR"] = str(site)
-    proc = tracker.popen("run")
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not (site / "feed.xml").exists():
-            time.sleep(0.2)
-    finally:
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=30)
-    assert (site / "feed.xml").exists(), err[-2000:]
-    assert "Qwen/Qwen3-30B-A3B" in (site / "releases.html").read_text(encoding="utf-8")
-    assert "Qwen3-30B-A3B" in (site / "feed.xml").read_text(encoding="utf-8")
-
-
 def test_commands_are_listed_in_help(tracker: Tracker) -> None:
     out = tracker.run("--help", check=True).stdout
     assert all(name in out for name in ("export", "feed", "site", "stats"))
@@ -166,3 +148,20 @@ def test_csv_cells_a_spreadsheet_would_run_are_neutralised(tracker: Tracker, fak
             assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row.values()), row
     exported = {r["repo_id"]: r for r in json.loads(tracker.run("export", "--format", "json", check=True).stdout)}
     assert exported["Qwen/Qwen3-8B"]["license"] == "=cmd|' /C calc'!A0"
+
+
+def test_run_rebuilds_site_and_feed_after_a_poll_that_found_something(tracker: Tracker, fake_hub: FakeHub) -> None:
+    hub_catalog.qwen3_8b(fake_hub)
+    hub_catalog.qwen3_30b_a3b(fake_hub, created_at=datetime.now(UTC) - timedelta(minutes=5))  # a new release
+    site = tracker.cwd / "www"
+    tracker.env["TRACKER_SITE_DIR"] = str(site)
+    proc = InProcessRun(tracker)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (site / "feed.xml").exists():
+            time.sleep(0.2)
+    finally:
+        err = proc.stop()
+    assert (site / "feed.xml").exists(), err[-2000:]
+    assert "Qwen/Qwen3-30B-A3B" in (site / "releases.html").read_text(encoding="utf-8")
+    assert "Qwen3-30B-A3B" in (site / "feed.xml").read_text(encoding="utf-8")

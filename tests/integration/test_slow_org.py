@@ -1,14 +1,17 @@
-"""End to end: one rate-limited organisation never holds another's alert (issue 8, §6)."""
+"""One rate-limited organisation never holds another's alert (issue 8, §6)."""
 
 from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
 
-from tests.e2e.test_telegram_run import CHANNEL, bot_tracker, start, telegram  # noqa: F401  (fixtures)
 from tests.fakes import hub_catalog
 from tests.fakes.hub import FakeHub
 from tests.fakes.telegram_api import FakeTelegram
+from tests.integration.test_telegram_run import start
+from tests.telegram_world import CHANNEL, bot_tracker, telegram
+
+__all__ = ["bot_tracker", "start", "telegram"]  # fixtures
 
 
 def ago(**delta: float) -> datetime:
@@ -16,7 +19,7 @@ def ago(**delta: float) -> datetime:
 
 
 def test_a_429_with_retry_after_120_on_one_org_does_not_delay_another_orgs_alert(
-        start, fake_hub: FakeHub, telegram: FakeTelegram) -> None:  # noqa: F811
+        start, fake_hub: FakeHub, telegram: FakeTelegram) -> None:
     hub_catalog.qwen3_8b(fake_hub)
     hub_catalog.deepseek_v3(fake_hub)
     running = start()

@@ -3,22 +3,17 @@ with TRACKER_ALERT_WEIGHT_UPDATES=1, subscribers with /settings weights on), as 
 
 from __future__ import annotations
 
-from tests.e2e.test_telegram_run import (  # noqa: F401  (fixtures)
-    CHANNEL,
-    bot_tracker,
-    channel_texts,
-    say,
-    start,
-    telegram,
-    wait_bot,
-)
 from tests.fakes import hub_catalog
 from tests.fakes.hub import FakeHub
 from tests.fakes.telegram_api import FakeTelegram
+from tests.integration.test_telegram_run import start
+from tests.telegram_world import bot_tracker, channel_texts, say, telegram, wait_bot
+
+__all__ = ["bot_tracker", "start", "telegram"]  # fixtures
 
 
 def test_weight_update_cards_go_to_the_channel_and_to_subscribers_who_opted_in(
-    bot_tracker, start, fake_hub: FakeHub, telegram: FakeTelegram  # noqa: ANN001, F811
+    bot_tracker, start, fake_hub: FakeHub, telegram: FakeTelegram  # noqa: ANN001
 ) -> None:
     bot_tracker.env["TRACKER_ALERT_WEIGHT_UPDATES"] = "1"
     opted, plain = 201, 202

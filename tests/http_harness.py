@@ -1,4 +1,4 @@
-"""Helpers for end-to-end tests of the HTTP server of `tracker run`."""
+"""Helpers for tests of the HTTP server of `tracker run` (a process here, in-process in tests/integration)."""
 
 from __future__ import annotations
 
@@ -38,23 +38,10 @@ def metric(text: str, name: str, labels: str = "") -> float:
     raise AssertionError(f"{wanted} not in /metrics:\n{text}")
 
 
-class Served:
-    """A `tracker run` with its HTTP server on a known port."""
+class HealthClient:
+    """Reads /healthz of a `tracker run` serving on `self.base`."""
 
-    def __init__(self, tracker: Tracker, **env: str) -> None:
-        self.port = free_port()
-        tracker.env.update({"TRACKER_HTTP_PORT": str(self.port), **env})
-        self.proc: subprocess.Popen[str] = tracker.popen("run")
-        self.base = f"http://127.0.0.1:{self.port}"
-        deadline = time.time() + 20
-        while True:
-            assert self.proc.poll() is None, self.proc.communicate()[1]
-            try:
-                get(self.base + "/healthz", timeout=1)
-                return
-            except OSError:
-                assert time.time() < deadline, "the HTTP server never answered"
-                time.sleep(0.05)
+    base: str
 
     def health(self) -> tuple[int, dict]:
         status, ctype, body = get(self.base + "/healthz")
@@ -69,6 +56,29 @@ class Served:
                 return data
             assert time.time() < deadline, f"health never matched; last {status} {data}"
             time.sleep(0.1)
+
+    def wait_serving(self, alive, timeout: float = 20) -> None:  # noqa: ANN001
+        """Until /healthz answers; `alive()` is None while the tracker runs, else what to fail with."""
+        deadline = time.time() + timeout
+        while True:
+            assert alive() is None, alive()
+            try:
+                get(self.base + "/healthz", timeout=1)
+                return
+            except OSError:
+                assert time.time() < deadline, "the HTTP server never answered"
+                time.sleep(0.05)
+
+
+class Served(HealthClient):
+    """A `tracker run` with its HTTP server on a known port."""
+
+    def __init__(self, tracker: Tracker, **env: str) -> None:
+        self.port = free_port()
+        tracker.env.update({"TRACKER_HTTP_PORT": str(self.port), **env})
+        self.proc: subprocess.Popen[str] = tracker.popen("run")
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.wait_serving(lambda: None if self.proc.poll() is None else self.proc.communicate()[1])
 
     def stop(self) -> str:
         self.proc.send_signal(signal.SIGTERM)

@@ -4,13 +4,13 @@ what it takes to run a model, how open it is and its summary (issue 9)."""
 from __future__ import annotations
 
 import json
-import signal
 import time
 from datetime import UTC, datetime, timedelta
 
 from tests.conftest import Tracker
 from tests.fakes import hub_catalog
 from tests.fakes.hub import FakeHub
+from tests.integration.daemon_harness import InProcessRun
 
 CONTRACT = ("params_total", "params_active", "params_active_lab", "context_length", "weights_bytes", "openness",
             "summary")
@@ -92,34 +92,6 @@ def test_inspect_shows_openness_and_summary_and_survives_a_repo_without_readme(t
     assert data["summary"] is None and "Traceback" not in bare.stderr
 
 
-def test_backfilled_models_get_their_model_card_read_gradually(tracker: Tracker, fake_hub: FakeHub) -> None:
-    hub_catalog.deepseek_v3(fake_hub)
-    hub_catalog.qwen3_30b_a3b(fake_hub)
-    tracker.run("poll", check=True)  # backfill: no card read
-    before = {r["repo_id"]: r for r in json.loads(tracker.run("history", "--format", "json", check=True).stdout)}
-    assert before["Qwen/Qwen3-30B-A3B"]["summary"] is None
-    assert "model card not read yet: code links unknown" in before["Qwen/Qwen3-30B-A3B"]["openness"]["evidence"]
-    assert not [r for r in fake_hub.requests if r.path.endswith("/README.md")]
-
-    tracker.env["TRACKER_ENRICH_PER_ORG"] = "1"
-    proc = tracker.popen("run")
-    try:
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            if len([r for r in fake_hub.requests if r.path.endswith("/README.md")]) >= 2:
-                break
-            time.sleep(0.1)
-        time.sleep(1.0)
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.communicate(timeout=30)
-    after = {r["repo_id"]: r for r in json.loads(tracker.run("history", "--format", "json", check=True).stdout)}
-    qwen = after["Qwen/Qwen3-30B-A3B"]
-    assert qwen["openness"]["level"] == "open-model" and qwen["summary"].startswith("Qwen3 is the latest")
-    assert qwen["params_active"] is not None  # the config enrichment's facts were kept
-    assert after["deepseek-ai/DeepSeek-V3"]["summary"].startswith("We present DeepSeek-V3")
-
-
 def test_poll_enrich_also_reads_model_cards_now(tracker: Tracker, fake_hub: FakeHub) -> None:
     hub_catalog.deepseek_v3(fake_hub)
     hub_catalog.qwen3_30b_a3b(fake_hub)
@@ -159,3 +131,30 @@ def test_inspect_counts_an_omni_release_whole_from_its_config_and_agrees_with_it
                                   check=True).stdout)
     assert data["params_total"] == 35_259_818_545
     assert not [n for n in data["params_notes"] if "Config estimates" in n]  # the config agrees with the weights
+
+
+def test_backfilled_models_get_their_model_card_read_gradually(tracker: Tracker, fake_hub: FakeHub) -> None:
+    hub_catalog.deepseek_v3(fake_hub)
+    hub_catalog.qwen3_30b_a3b(fake_hub)
+    tracker.run("poll", check=True)  # backfill: no card read
+    before = {r["repo_id"]: r for r in json.loads(tracker.run("history", "--format", "json", check=True).stdout)}
+    assert before["Qwen/Qwen3-30B-A3B"]["summary"] is None
+    assert "model card not read yet: code links unknown" in before["Qwen/Qwen3-30B-A3B"]["openness"]["evidence"]
+    assert not [r for r in fake_hub.requests if r.path.endswith("/README.md")]
+
+    tracker.env["TRACKER_ENRICH_PER_ORG"] = "1"
+    proc = InProcessRun(tracker)
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if len([r for r in fake_hub.requests if r.path.endswith("/README.md")]) >= 2:
+                break
+            time.sleep(0.1)
+        time.sleep(1.0)
+    finally:
+        proc.stop()
+    after = {r["repo_id"]: r for r in json.loads(tracker.run("history", "--format", "json", check=True).stdout)}
+    qwen = after["Qwen/Qwen3-30B-A3B"]
+    assert qwen["openness"]["level"] == "open-model" and qwen["summary"].startswith("Qwen3 is the latest")
+    assert qwen["params_active"] is not None  # the config enrichment's facts were kept
+    assert after["deepseek-ai/DeepSeek-V3"]["summary"].startswith("We present DeepSeek-V3")

@@ -15,12 +15,14 @@ from typing import Any
 
 from telegram.ext import Application
 
+from tests.clock import VirtualClock
 from tests.fakes.telegram_api import FakeTelegram, SentMessage
 from tracker.bot import attach_bot, publish_commands
 from tracker.bot.context import BotContext
 from tracker.config import Settings
 from tracker.store.releases import Store
-from tracker.telegram.app import build_application
+from tracker.telegram.app import FloodLimiter, build_application
+from tracker.telegram.ratelimit import SlidingWindowLimiter
 from tracker.watchlist import Watchlist
 
 
@@ -30,6 +32,11 @@ class BotHarness:
     def __init__(self, fake: FakeTelegram, settings: Settings, store: Store, watchlist: Watchlist) -> None:
         self.fake = fake
         self.app: Application = build_application(settings)
+        # Telegram's flood limits still order the bot's sends, on a clock that skips the waits.
+        self.clock = VirtualClock()
+        limiter = self.app.bot.rate_limiter
+        assert isinstance(limiter, FloodLimiter)
+        limiter.limiter = SlidingWindowLimiter(clock=self.clock.now, sleep=self.clock.asleep)
         attach_bot(self.app, BotContext(settings=settings, store=store, watchlist=watchlist))
         self.admins = list(settings.admins)
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from tests.e2e.test_digest_run import missed_digest_time
-from tests.e2e.test_telegram_run import bot_tracker, say, start, telegram, wait_bot
 from tests.fakes import hub_catalog
 from tests.fakes.hub import FakeHub
 from tests.fakes.telegram_api import FakeTelegram
+from tests.integration.test_telegram_run import start
+from tests.telegram_world import bot_tracker, missed_digest_time, next_second, say, telegram, wait_bot
 
-__all__ = ["bot_tracker", "start", "telegram"]  # fixtures shared with test_telegram_run
+__all__ = ["bot_tracker", "start", "telegram"]  # fixtures
+
 
 
 def test_a_license_change_reaches_a_digest_subscriber_in_their_next_digest(
@@ -32,6 +33,7 @@ def test_a_license_change_reaches_a_digest_subscriber_in_their_next_digest(
     assert len(telegram.messages(daily)) == before[daily]  # no instant alert for a digest subscriber
 
     missed_digest_time(str(bot_tracker.db_path), daily)
+    next_second()
     running = start()
     telegram.wait_for_messages(daily, before[daily] + 1, timeout=45)
     running.wait_polls(fake_hub)

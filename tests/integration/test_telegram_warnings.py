@@ -1,4 +1,4 @@
-"""End to end: Telegram settings that cannot work get one clear warning at the start of `run` and `poll`."""
+"""Telegram settings that cannot work get one clear warning at the start of `run` and `poll`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from tests.conftest import Tracker
 from tests.fakes import hub_catalog
 from tests.fakes.hub import FakeHub
 from tests.fakes.telegram_api import FakeTelegram
+from tests.integration.daemon_harness import InProcessRun
 
 CHANNEL = "@releases"
 
@@ -29,14 +30,14 @@ def telegram_lines(stderr: str) -> list[str]:
 
 def run_briefly(tracker: Tracker, fake_hub: FakeHub) -> tuple[str, str]:
     target = fake_hub.count(kind="list") + 4  # one whole poll cycle of this run
-    proc = tracker.popen("run")
+    run = InProcessRun(tracker)
     deadline = time.time() + 20
     while fake_hub.count(kind="list") < target and time.time() < deadline:
         time.sleep(0.05)
     time.sleep(1.0)
-    proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 0 and "Traceback" not in err, err
+    err = run.stop(sig=signal.SIGTERM)
+    out = run.out
+    assert run.proc.returncode == 0 and "Traceback" not in err, err
     return out, err
 
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import time
 
-from tests.e2e.test_telegram_run import ago, bot_tracker, channel_texts, say, start, telegram
 from tests.fakes import hub_catalog
 from tests.fakes.hub import FakeHub
 from tests.fakes.telegram_api import FakeTelegram
+from tests.integration.test_telegram_run import start
+from tests.telegram_world import ago, bot_tracker, channel_texts, say, telegram
 
-__all__ = ["bot_tracker", "start", "telegram"]  # fixtures shared with test_telegram_run
+__all__ = ["bot_tracker", "start", "telegram"]  # fixtures
+
 ADMIN_ID = 999  # TRACKER_ADMINS of the bot_tracker fixture
 
 

@@ -3,7 +3,7 @@ what /model says about how open a model is and what its card says (issue 9)."""
 
 from __future__ import annotations
 
-from tests.e2e.test_bot_commands import World, world  # noqa: F401  (the module's bot, store and Hub)
+from tests.integration.test_bot_commands import World, world  # noqa: F401  (the module's bot, store and Hub)
 from tracker.deliver.filters import SubscriptionFilter, matches
 from tracker.store import subscribers as subscriptions
 from tracker.store.queries import find_models

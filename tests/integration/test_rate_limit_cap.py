@@ -1,4 +1,4 @@
-"""End to end: a Retry-After of years silences an organisation for an hour at most, and /healthz says so
+"""A Retry-After of years silences an organisation for an hour at most, and /healthz says so
 (issue 20). It silenced the organisation until a restart while /healthz said ok, and 10^14 s raised
 OverflowError with a traceback."""
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Tracker
-from tests.e2e.test_bot_commands import World, world  # noqa: F401  (the module's shared bot)
 from tests.fakes import hub_catalog
 from tests.fakes.hub import FakeHub
+from tests.integration.test_bot_commands import World, world  # noqa: F401  (the module's shared bot)
 from tracker.store import queries
 from tracker.store import subscribers as subscriptions
 from tracker.store.queries import HistoryFilter

@@ -1,4 +1,4 @@
-"""End to end: the HTTP server of `tracker run` (/healthz, /metrics) and `tracker status`, against the fake Hub."""
+"""`tracker run`'s HTTP server (/healthz, /metrics), in-process, and `tracker status`, against the fake Hub."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from tests.conftest import Tracker
-from tests.e2e.http_harness import get, metric
 from tests.fakes import hub_catalog
 from tests.fakes.hub import FakeHub
+from tests.http_harness import get, metric
 
 HEALTH_FIELDS = {"status", "role", "last_poll_at", "last_poll_age_s", "orgs_failing", "outbox_pending",
                  "oldest_pending_age_s"}
@@ -92,7 +92,7 @@ def test_status_prints_the_health_from_the_store(tracker: Tracker, fake_hub: Fak
     assert data["leader"] is None  # `tracker poll` has ended: nobody leads
 
     tracker.env["TRACKER_POLL_INTERVAL"] = "1"
-    time.sleep(3.2)  # three intervals without a poll
+    time.sleep(4.2)  # three intervals without a poll (and a second: poll times are stored in whole seconds)
     stale = tracker.run("status", "--format", "json")
     assert stale.returncode == 1 and json.loads(stale.stdout)["status"] == "stale"
 

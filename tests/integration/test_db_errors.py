@@ -1,0 +1,111 @@
+"""Database problems a user hits are one clear line each (no traceback), and readers need no write access."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Tracker
+from tests.fakes import hub_catalog
+from tests.fakes.hub import FakeHub
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    return lines[0]
+
+
+def content(path: Path) -> list[str]:
+    """Everything the database holds, as SQL (the file's bytes move when SQLite checkpoints its WAL)."""
+    db = sqlite3.connect(path)
+    try:
+        return list(db.iterdump())
+    finally:
+        db.close()
+
+
+def sql(path: Path, statement: str) -> None:
+    db = sqlite3.connect(path)
+    try:
+        db.execute(statement)
+        db.commit()
+    finally:
+        db.close()
+
+
+@pytest.fixture
+def stored(tracker: Tracker, fake_hub: FakeHub) -> Tracker:
+    hub_catalog.qwen3_8b(fake_hub)
+    tracker.run("poll", check=True)
+    return tracker
+
+
+def test_a_schema_from_the_future_is_refused_without_writing(stored: Tracker) -> None:
+    sql(stored.db_path, "UPDATE alembic_version SET version_num = '0999'")
+    before = content(stored.db_path)
+
+    for command in (("history",), ("poll",), ("export",), ("stats",)):
+        line = one_line_error(stored.run(*command))
+        assert "the database schema (rev 0999) is newer than this tracker (rev " in line
+        assert "upgrade the tracker" in line
+    assert content(stored.db_path) == before
+
+
+def test_a_dropped_alembic_version_table_is_named_not_a_garbled_sql_error(stored: Tracker) -> None:
+    sql(stored.db_path, "DROP TABLE alembic_version")
+    before = content(stored.db_path)
+
+    for command in (("poll",), ("history",)):
+        line = one_line_error(stored.run(*command))
+        assert "no alembic_version table" in line and "alerts" in line and "VARC" not in line
+    assert content(stored.db_path) == before
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:", "sqlite:///file::memory:?cache=shared"])
+def test_an_in_memory_sqlite_url_is_refused_clearly(tracker: Tracker, url: str) -> None:
+    tracker.env["TRACKER_DATABASE_URL"] = url
+    for command in (("poll",), ("history",)):
+        line = one_line_error(tracker.run(*command))
+        assert "in-memory SQLite database" in line and "sqlite:///state/tracker.db" in line
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("postgres://u:pw@localhost/db", "scheme 'postgres' is not known: write postgresql+psycopg://"),
+    ("mysql://u:pw@localhost/db", "scheme 'mysql' needs the Python module 'MySQLdb'"),
+    ("oracle+nosuch://u@h/db", "scheme 'oracle+nosuch' has no database driver here"),
+    ("cockroach://u@h/db", "release-tracker[postgres]"),
+    ("not a url", "is not a database URL; expected sqlite:///"),
+])
+def test_a_bad_database_url_names_the_scheme_and_the_drivers(tracker: Tracker, url: str, expected: str) -> None:
+    tracker.env["TRACKER_DATABASE_URL"] = url
+    line = one_line_error(tracker.run("history"))
+    assert expected in line
+    assert "NoSuchModuleError" not in line and "pw" not in line
+
+
+def test_the_state_folder_and_database_are_private_to_their_owner(tracker: Tracker, fake_hub: FakeHub) -> None:
+    hub_catalog.qwen3_8b(fake_hub)
+    old = os.umask(0o022)
+    try:
+        tracker.run("poll", check=True)
+        # While a connection is open SQLite keeps its -wal and -shm files: check those too.
+        with sqlite3.connect(tracker.db_path) as db:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("UPDATE org_state SET org = org")
+            files = [p for p in tracker.db_path.parent.iterdir() if p.name.startswith("tracker.db")]
+            modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in files}
+            db.rollback()
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(tracker.db_path.parent.stat().st_mode) == 0o700
+    assert modes["tracker.db"] == 0o600
+    assert {"tracker.db-wal", "tracker.db-shm"} <= set(modes)
+    assert set(modes.values()) == {0o600}
