@@ -239,3 +239,9 @@ def test_tracker_config_shows_the_targets_masked(monkeypatch: pytest.MonkeyPatch
     line = next(li for li in capsys.readouterr().out.splitlines() if li.startswith("TRACKER_APPRISE_URLS"))
     assert "discord://1...9/T...h/" in line and "(1 unusable)" in line
     assert "TOKENabcdefgh" not in line and "secret-topic-x" not in line
+
+
+def test_a_home_folder_that_does_not_exist_is_one_line_not_a_crash() -> None:
+    found = parse_targets("~nosuchuser0/targets.yml, ~0")  # hypothesis found `~0`: expanduser raised
+    assert not found.targets and len(found.problems) == 2
+    assert all("neither an Apprise URL nor a file" in line for line in found.problems)

@@ -62,7 +62,7 @@ def parse_targets(value: str | None) -> Targets:
                 else:
                     _add(found, entry, server.url(privacy=True))
                 continue
-            path = Path(entry.removeprefix("file://")).expanduser()
+            path = _expand(entry.removeprefix("file://"))
             if not _is_file(path):
                 found.problems.append(f"{SETTING} entry {n} ({path}) is neither an Apprise URL nor a file of "
                                       "them; it is skipped")
@@ -77,6 +77,14 @@ def parse_targets(value: str | None) -> Targets:
             for server in servers:
                 _add(found, server.url(), server.url(privacy=True))
     return found
+
+
+def _expand(text: str) -> Path:
+    """The path `text` names, `~` expanded where it can be (`~nosuchuser` stays as written)."""
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:  # "Could not determine home directory": no such user, or no HOME
+        return Path(text)
 
 
 def _is_file(path: Path) -> bool:
