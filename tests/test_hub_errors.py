@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx2
 import pytest
 
-from tracker.hub.client import connect_reason, rate_limit_wait
+from tracker.hub.errors import connect_reason, rate_limit_wait
 
 
 @pytest.mark.parametrize(

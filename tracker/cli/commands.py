@@ -155,7 +155,7 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
-    from tracker.hub.client import HubError
+    from tracker.hub.errors import HubError
     from tracker.poll.cycle import card_reading, facts_for
     from tracker.render.templates import render
     from tracker.render.views import card, record

@@ -40,12 +40,12 @@ from huggingface_hub.utils import (
     build_hf_headers,
     hf_raise_for_status,
     http_backoff,
-    parse_ratelimit_headers,
 )
 from huggingface_hub.utils._http import default_client_factory
 
 from tracker.hub import bounds as hub_values
 from tracker.hub.bounds import describe_item, skip_reason
+from tracker.hub.errors import HubError, connect_reason, rate_limit_wait, short, translate_errors
 from tracker.hub.shapes import HubModel, OrgListing, Readme, TrendingModel, parse_model, weight_manifest
 
 log = logging.getLogger(__name__)
@@ -76,22 +76,10 @@ README_MAX_BYTES = 1_000_000
 RETRIES = 2  # of read errors and 5xx, after 0.5 s and 1 s
 CONNECT_TIMEOUT = 10.0
 PROBE_TIMEOUT = 5.0  # does the Hub answer at all: a silent Hub is told apart from a slow listing in this long
-MAX_RATE_WAIT = 3600.0  # the longest a 429 may silence an organisation (an hour)
 SHORT_RATE_WAIT = 5.0  # a 429 asking for at most this long is waited out once, in place
 # Not ConnectError / ConnectTimeout (an unreachable Hub fails at once), nor timeouts (already long: a slow
 # organisation would hold the next cycle of every other one for several of them).
 _RETRY_ON = (httpx2.ReadError, httpx2.WriteError, httpx2.RemoteProtocolError)
-
-
-class HubError(Exception):
-    """The Hub could not answer; `kind` says why in one word a person understands (`unreachable`: no
-    connection at all; `rate-limited`: try again after `retry_after` seconds)."""
-
-    def __init__(self, kind: str, message: str, retry_after: float | None = None, reason: str | None = None) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.retry_after = retry_after
-        self.reason = reason or message
 
 
 TRENDING_EXPAND = ("createdAt", "likes", "trendingScore", "private")
@@ -159,7 +147,7 @@ class HubClient:
         params += [("expand", value) for value in LIST_EXPAND]
         models: list[HubModel] = []
         skipped: list[str] = []
-        with _translate_errors(f"listing {org}"):
+        with translate_errors(f"listing {org}"):
             for item in self._pages(f"{self.endpoint}/api/models", params):
                 if (reason := skip_reason(item)) is not None:
                     skipped.append(f"{describe_item(item)}: {reason}")
@@ -175,7 +163,7 @@ class HubClient:
         """The Hub's trending models (`sort=trendingScore`), one request of up to `limit` (no further pages)."""
         params: list[tuple[str, Any]] = [("sort", "trendingScore"), ("limit", limit)]
         params += [("expand", value) for value in TRENDING_EXPAND]
-        with _translate_errors("trending list"):
+        with translate_errors("trending list"):
             response = http_backoff("GET", f"{self.endpoint}/api/models", params=params, headers=self._headers(),
                                     timeout=self.timeout, max_retries=2)
             hf_raise_for_status(response)
@@ -197,7 +185,7 @@ class HubClient:
         """One model's details now; raises HubError('not-found' | 'gated' | ...) when it cannot."""
         url = f"{self.endpoint}/api/models/{quote(repo_id, safe='/')}"
         params = [("expand", value) for value in LIST_EXPAND]
-        with _translate_errors(repo_id):
+        with translate_errors(repo_id):
             response = self._get(url, params)
             try:
                 item = response.json()
@@ -232,7 +220,7 @@ class HubClient:
         except RepositoryNotFoundError:
             return None, CONFIG_PROBLEMS[3]
         except (HfHubHTTPError, httpx2.HTTPError, OSError) as exc:
-            return None, f"config.json could not be fetched: {_short(exc)}"
+            return None, f"config.json could not be fetched: {short(exc)}"
         return _read_config(path)
 
     def cached_config(self, repo_id: str, revision: str | None = None) -> dict[str, Any] | None:
@@ -337,75 +325,7 @@ def _read_readme(client: HubClient, repo_id: str, revision: str | None) -> Readm
     except RevisionNotFoundError:
         return Readme(None, None, "README.md could not be fetched: commit gone", final=False)
     except (HfHubHTTPError, httpx2.HTTPError, OSError) as exc:
-        return Readme(None, None, f"README.md could not be fetched: {_short(exc)}", final=False)
+        return Readme(None, None, f"README.md could not be fetched: {short(exc)}", final=False)
     etag = response.headers.get("X-Linked-ETag") or response.headers.get("ETag") or ""
     text = response.content[:README_MAX_BYTES].decode("utf-8", errors="replace")
     return Readme(text, etag.strip('"').removeprefix("W/").strip('"') or None)
-
-
-class _translate_errors:
-    """Turn huggingface_hub / network exceptions into HubError with a short, token-free message."""
-
-    def __init__(self, what: str) -> None:
-        self.what = what
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
-        if exc is None:
-            return False
-        if isinstance(exc, HubError):
-            if exc.kind == "rate-limited":
-                raise HubError(exc.kind, f"{self.what}: {exc}", exc.retry_after) from None
-            return False
-        if isinstance(exc, httpx2.ConnectError | httpx2.ConnectTimeout | httpx2.ProxyError):
-            reason = connect_reason(exc)
-            raise HubError("unreachable", f"{self.what}: cannot connect to the Hub: {reason}", reason=reason) from None
-        if isinstance(exc, GatedRepoError):
-            raise HubError("gated", f"{self.what}: gated repo (access needed)") from None
-        if isinstance(exc, RepositoryNotFoundError | RevisionNotFoundError):
-            raise HubError("not-found", f"{self.what}: not found on the Hub (deleted, private or misspelt)") from None
-        if isinstance(exc, HfHubHTTPError):
-            status = exc.response.status_code if exc.response is not None else "?"
-            kind = "rate-limited" if status == 429 else "http-error"
-            raise HubError(kind, f"{self.what}: the Hub answered HTTP {status}") from None
-        if isinstance(exc, httpx2.TimeoutException):
-            raise HubError("timeout", f"{self.what}: the Hub did not answer in time") from None
-        if isinstance(exc, httpx2.HTTPError | OSError):
-            raise HubError("network", f"{self.what}: network error: {_short(exc)}") from None
-        if isinstance(exc, ValueError):
-            raise HubError("malformed", f"{self.what}: the Hub answered with malformed data") from None
-        return False
-
-
-def rate_limit_wait(headers: Any) -> float:
-    """Seconds a 429 asks us to wait: the `RateLimit` header's reset, else `Retry-After`, else 1; at most
-    MAX_RATE_WAIT."""
-    info = parse_ratelimit_headers(headers)
-    if info is not None and info.remaining == 0:
-        return min(float(info.reset_in_seconds), MAX_RATE_WAIT)
-    value = str(headers.get("Retry-After", "")).strip()
-    # Capped: a Hub (or a proxy) asking for years would silence an organisation until the next restart.
-    return min(float(value), MAX_RATE_WAIT) if value.isascii() and value.isdigit() else 1.0
-
-
-def connect_reason(exc: BaseException) -> str:
-    """Why a connection failed, in a few words: DNS, refused, TLS, timeout."""
-    text = str(exc) or type(exc).__name__
-    lowered = text.lower()
-    if isinstance(exc, httpx2.ConnectTimeout) or "timed out" in lowered:
-        return "connection timed out"
-    if "refused" in lowered:
-        return "connection refused"
-    if any(s in lowered for s in ("name or service not known", "nodename nor servname", "name resolution",
-                                  "no address associated", "getaddrinfo")):
-        return "DNS lookup failed (unknown host)"
-    if "ssl" in lowered or "certificate" in lowered or "tls" in lowered:
-        return f"TLS error: {_short(exc)}"
-    return _short(exc)
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text[:200]

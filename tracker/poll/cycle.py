@@ -19,7 +19,8 @@ from tracker.detect import Change, Known, detect_changes, weights_changed, weigh
 from tracker.facts import FactInputs, ModelFacts, compute_facts
 from tracker.facts.readme import read_card
 from tracker.hub import bounds as hub_values
-from tracker.hub.client import HubClient, HubError
+from tracker.hub.client import HubClient
+from tracker.hub.errors import HubError
 from tracker.hub.shapes import HubModel, Readme
 from tracker.poll import discovery
 from tracker.poll.guard import CycleGuard, HubGuard

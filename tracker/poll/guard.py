@@ -15,7 +15,8 @@ import logging
 import threading
 from datetime import datetime, timedelta
 
-from tracker.hub.client import MAX_RATE_WAIT, HubClient, HubError
+from tracker.hub.client import HubClient
+from tracker.hub.errors import MAX_RATE_WAIT, HubError
 from tracker.outage import Outage, OutageLog, duration
 
 log = logging.getLogger("tracker.poll.cycle")
