@@ -7,7 +7,6 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 
 from tracker import logsafe
@@ -39,10 +38,24 @@ RUN_EPILOG = """main settings (environment variables, or a .env file in this fol
 
 def package_version() -> str:
     """The installed version of the tracker (`tracker --version`)."""
+    from importlib.metadata import PackageNotFoundError, version  # read only when asked: 30 ms of every start
+
     try:
         return version("release-tracker")
     except PackageNotFoundError:  # running from a checkout that was never installed
         return "unknown (not installed)"
+
+
+class _VersionAction(argparse.Action):
+    """`--version`: prints `tracker X.Y.Z` and exits, looking the version up only then."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="print the installed version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object, **_kwargs: object) -> None:
+        print(f"{parser.prog} {package_version()}")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         "minutes. " + ACTIVE_HELP,
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more (debug level)")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
 
