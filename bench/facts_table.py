@@ -18,7 +18,10 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "configs"
 sys.path.insert(0, str(ROOT))
 
+from tests.test_facts_flagships import FLAGSHIPS  # noqa: E402
+from tests.test_facts_hand_counts import DENSE_VL, MTP_CHECKPOINTS  # noqa: E402
 from tracker.facts import FactInputs, compute_facts  # noqa: E402
+from tracker.facts.params_config import estimate_from_config  # noqa: E402
 
 
 def _b(value: int | None) -> str:
@@ -68,10 +71,6 @@ def main() -> int:
 
 def _checkpoints() -> bool:
     """The second table: headline and stored counts against the checkpoints (tests/test_facts_flagships.py &c.)."""
-    from tests.test_facts_flagships import FLAGSHIPS
-    from tests.test_facts_hand_counts import DENSE_VL, MTP_CHECKPOINTS
-    from tracker.facts.params_config import estimate_from_config
-
     checks = [(repo, name, total, active, stored) for repo, name, total, active, stored in FLAGSHIPS]
     checks += [(repo, name, named, None, listed) for repo, name, named, listed in MTP_CHECKPOINTS]
     checks += [(repo, name, "—", None, hub) for repo, name, hub, _tower in DENSE_VL]

@@ -106,7 +106,7 @@ def tracker(tmp_path: Path, fake_hub: FakeHub) -> Tracker:
 @pytest.fixture
 def serve(tracker: Tracker) -> Iterator:
     """Start `tracker run` with its HTTP server on a known port: `serve(**env)` -> Served (killed at the end)."""
-    from tests.http_harness import Served
+    from tests.http_harness import Served  # noqa: PLC0415  (import cycle: http_harness imports conftest)
 
     started: list[Served] = []
 

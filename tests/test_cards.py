@@ -8,8 +8,9 @@ import pytest
 
 from tests.fakes.telegram_html import parse_html, utf16_len
 from tracker.render.text import visible_length
+from tracker.render.views import license_url
 from tracker.store.queries import ModelRow
-from tracker.telegram.cards import license_card, release_card, wave_key
+from tracker.telegram.cards import license_card, release_card, wave_key, weights_card
 
 NOW = datetime(2025, 7, 28, 10, 21, tzinfo=UTC)
 
@@ -62,8 +63,6 @@ def test_models_of_one_lab_and_family_share_a_wave() -> None:
 
 
 def test_license_links_become_absolute_and_odd_ones_are_dropped() -> None:
-    from tracker.render.views import license_url
-
     hub = "https://huggingface.co"
     assert license_url(hub, model(1, license_link="LICENSE-MODEL")) == (
         "https://huggingface.co/Qwen/Qwen3-Variant-Number-1-Instruct-2507-FP8/blob/main/LICENSE-MODEL")
@@ -160,8 +159,6 @@ def test_the_card_says_context_and_where_the_weights_fit_as_shipped_and_at_4bit(
 
 
 def test_weights_card_says_what_changed_and_escapes_hub_text() -> None:
-    from tracker.telegram.cards import weights_card
-
     row = model(1, repo_id="Qwen/<b>x</b>")
     old = {"sha": "aaaaaaaaaaaaaaaa", "parameters": {"BF16": 8_000_000_000}, "params_total": 8_000_000_000}
     new = {"sha": "bbbbbbbbbbbbbbbb", "parameters": {"F8_E4M3": 8_000_000_000}, "params_total": 8_000_000_000,

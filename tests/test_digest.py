@@ -15,6 +15,7 @@ from tracker.store import digests as digest_rows
 from tracker.store import subscribers as subscriptions
 from tracker.store.releases import Store
 from tracker.store.tables import Alert, Digest, Event, TrackedModel
+from tracker.telegram.channel_digest import caption
 
 WED = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)  # a Wednesday
 
@@ -109,8 +110,6 @@ def test_the_digest_lists_what_the_filter_matches_grouped_by_lab_and_cut_to_fit(
 
 
 def test_hub_supplied_text_is_escaped_in_digests_and_captions(tmp_path: Path) -> None:
-    from tracker.telegram.channel_digest import caption
-
     store = _store(tmp_path)
     _release(store, "evil/<b>x</b>&y", "<i>Lab</i>", WED, license="<script>", params_total=None)
     models = digest.releases(store, WED - timedelta(days=1), WED + timedelta(hours=1))

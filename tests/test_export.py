@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from tests.test_stats import store
 from tracker.history.export import EVENT_FIELDS, EXPORT_FIELDS, destination, event_records, export, release_records
+from tracker.render.output import write_json
 from tracker.render.views import RECORD_FIELDS
 from tracker.store.queries import HistoryFilter
 from tracker.store.tables import Event
@@ -66,8 +67,6 @@ def test_a_failed_export_leaves_no_partial_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("records", [[], [{"a": 1}], [{"a": "x\ny", "b": [1, {"c": None}], "é": "ü"}, {"d": []}]])
 def test_streamed_json_is_the_same_text_as_one_json_dump(records: list) -> None:
-    from tracker.render.output import write_json
-
     out = io.StringIO()
     assert write_json(iter(records), out) == len(records)
     assert out.getvalue() == json.dumps(records, indent=2, ensure_ascii=False) + "\n"

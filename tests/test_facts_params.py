@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import tracker.facts.params as params
 from tracker.facts import ACTIVE_CONVENTION, FactInputs, compute_facts
 
 DATA = Path(__file__).parent / "data"
@@ -168,7 +169,5 @@ def test_unreadable_config_falls_back_with_a_reason():
 
 
 def test_active_convention_is_documented():
-    import tracker.facts.params as params
-
     assert "input embedding" in ACTIVE_CONVENTION and "output head" in ACTIVE_CONVENTION
     assert "convention" in (params.__doc__ or "").lower()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -280,8 +281,6 @@ def test_slow_and_clear_faults(hub: FakeHub, api: HfApi) -> None:
 
 
 def test_hang_holds_requests_until_the_fault_is_removed(hub: FakeHub, api: HfApi) -> None:
-    import threading
-
     hub.add_model("acme/Widget-7B")
     fault = hub.hang("info")
     answered = threading.Event()

@@ -6,9 +6,13 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tests.test_feed import NOW as FEED_NOW
+from tests.test_feed import OPTS, parse
 from tests.test_site import HUB, NOW, SVG, page
 from tests.test_stats import store
+from tracker.history.feed import build_feed
 from tracker.history.site import build_site
+from tracker.store.queries import HistoryFilter
 
 SPECS = [
     {"repo_id": "Qwen/Qwen3-30B-A3B", "lab": "Qwen (Alibaba)", "openness_level": "open-model",
@@ -46,11 +50,6 @@ def test_openness_chart_by_lab_per_quarter_and_the_tables_show_level_and_summary
 
 
 def test_feed_entries_carry_openness_and_summary_escaped(tmp_path: Path) -> None:
-    from tests.test_feed import NOW as FEED_NOW
-    from tests.test_feed import OPTS, parse
-    from tracker.history.feed import build_feed
-    from tracker.store.queries import HistoryFilter
-
     engine = store(tmp_path, [dict(SPECS[0])])
     root = parse(build_feed(engine, HistoryFilter(limit=None), OPTS, FEED_NOW))
     content = root.find("{http://www.w3.org/2005/Atom}entry/{http://www.w3.org/2005/Atom}content")

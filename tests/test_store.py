@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
+from tracker.store import outbox
 from tracker.store.engine import MIGRATIONS_DIR, SCHEMA_HEAD, current_revision
 from tracker.store.releases import Store
+from tracker.store.tables import Alert, Delivery, Event, TrackedModel
 
 
 def test_schema_head_constant_matches_the_newest_migration() -> None:
@@ -31,8 +35,6 @@ def test_opening_a_new_store_migrates_it_and_reopening_is_a_no_op(tmp_path: Path
 
 
 def test_upgrading_an_old_store_keeps_its_history(tmp_path: Path) -> None:
-    from alembic import command
-
     url = f"sqlite:///{tmp_path / 'old.sqlite'}"
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
@@ -54,11 +56,6 @@ def test_upgrading_an_old_store_keeps_its_history(tmp_path: Path) -> None:
 
 
 def test_prune_forgets_old_finished_deliveries_but_keeps_pending_ones(tmp_path: Path) -> None:
-    from datetime import UTC, datetime, timedelta
-
-    from tracker.store import outbox
-    from tracker.store.tables import Alert, Delivery, Event, TrackedModel
-
     store = Store.open(f"sqlite:///{tmp_path / 'db.sqlite'}")
     old = datetime(2025, 1, 1, tzinfo=UTC)
     with store.session() as session, session.begin():
@@ -82,8 +79,6 @@ def test_prune_forgets_old_finished_deliveries_but_keeps_pending_ones(tmp_path: 
 def test_upgrading_from_0004_keeps_models_and_subscribers_and_adds_empty_run_and_openness_columns(
     tmp_path: Path,
 ) -> None:
-    from alembic import command
-
     url = f"sqlite:///{tmp_path / 'v4.sqlite'}"
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 from pathlib import Path
 
 import pytest
 
-from tracker.run.webhook import org_to_poll
+from tracker.run.webhook import RejectionLog, org_to_poll
 from tracker.watchlist import parse_watchlist
 
 DOCUMENTED = json.loads((Path(__file__).parent / "data" / "hub-api" /
@@ -37,8 +38,6 @@ def test_org_to_poll(payload: object, org: str | None) -> None:
 
 
 def test_rejections_are_logged_once_a_window_with_a_count(caplog: pytest.LogCaptureFixture) -> None:
-    from tracker.run.webhook import RejectionLog
-
     now = [0.0]
     rejections = RejectionLog(window=60, clock=lambda: now[0])
     with caplog.at_level("WARNING", logger="tracker.run.webhook"):
@@ -56,10 +55,6 @@ def test_rejections_are_logged_once_a_window_with_a_count(caplog: pytest.LogCapt
 
 def test_the_count_is_logged_at_the_end_of_the_window_even_when_requests_stop(
         caplog: pytest.LogCaptureFixture) -> None:
-    import asyncio
-
-    from tracker.run.webhook import RejectionLog
-
     async def flood() -> None:
         rejections = RejectionLog(window=0.3)
         for _ in range(50):

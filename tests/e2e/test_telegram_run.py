@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
@@ -65,8 +66,6 @@ def start(bot_tracker: Tracker, telegram: FakeTelegram) -> Iterator:
 
 def test_killed_mid_send_it_resumes_and_loses_nothing(bot_tracker: Tracker, fake_hub: FakeHub,
                                                        telegram: FakeTelegram) -> None:
-    import sqlite3
-
     users = list(range(5000, 5150))
     hub_catalog.qwen2_5_7b(fake_hub)
     first = Running(bot_tracker, telegram)

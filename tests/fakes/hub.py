@@ -391,7 +391,7 @@ class FakeHub:
 
 def main(argv: list[str] | None = None) -> None:
     """CLI: serve a populated fake Hub until killed; first stdout line is the URL with --print-url."""
-    from .hub_catalog import populate_bulk, populate_catalog
+    from .hub_catalog import populate_bulk, populate_catalog  # noqa: PLC0415  (import cycle: hub_catalog imports hub)
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")

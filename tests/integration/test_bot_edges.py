@@ -3,6 +3,7 @@ inline queries and one-tap follow links. Shares the bot and store of test_bot_co
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ from tests.conftest import Tracker
 from tests.fakes import hub_catalog
 from tests.fakes.hub import FakeHub
 from tests.integration.test_bot_commands import World, world  # noqa: F401  (the module's shared bot)
+from tracker.bot import inline as inline_mode
+from tracker.render import follow
 from tracker.store import queries
 from tracker.store import subscribers as subscriptions
 from tracker.store.queries import HistoryFilter
@@ -95,8 +98,6 @@ def test_inline_matches_lab_org_family_repo_license_moe_and_size(world: World, q
 
 
 def test_inline_pages_through_next_offset(world: World, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
-    from tracker.bot import inline as inline_mode
-
     everything = titles(inline(world, "qwen"))
     monkeypatch.setattr(inline_mode, "PAGE", 4)
     pages, offset = [], ""
@@ -164,10 +165,6 @@ def test_follow_an_unknown_lab_lists_the_labs_as_follow_links(world: World) -> N
 
 
 def test_follow_keys_are_valid_payloads_and_resolve_back(world: World) -> None:  # noqa: F811
-    import re
-
-    from tracker.render import follow
-
     for lab in world.watchlist.labs:
         key = follow.payload(lab.name)
         assert re.fullmatch(r"[A-Za-z0-9_-]{1,64}", key), key

@@ -6,7 +6,10 @@ import csv
 import io
 import json
 import re
+import socket
 import time
+import urllib.error
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -206,9 +209,6 @@ def test_run_reads_configs_of_backfilled_models_for_exact_facts(tracker: Tracker
 
 
 def _post(url: str, body: bytes, secret: str | None) -> tuple[int, dict]:
-    import urllib.error
-    import urllib.request
-
     headers = {"Content-Type": "application/json"}
     if secret is not None:
         headers["X-Webhook-Secret"] = secret
@@ -221,8 +221,6 @@ def _post(url: str, body: bytes, secret: str | None) -> tuple[int, dict]:
 
 
 def test_a_hub_webhook_triggers_an_immediate_poll(tracker: Tracker, fake_hub: FakeHub) -> None:
-    import socket
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from tests.conftest import Tracker
 from tests.fakes import hub_catalog
 from tests.fakes.hub import FakeHub
+from tests.fakes.telegram_api import FakeTelegram
 from tests.http_harness import get, metric
 
 HEALTH_FIELDS = {"status", "role", "last_poll_at", "last_poll_age_s", "orgs_failing", "outbox_pending",
@@ -109,8 +110,6 @@ def test_a_taken_port_is_one_clear_error(tracker: Tracker) -> None:
 
 
 def test_metrics_count_telegram_429s_and_delivery_outcomes(serve, tracker: Tracker, fake_hub: FakeHub) -> None:  # noqa: ANN001
-    from tests.fakes.telegram_api import FakeTelegram
-
     hub_catalog.qwen2_5_7b(fake_hub)
     with FakeTelegram(token="4242:TEST-token") as telegram:
         served = serve(TELEGRAM_BOT_TOKEN=telegram.token, TELEGRAM_API_URL=telegram.url,
