@@ -2,6 +2,9 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+# Some shells set PYTHONDONTWRITEBYTECODE: every test process then recompiles the package and pytest re-rewrites
+# every test module's asserts (5 s of CPU per worker); the suite wants its bytecode caches.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run check test e2e lint bench wheel clean
 
