@@ -5,40 +5,13 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
-import subprocess
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import Tracker
+from tests.db_files import content, one_line_error, sql
 from tests.fakes import hub_catalog
 from tests.fakes.hub import FakeHub
-
-
-def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode != 0
-    assert "Traceback" not in result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    return lines[0]
-
-
-def content(path: Path) -> list[str]:
-    """Everything the database holds, as SQL (the file's bytes move when SQLite checkpoints its WAL)."""
-    db = sqlite3.connect(path)
-    try:
-        return list(db.iterdump())
-    finally:
-        db.close()
-
-
-def sql(path: Path, statement: str) -> None:
-    db = sqlite3.connect(path)
-    try:
-        db.execute(statement)
-        db.commit()
-    finally:
-        db.close()
 
 
 @pytest.fixture

@@ -1,0 +1,36 @@
+"""Helpers of the database-problem tests (both tiers): reading and changing a SQLite store behind the tracker's
+back, and the one line of error a person should see."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+from pathlib import Path
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    """The single `error: …` line of a failed command (no traceback, nothing else)."""
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    return lines[0]
+
+
+def content(path: Path) -> list[str]:
+    """Everything the database holds, as SQL (the file's bytes move when SQLite checkpoints its WAL)."""
+    db = sqlite3.connect(path)
+    try:
+        return list(db.iterdump())
+    finally:
+        db.close()
+
+
+def sql(path: Path, statement: str) -> None:
+    """Run one statement on the store and commit it."""
+    db = sqlite3.connect(path)
+    try:
+        db.execute(statement)
+        db.commit()
+    finally:
+        db.close()
