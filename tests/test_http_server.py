@@ -127,6 +127,26 @@ def test_at_the_cap_the_oldest_idle_connection_makes_room_for_a_health_check() -
     serve(test, max_connections=5)
 
 
+def test_bodies_trickled_to_every_slot_still_leave_room_for_a_health_check() -> None:
+    """Issue 20: 300 connections announcing a body and trickling it made /healthz answer 503."""
+
+    async def test(server: HttpServer) -> None:
+        trickling = []
+        for _ in range(12):
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            writer.write(b"POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" + b"x" * 10)
+            await writer.drain()
+            trickling.append((reader, writer))
+        await asyncio.sleep(0.2)  # each is past its headers, waiting for the rest of its body
+        for _ in range(3):
+            assert status_of(await exchange(server.port, GET)) == 200
+        assert server.dropped_idle >= 3
+        for _r, w in trickling:
+            w.close()
+
+    serve(test, max_connections=5)
+
+
 def test_when_every_slot_is_busy_a_new_connection_gets_503() -> None:
     release = asyncio.Event()
 

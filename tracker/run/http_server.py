@@ -4,8 +4,9 @@ It runs on the runtime's event loop, so a connection costs a task and a few KB, 
 slow or idle clients (slowloris): the request line and headers must arrive within HEADER_TIMEOUT in
 total (not per read), the body within BODY_TIMEOUT; the head is at most MAX_HEADER bytes and the body
 MAX_BODY. At most `max_connections` are open at once; when a new one arrives at the cap, the oldest
-connection still waiting for its headers is dropped to make room (so a flood of idle sockets cannot lock
-out a health check), and when every slot is busy serving, the new one gets 503. One request per
+connection still waiting for the client (its headers, or the rest of its body) is dropped to make room, so
+a flood of idle sockets or trickled bodies cannot lock out a health check; when every slot is busy serving,
+the new one gets 503. A request is routed on its head: a body is read only for a route that takes one. One request per
 connection (`Connection: close`). h11 is only the HTTP/1.1 state machine (no I/O, no timeouts of its
 own): the deadlines and the cap are ours, here.
 h11: https://h11.readthedocs.io/en/latest/api.html
@@ -80,7 +81,8 @@ class HttpServer:
         self.max_connections = max_connections
         self.header_timeout, self.body_timeout, self.max_body = header_timeout, body_timeout, max_body
         self._server: asyncio.Server | None = None
-        self._open: dict[asyncio.StreamWriter, bool] = {}  # writer -> still waiting for its headers (oldest first)
+        # writer -> still waiting for the client (headers or body), so droppable at the cap; oldest first
+        self._open: dict[asyncio.StreamWriter, bool] = {}
         self._tasks: set[asyncio.Task] = set()
         self.dropped_idle = 0
         self.on_close: list[Callable[[], None]] = []  # e.g. a handler's last log line
@@ -115,7 +117,7 @@ class HttpServer:
             callback()
 
     def _make_room(self) -> bool:
-        """At the cap: drop the oldest connection still waiting for its headers; False when none is."""
+        """At the cap: drop the oldest connection still waiting for the client; False when none is."""
         if len(self._open) < self.max_connections:
             return True
         idle = next((w for w, waiting in self._open.items() if waiting), None)
@@ -179,7 +181,9 @@ class HttpServer:
         if handler is None:
             known = any(path == url.path for _m, path in self.routes)
             return json_response(405 if known else 404, {"error": "method not allowed" if known else "not found"})
+        self._open[writer] = True  # reading the body: the client's turn again, droppable like an idle head
         body = await self._body(conn, reader, writer, headers)
+        self._open[writer] = False
         peer = writer.get_extra_info("peername")
         request = Request(method, url.path, url.query, headers, body, str(peer[0]) if peer else "?")
         try:
