@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from tracker.bot.admin import admin_only
 from tracker.bot.base import (
@@ -54,16 +55,36 @@ def proposal_keyboard(org: str) -> InlineKeyboardMarkup | None:
                                   InlineKeyboardButton("Ignore", callback_data=ignore)]])
 
 
+ADMIN_RETRY = timedelta(hours=6)  # an admin Telegram refused for good is tried again this rarely, or at /start
+_REFUSED = ("chat not found", "user not found", "user is deactivated", "bot can't initiate conversation")
+
+
+def refused_for_good(exc: TelegramError) -> bool:
+    """Telegram will not deliver to this chat until the person acts: blocked, kicked, or never started."""
+    return isinstance(exc, Forbidden) or (isinstance(exc, BadRequest)
+                                          and any(s in exc.message.lower() for s in _REFUSED))
+
+
+def _refused_recently(store: Store, admin: int, now: datetime) -> bool:
+    marked = subscriptions.get_flag(store, subscriptions.unreachable_flag(admin))
+    return marked is not None and now - datetime.fromisoformat(marked) < ADMIN_RETRY
+
+
 async def send_proposals(bot: Bot, store: Store, admins: Sequence[int], hub_url: str) -> int:
     """Tell every admin about each organisation found and not yet proposed; an organisation counts as
-    proposed once at least one admin got it (never repeated afterwards). Returns how many were proposed."""
-    if not admins:
+    proposed once at least one admin got it (never repeated afterwards). An admin Telegram refuses for good
+    (chat not found, blocked) is said once and skipped, tried again every ADMIN_RETRY or when they send
+    /start. Returns how many were proposed."""
+    rows = await db(discovered.to_propose, store) if admins else []
+    if not rows:
         return 0
+    now = utcnow()
+    reachable = [a for a in admins if not await db(_refused_recently, store, a, now)]
+    langs = {a: (known.lang if (known := await db(subscriptions.get, store, a)) else "en") for a in reachable}
     proposed = 0
-    langs = {admin: (known.lang if (known := await db(subscriptions.get, store, admin)) else "en") for admin in admins}
-    for row in await db(discovered.to_propose, store):
+    for row in rows:
         reached = 0
-        for admin in admins:
+        for admin in list(reachable):
             text = page("discovery", langs[admin], row=row, url=f"{hub_url.rstrip('/')}/{row.repo_id}",
                         org_url=f"{hub_url.rstrip('/')}/{row.org}")
             try:
@@ -71,7 +92,15 @@ async def send_proposals(bot: Bot, store: Store, admins: Sequence[int], hub_url:
                                        link_preview_options=NO_PREVIEW)
                 reached += 1
             except TelegramError as exc:
-                log.warning("could not propose %s to admin %s: %s", row.org, admin, exc)
+                if not refused_for_good(exc):
+                    log.warning("could not propose %s to admin %s: %s", row.org, admin, exc)
+                    continue
+                reachable.remove(admin)
+                first = await db(subscriptions.get_flag, store, subscriptions.unreachable_flag(admin)) is None
+                await db(subscriptions.set_flag, store, subscriptions.unreachable_flag(admin), now.isoformat())
+                (log.warning if first else log.debug)(
+                    "admin %s cannot be reached (%s): discovery proposals wait until they send /start to the bot "
+                    "(tried again every %d h)", admin, exc.message, ADMIN_RETRY.total_seconds() // 3600)
         if reached:
             await db(discovered.mark_proposed, store, row.org, utcnow())
             proposed += 1

@@ -33,6 +33,8 @@ async def start(update: Update, context: Context) -> None:
         return
     ctx = bot_ctx(context)
     sub = await person(update, context)
+    if is_admin(context, sub.user_id):  # an admin Telegram had refused is reachable now: proposals resume
+        await db(subscriptions.set_flag, ctx.store, subscriptions.unreachable_flag(sub.user_id), None)
     channel = ctx.settings.telegram_channel
     await reply(update, page("start", sub.lang, first_name=sub.first_name, lab_count=len(ctx.watchlist.labs),
                              channel=channel, channel_url=_channel_url(channel), subscribed=sub.active))

@@ -35,7 +35,7 @@ from tracker.run.http_server import HttpServer
 from tracker.run.leader import Leadership, LeadershipLost
 from tracker.run.metrics import Metrics
 from tracker.run.webhook import PATH, WebhookReceiver
-from tracker.run.wiring import alert_targets, make_apprise, make_poller
+from tracker.run.wiring import alert_targets, alerts_destination, make_apprise, make_poller
 from tracker.store import digests as digest_rows
 from tracker.store import outbox
 from tracker.store import subscribers as subscriptions
@@ -134,26 +134,6 @@ class Runtime:
         finally:
             self.poller.poll_waiting.clear()
 
-    def _destination(self) -> str:
-        """Where alerts go, said at start: the terminal, or the channel and how many people subscribed; and
-        the Apprise targets."""
-        where = self._telegram_destination()
-        if self.apprise is None:
-            return where
-        shown = ", ".join(t.shown for t in self.apprise.targets.values())
-        return f"{where}, and {len(self.apprise.targets)} Apprise target(s): {shown}"
-
-    def _telegram_destination(self) -> str:
-        problem = self.settings.telegram_problem()  # a setting that cannot work was already said at start
-        if not self.settings.telegram_enabled:
-            return "this terminal" + ("" if problem else " (set TELEGRAM_BOT_TOKEN and TELEGRAM_CHANNEL for Telegram)")
-        if problem:
-            return "nowhere yet: they wait in the store until the Telegram settings work"
-        people = subscriptions.counts(self.store)["subscribed"]
-        channel = f"the Telegram channel {self.settings.telegram_channel}" if self.settings.telegram_channel \
-            else "no channel (TELEGRAM_CHANNEL is not set)"
-        return f"{channel} and {people} subscriber{'' if people == 1 else 's'} of the bot"
-
     async def _run_cycle(self, orgs: set[str] | None = None) -> CycleReport:
         """One poll cycle in a worker thread, counted and timed for /metrics."""
         with self.metrics.poll_duration.time():
@@ -248,6 +228,15 @@ class Runtime:
             log.exception("queuing digests failed; tried again at the next check")
         await self.deliver()
 
+    async def propose(self) -> None:
+        """Discovery's proposals to the admins: a lane of their own, so they never hold up an alert."""
+        if self.application is None or not self.settings.discovery or not self.leadership.is_leader:
+            return
+        try:
+            await send_proposals(self.application.bot, self.store, self.settings.admins, self.settings.hub_web_url)
+        except Exception:  # noqa: BLE001
+            log.exception("sending discovery proposals failed; tried again shortly")
+
     async def deliver(self) -> None:
         """Send what is due; without Telegram, print it."""
         try:
@@ -265,9 +254,6 @@ class Runtime:
                                                   dropped=report.dropped, failed=report.failed)
                 if self.digests is not None:
                     await self.digests.run_once()
-                if self.application is not None and self.settings.discovery:
-                    await send_proposals(self.application.bot, self.store, self.settings.admins,
-                                         self.settings.hub_web_url)
                 if self.telegram is None and not self.settings.telegram_enabled:
                     sent = await asyncio.to_thread(deliver_to_console, self.store, self.settings.hub_web_url, utcnow,
                                                    None, self.settings.alert_weight_updates,
@@ -324,7 +310,8 @@ class Runtime:
         scheduler.start()
         log.info("tracker running: %d labs, %d organisations, every %ss; Ctrl-C stops", len(self.watchlist.labs),
                  len(self.watchlist.orgs), self.settings.poll_interval)
-        log.info("alerts go to %s", await asyncio.to_thread(self._destination))
+        log.info("alerts go to %s", await asyncio.to_thread(alerts_destination, self.settings, self.store,
+                                                             self.apprise))
         stopping = asyncio.create_task(self.stop.wait())
         try:  # until stopped, or at once when the lease is lost (the keeper returns)
             await asyncio.wait({stopping, keeper}, return_when=asyncio.FIRST_COMPLETED)
@@ -349,6 +336,8 @@ class Runtime:
                           coalesce=True, next_run_time=soon + timedelta(seconds=every / 2), misfire_grace_time=None)
         scheduler.add_job(self._job(self.housekeeping), "interval", hours=6, id="housekeeping", max_instances=1,
                           coalesce=True, next_run_time=soon + timedelta(minutes=1), misfire_grace_time=None)
+        scheduler.add_job(self._job(self.propose), "interval", seconds=DELIVER_EVERY, id="propose", max_instances=1,
+                          coalesce=True, misfire_grace_time=None)
         scheduler.add_job(self._job(self.deliver), "interval", seconds=DELIVER_EVERY, id="deliver", max_instances=1,
                           coalesce=True, misfire_grace_time=None)
         hour, minute = self.settings.digest_time.split(":")

@@ -15,6 +15,7 @@ from tracker.deliver.apprise_targets import parse_targets
 from tracker.deliver.console import console_targets
 from tracker.hub.client import HubClient
 from tracker.poll.cycle import Poller
+from tracker.store import subscribers
 from tracker.store.releases import Store
 from tracker.store.url import sqlite_folder
 from tracker.telegram.app import TOKEN_REJECTED, token_rejected
@@ -101,3 +102,25 @@ def alert_targets(settings: Settings, store: Store, apprise: AppriseDelivery | N
         return lambda alert, model: [*first(alert, model), *second(alert, model)]
 
     return build
+
+
+def alerts_destination(settings: Settings, store: Store, apprise: AppriseDelivery | None) -> str:
+    """Where alerts go, said at start: the terminal, or the channel and how many people subscribed; and the
+    Apprise targets."""
+    where = _telegram_destination(settings, store)
+    if apprise is None:
+        return where
+    shown = ", ".join(t.shown for t in apprise.targets.values())
+    return f"{where}, and {len(apprise.targets)} Apprise target(s): {shown}"
+
+
+def _telegram_destination(settings: Settings, store: Store) -> str:
+    problem = settings.telegram_problem()  # a setting that cannot work was already said at start
+    if not settings.telegram_enabled:
+        return "this terminal" + ("" if problem else " (set TELEGRAM_BOT_TOKEN and TELEGRAM_CHANNEL for Telegram)")
+    if problem:
+        return "nowhere yet: they wait in the store until the Telegram settings work"
+    people = subscribers.counts(store)["subscribed"]
+    channel = f"the Telegram channel {settings.telegram_channel}" if settings.telegram_channel \
+        else "no channel (TELEGRAM_CHANNEL is not set)"
+    return f"{channel} and {people} subscriber{'' if people == 1 else 's'} of the bot"

@@ -78,6 +78,11 @@ def counts(store: Store) -> dict[str, int]:
     return {"people": len(rows), "subscribed": sum(1 for r in rows if r)}
 
 
+def unreachable_flag(user_id: int) -> str:
+    """The flag marking a person Telegram refused for good (an admin never started the bot, or blocked it)."""
+    return f"unreachable:{user_id}"
+
+
 def get_flag(store: Store, key: str) -> str | None:
     with store.session() as session:
         row = session.get(RuntimeFlag, key)
