@@ -9,17 +9,21 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 
-from telegram.error import InvalidToken, NetworkError
+from telegram import Bot
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
 from tracker.bot import attach_bot, publish_commands
 from tracker.bot.context import BotContext
 from tracker.config import Settings
+from tracker.outage import OutageLog, duration
 from tracker.poll.discovery import effective_watchlist
 from tracker.render.follow import BOT_USERNAME_FLAG
 from tracker.store import subscribers
 from tracker.store.releases import Store
+from tracker.store.tables import utcnow
 from tracker.telegram.app import TOKEN_REJECTED, build_application
 from tracker.watchlist import Watchlist
 
@@ -27,6 +31,40 @@ log = logging.getLogger(__name__)
 BOT_STOP_GRACE = 1.0  # PTB confirms the last updates with one more getUpdates: bounded when Telegram hangs
 FIRST_RETRY = 5.0
 LAST_RETRY = 120.0
+POLLER_WARN_AFTER = timedelta(seconds=10)  # a blip shorter than this stays at debug level
+
+
+class PollerOutage:
+    """The bot's update poller, said once when it cannot reach Telegram and once when it can again (PTB logged
+    each failed getUpdates with a traceback: 12 of them, 400-800 lines, in a 3-minute outage). getUpdates
+    bypasses the rate limiter, so while failing, a getMe every few seconds tells when Telegram is back."""
+
+    def __init__(self, bot: Bot, warn_after: timedelta = POLLER_WARN_AFTER, check_every: float = 3.0) -> None:
+        self.bot = bot
+        self.check_every = check_every
+        self.outage = OutageLog(
+            log, warn_after,
+            lambda o: f"the bot cannot fetch its updates from Telegram ({o.error}); it keeps trying, and alerts "
+                      "stay queued in the store meanwhile",
+            lambda o, span, _n: f"the bot fetches its updates from Telegram again, after {duration(span)}")
+        self._watch: asyncio.Task | None = None
+
+    def failed(self, exc: TelegramError) -> None:
+        """PTB's error_callback for getUpdates (called on the event loop)."""
+        self.outage.failure(exc.message or type(exc).__name__, utcnow())
+        if self._watch is None or self._watch.done():
+            self._watch = asyncio.get_running_loop().create_task(self._until_back())
+
+    async def _until_back(self) -> None:
+        while self.outage.down:
+            await asyncio.sleep(self.check_every)
+            with contextlib.suppress(TelegramError):
+                await self.bot.get_me()
+                self.outage.success(utcnow())
+
+    def close(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
 
 
 async def connect_bot(settings: Settings, store: Store, watchlist: Watchlist, on_429: Callable[[], None],
@@ -36,6 +74,7 @@ async def connect_bot(settings: Settings, store: Store, watchlist: Watchlist, on
     delay = FIRST_RETRY
     while not stop.is_set():
         application = build_application(settings, on_429=on_429)
+        poller = PollerOutage(application.bot)
         effective = await asyncio.to_thread(effective_watchlist, watchlist, store)
         attach_bot(application, BotContext(settings, store, effective))
         try:
@@ -44,7 +83,7 @@ async def connect_bot(settings: Settings, store: Store, watchlist: Watchlist, on
             await application.start()
             assert application.updater is not None
             await application.updater.start_polling(allowed_updates=["message", "callback_query", "inline_query"],
-                                                    poll_interval=0.0, timeout=30)
+                                                    poll_interval=0.0, timeout=30, error_callback=poller.failed)
         except InvalidToken:
             log.warning(TOKEN_REJECTED)
             return None
