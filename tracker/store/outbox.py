@@ -125,6 +125,17 @@ def seconds_until_next(store: Store, now: datetime, target_prefix: str | None = 
     return max(0.0, (nearest - now).total_seconds())
 
 
+def retry_network_now(store: Store, now: datetime) -> int:
+    """Deliveries waiting out a backoff after network errors become due now (the service is back); a 429's
+    wait is never shortened. Returns how many."""
+    with store.session() as session, session.begin():
+        result = session.execute(
+            update(Delivery).where(col(Delivery.status) == "pending", col(Delivery.next_attempt_at) > now,
+                                   col(Delivery.last_error).startswith("network: "))
+            .values(next_attempt_at=now))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def mark_sent(store: Store, delivery_ids: Sequence[int], now: datetime) -> None:
     """The target accepted the message carrying these deliveries (one transaction)."""
     if not delivery_ids:

@@ -10,8 +10,10 @@ Bot API: https://core.telegram.org/bots/api#sendmessage and #editmessagetext
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -39,6 +41,7 @@ NETWORK_RETRY_CAP = timedelta(minutes=2)
 CHANNEL_RETRY_CAP = timedelta(minutes=5)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 OUTAGE_WARN_AFTER = timedelta(seconds=10)  # sends failing this long (network, 5xx) are logged once
+PROBE_EVERY = 3.0  # seconds between "is Telegram back?" questions while sends fail for the network
 PAGE = 20_000  # deliveries read at once; the next page is read while the last chats of one are served
 
 
@@ -87,6 +90,7 @@ class TelegramDelivery:
         self._texts: dict[tuple[Any, ...], str] = {}  # a run's rendered cards: a wave reads alike for many chats
         self.window = timedelta(minutes=settings.wave_window_minutes)
         self.outage = OutageLog(log, OUTAGE_WARN_AFTER, _failing_line, _recovered_line)
+        self._probed = 0.0  # when Telegram was last asked whether it is back (monotonic)
 
     # ---- fan-out -----------------------------------------------------------------------------
     def targets_for(self) -> TargetsFn:
@@ -94,6 +98,16 @@ class TelegramDelivery:
         return self.fan_out_to() if self.fan_out_to is not None else telegram_targets(self.store, self.settings)
 
     # ---- the run -----------------------------------------------------------------------------
+    async def _back_yet(self) -> None:
+        """While sends fail for the network, ask Telegram every PROBE_EVERY whether it answers again; once it
+        does, what waits out a backoff is due now instead of minutes later (a 429's wait is kept)."""
+        if not self.outage.down or time.monotonic() - self._probed < PROBE_EVERY:
+            return
+        self._probed = time.monotonic()
+        with contextlib.suppress(TelegramError):
+            await self.bot.get_me()
+            await asyncio.to_thread(outbox.retry_network_now, self.store, self.clock())
+
     async def run_once(self) -> DeliveryReport:
         """Fan out new alerts and send everything due now; never two runs at once."""
         async with self._run_lock:
@@ -101,6 +115,7 @@ class TelegramDelivery:
             if await asyncio.to_thread(subscriptions.is_paused, self.store):
                 return report
             await asyncio.to_thread(lambda: outbox.fan_out(self.store, self.targets_for(), self.clock()))
+            await self._back_yet()
             self._texts.clear()
             semaphore = asyncio.Semaphore(self.concurrency)
             chats: dict[str, _Chat | None] = {}
