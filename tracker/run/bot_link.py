@@ -63,6 +63,7 @@ class PollerOutage:
                 self.outage.success(utcnow())
 
     def close(self) -> None:
+        """Stop asking whether Telegram is back (the bot is stopping)."""
         if self._watch is not None:
             self._watch.cancel()
 
@@ -75,6 +76,7 @@ async def connect_bot(settings: Settings, store: Store, watchlist: Watchlist, on
     while not stop.is_set():
         application = build_application(settings, on_429=on_429)
         poller = PollerOutage(application.bot)
+        application.bot_data["poller_outage"] = poller  # its "is Telegram back?" task ends with the bot
         effective = await asyncio.to_thread(effective_watchlist, watchlist, store)
         attach_bot(application, BotContext(settings, store, effective))
         try:
@@ -104,6 +106,8 @@ async def connect_bot(settings: Settings, store: Store, watchlist: Watchlist, on
 
 async def disconnect_bot(application: Application) -> None:
     """Stop polling and shut the Application down, giving Telegram at most BOT_STOP_GRACE to answer."""
+    if isinstance(poller := application.bot_data.get("poller_outage"), PollerOutage):
+        poller.close()
     try:
         await asyncio.wait_for(_shutdown(application), timeout=BOT_STOP_GRACE)
     except TimeoutError:
