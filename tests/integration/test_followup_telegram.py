@@ -12,7 +12,7 @@ from tests.conftest import Tracker
 from tests.fakes.hub import FakeHub
 from tests.fakes.telegram_api import FakeTelegram
 from tests.integration.daemon_harness import InProcessRun
-from tests.telegram_world import CHANNEL, ago, bot_tracker, telegram
+from tests.telegram_world import CHANNEL, ago, bot_tracker, say, telegram
 
 __all__ = ["bot_tracker", "telegram"]  # fixtures
 
@@ -45,7 +45,10 @@ def test_the_channel_card_is_edited_with_the_follow_up(running: InProcessRun, fa
     assert "📈" not in card.text
 
     telegram.wait_for(lambda: "📈" in telegram.messages(CHANNEL)[0].text, timeout=45)
+    answer = say(telegram, 4242, f"/model {RELEASE}", timeout=20)  # /model shows it too
     running.stop()
+
+    assert "3 s later: 1 quantized build (bartowski GGUF)" in answer and "Qwen3 <Technical> Report" in answer
 
     messages = telegram.messages(CHANNEL)
     assert len(messages) == 1  # edited, not a second message
