@@ -45,7 +45,7 @@ def test_the_schedule_survives_a_restart_and_the_card_gets_both_checkpoints(
     assert [m.message_id for m in messages] == [card.message_id]  # the card itself, edited
     text = messages[0].text
     assert "8 s later: 1 quantized build (bartowski GGUF)" in text and "live on together" in text
-    assert text.index("6 s later") < text.index("16 s later")
+    assert text.index("8 s later") < text.index("16 s later")
     assert second.proc.returncode == 0, err
     with sqlite3.connect(bot_tracker.db_path) as db:
         assert db.execute("SELECT count(*) FROM events WHERE kind = 'followup'").fetchone() == (2,)

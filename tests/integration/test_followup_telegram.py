@@ -75,3 +75,21 @@ def test_a_deleted_card_gets_the_follow_up_as_its_own_message(running: InProcess
     sent = [r for r in telegram.requests("sendMessage") if "reply_parameters" in r.params]
     assert [json.loads(r.params["reply_parameters"])["message_id"] for r in sent] == [card.message_id]
     assert len(telegram.messages(CHANNEL)) == 1
+
+
+def test_a_waves_card_carries_each_models_follow_up(running: InProcessRun, fake_hub: FakeHub,
+                                                    telegram: FakeTelegram) -> None:
+    for name, size in (("Qwen3-9B", 9_000_000_000), ("Qwen3-2B", 2_000_000_000)):
+        fake_hub.add_model(f"Qwen/{name}", created_at=ago(minutes=1), safetensors={"BF16": size})
+    (card,) = telegram.wait_for_messages(CHANNEL, 1, timeout=45)
+    assert "Qwen3-9B" in card.text and "Qwen3-2B" in card.text
+    fake_hub.add_model("mlx-community/Qwen3-2B-4bit", base_model="Qwen/Qwen3-2B", base_model_relation="quantized",
+                       library_name="mlx")
+
+    telegram.wait_for(lambda: telegram.messages(CHANNEL)[0].text.count("📈") == 2, timeout=45)
+    running.stop()
+
+    (edited,) = telegram.messages(CHANNEL)
+    assert "Qwen3-9B, 3 s later: no quantized builds or fine-tunes yet" in edited.text
+    assert "Qwen3-2B, 3 s later: 1 quantized build (mlx-community 4-bit)" in edited.text
+    assert len(telegram.requests("editMessageText")) <= 2  # one edit per delivery run, not one per line

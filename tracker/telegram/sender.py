@@ -176,7 +176,8 @@ class TelegramDelivery:
         """The deliveries that become one message each, by chat."""
         groups: dict[tuple[str, str], _Group] = {}
         for item in items:
-            key = wave_key(item.model) if item.alert.kind == "release" else f"alert:{item.alert.id}"
+            key = (wave_key(item.model) if item.alert.kind == "release" else  # a wave's follow-ups: one edit
+                   f"followup:{wave_key(item.model)}" if item.alert.kind == "followup" else f"alert:{item.alert.id}")
             group = groups.setdefault((item.delivery.target, key), _Group(item.delivery.target, key))
             group.items.append(item)
         by_target: dict[str, list[_Group]] = {}
@@ -267,8 +268,8 @@ class TelegramDelivery:
         hub_url = self.settings.hub_web_url
         thread_id = await self._thread_for(chat, first.model.lab) if group.target == CHANNEL else None
         if first.alert.kind == "followup":
-            return await send_followup(self.bot, self.store, first, Where(group.target, chat.chat_id, chat.lang,
-                                                                          thread_id, self._follow(group)), hub_url)
+            where = Where(group.target, chat.chat_id, chat.lang, thread_id, self._follow(group))
+            return await send_followup(self.bot, self.store, group.items, where, hub_url)
         if first.alert.kind == "weights_updated":
             text = weights_card(first.model, first.event.old_value or {}, first.event.new_value or {}, chat.lang,
                                 hub_url)
