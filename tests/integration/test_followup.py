@@ -171,3 +171,17 @@ def test_releases_older_than_the_setting_get_only_the_checkpoints_still_ahead(wo
     world.later(days=3)  # the feature turned on three days after the release
     runner = world.runner()
     assert runner.run().scheduled == 1  # only the 7-day checkpoint: the 24 h one would be two days late
+
+
+def test_an_arxiv_tag_without_a_paper_page_and_no_children_still_follows_up(world: World) -> None:
+    runner = world.runner([60])
+    runner.run()
+    world.later(seconds=61)
+    world.hub.reset_requests()
+    assert runner.run().done == [BASE]
+    model_id = _model_id(world.store)
+    (fu,) = rows.of_models(world.store, [model_id])[model_id]
+    assert fu["paper"] is None and fu["providers"] == [] and fu["children"] == 0
+    assert all(fu[k]["count"] == 0 for k in ("quantized", "finetune", "adapter", "merge"))
+    # childrenModelCount 0: no listing; the paper page answered 404
+    assert world.hub.count(kind="list") == 0 and world.hub.count("/api/papers/", status=404) == 1
