@@ -113,6 +113,8 @@ def test_done_is_never_repeated_and_a_later_checkpoint_comes_at_its_time(world: 
     world.hub.reset_requests()
     assert runner.run().done == []  # the same checkpoint again: nothing, and no Hub request
     assert world.hub.count() == 0
+    first = rows.schedule_of(world.store, _model_id(world.store))[0]
+    assert first.status == "done" and rows.record(world.store, first.id, {"after": DAY}, world.now[0]) is None
     world.later(days=6)
     assert runner.run().done == [BASE]  # the 7-day one
     model_id = _model_id(world.store)

@@ -8,7 +8,8 @@
   (a second when asked): the models derived from it, each carrying a `base_model:<relation>:{id}` tag.
 - `paper`: `GET /api/papers/{arxiv id}` (what `HfApi.paper_info` reads): title and upvotes; None without a page.
 
-Every value is bounded on the way in (tracker.hub.bounds), like the rest of the Hub's data.
+Every value is bounded on the way in (tracker.hub.bounds), like the rest of the Hub's data. The requests go
+through the client's own bounded GET (`HubClient._get`: the same retries, timeouts and 429 handling as polls).
 """
 
 from __future__ import annotations
