@@ -121,7 +121,8 @@ class TrackedModel(SQLModel, table=True):
 
 
 class Event(SQLModel, table=True):
-    """Something that happened to a model: new, published, backfill, license_changed, removed, restored, refacts."""
+    """Something that happened to a model: new, published, backfill, license_changed, removed, restored, refacts,
+    weights_updated, followup (what became of a release at a TRACKER_FOLLOWUP_AFTER checkpoint, in new_value)."""
 
     __tablename__ = "events"
 
@@ -142,7 +143,7 @@ class Alert(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = Field(foreign_key="events.id", unique=True)
     model_id: int = Field(foreign_key="models.id", index=True)
-    kind: str  # release | license_changed
+    kind: str  # release | license_changed | weights_updated | followup
     created_at: datetime = _time(nullable=False)
     status: str = Field(default="new", index=True)  # new -> fanned out into deliveries
 
