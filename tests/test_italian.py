@@ -199,6 +199,13 @@ def cards_digests_and_charts(italian: Italian) -> None:
             italian.check(f"{kind} card {row.repo_id}", cards.release_card([row], "it", HUB, kind=kind,
                                                                            follow_url="https://t.me/bot?start=x"))
     italian.check("wave", cards.release_card(wave, "it", HUB))
+    fu = {"after": 86_400, "likes": 1234, "downloads": 56_789, "providers": ["together", "novita"],
+          "quantized": {"count": 3, "top": [{"id": "bartowski/Q-GGUF", "label": "bartowski GGUF", "likes": 9}]},
+          "finetune": {"count": 2, "top": []}, "adapter": {"count": 1, "top": []},
+          "paper": {"id": "2505.09388", "title": "Qwen3", "upvotes": 142}}
+    italian.check("card with follow-ups", cards.release_card([rows[0]], "it", HUB, followups={
+        rows[0].id: [fu, {"after": 604_800, "likes": 1, "downloads": 2}]}))
+    italian.check("wave with follow-ups", cards.release_card(wave, "it", HUB, followups={wave[0].id: [fu]}))
     old = {"sha": "a" * 40, "params_total": 30_000_000_000, "parameters": {"BF16": 30_000_000_000}}
     new = {"sha": "b" * 40, "params_total": 30_532_122_624, "parameters": {"BF16": 30_532_122_624},
            "files": 16, "bytes": 61_064_245_248}

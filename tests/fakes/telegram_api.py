@@ -243,6 +243,11 @@ class FakeTelegram(InlineMixin, SimulationMixin):
             user_id, "private", first_name=first_name, username=username, language_code=language_code
         )
 
+    def delete(self, chat_id: int | str, message_id: int) -> None:
+        """A chat's admin deletes a message (edits of it then fail with "message to edit not found")."""
+        with self._cond:
+            self.m_deletemessage({"chat_id": chat_id, "message_id": message_id})
+
     def chat(self, chat_id: int | str) -> Chat:
         """Look up a registered chat by id or "@username"."""
         with self._cond:

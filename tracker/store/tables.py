@@ -121,7 +121,8 @@ class TrackedModel(SQLModel, table=True):
 
 
 class Event(SQLModel, table=True):
-    """Something that happened to a model: new, published, backfill, license_changed, removed, restored, refacts."""
+    """Something that happened to a model: new, published, backfill, license_changed, removed, restored, refacts,
+    weights_updated, followup (what became of a release at a TRACKER_FOLLOWUP_AFTER checkpoint, in new_value)."""
 
     __tablename__ = "events"
 
@@ -142,7 +143,7 @@ class Alert(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = Field(foreign_key="events.id", unique=True)
     model_id: int = Field(foreign_key="models.id", index=True)
-    kind: str  # release | license_changed
+    kind: str  # release | license_changed | weights_updated | followup
     created_at: datetime = _time(nullable=False)
     status: str = Field(default="new", index=True)  # new -> fanned out into deliveries
 
@@ -304,3 +305,26 @@ class DiscoveredOrg(SQLModel, table=True):
     proposed_at: datetime | None = _time()  # when the admins were told (None: still to tell)
     decided_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     decided_at: datetime | None = _time()
+
+
+class Followup(SQLModel, table=True):
+    """One checkpoint of a release's follow-up (TRACKER_FOLLOWUP_AFTER): when it is due and whether it is done.
+
+    status: pending (retried each cycle until it works) | done (its `followup` event is `event_id`) | skipped (a
+    later checkpoint was due too) | expired (the release stayed unreachable for days). Done is never redone.
+    """
+
+    __tablename__ = "followups"
+    __table_args__ = (UniqueConstraint("model_id", "after_s"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    model_id: int = Field(foreign_key="models.id", index=True)
+    repo_id: str
+    after_s: int  # seconds after the release was first seen
+    due_at: datetime = _time(nullable=False, index=True)
+    status: str = Field(default="pending", index=True)
+    attempts: int = 0
+    last_error: str | None = None
+    done_at: datetime | None = _time()
+    event_id: int | None = None
+    created_at: datetime = _time(nullable=False)

@@ -27,6 +27,7 @@ from tracker.config import Settings
 from tracker.outage import Outage, OutageLog, duration
 from tracker.render.follow import follow_url
 from tracker.store import cards as card_rows
+from tracker.store import followups as followup_rows
 from tracker.store import outbox
 from tracker.store import subscribers as subscriptions
 from tracker.store.queries import models_by_ids
@@ -34,6 +35,7 @@ from tracker.store.releases import Store
 from tracker.store.tables import Card, utcnow
 from tracker.telegram.app import retry_after_seconds
 from tracker.telegram.cards import license_card, release_card, wave_key, weights_card
+from tracker.telegram.followups import Where, send_followup
 from tracker.telegram.targets import CHANNEL, TargetsFn, telegram_targets
 
 log = logging.getLogger(__name__)
@@ -174,7 +176,8 @@ class TelegramDelivery:
         """The deliveries that become one message each, by chat."""
         groups: dict[tuple[str, str], _Group] = {}
         for item in items:
-            key = wave_key(item.model) if item.alert.kind == "release" else f"alert:{item.alert.id}"
+            key = (wave_key(item.model) if item.alert.kind == "release" else  # a wave's follow-ups: one edit
+                   f"followup:{wave_key(item.model)}" if item.alert.kind == "followup" else f"alert:{item.alert.id}")
             group = groups.setdefault((item.delivery.target, key), _Group(item.delivery.target, key))
             group.items.append(item)
         by_target: dict[str, list[_Group]] = {}
@@ -264,6 +267,9 @@ class TelegramDelivery:
         first = group.items[0]
         hub_url = self.settings.hub_web_url
         thread_id = await self._thread_for(chat, first.model.lab) if group.target == CHANNEL else None
+        if first.alert.kind == "followup":
+            where = Where(group.target, chat.chat_id, chat.lang, thread_id, self._follow(group))
+            return await send_followup(self.bot, self.store, group.items, where, hub_url)
         if first.alert.kind == "weights_updated":
             text = weights_card(first.model, first.event.old_value or {}, first.event.new_value or {}, chat.lang,
                                 hub_url)
@@ -279,7 +285,8 @@ class TelegramDelivery:
         if card is not None:
             ids = list(dict.fromkeys([*(card.model_ids or []), *new_ids]))
             models = await asyncio.to_thread(models_by_ids, self.store.engine, ids)
-            text = release_card(models, card.lang, hub_url, _kind(group), self._follow(group))
+            found = await asyncio.to_thread(followup_rows.of_models, self.store, ids)
+            text = release_card(models, card.lang, hub_url, _kind(group), self._follow(group), found)
             try:
                 await self.bot.edit_message_text(text, chat_id=card.chat_id, message_id=card.message_id,
                                                  parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)

@@ -31,6 +31,8 @@ def telegram_targets(store: Store, settings: Settings) -> TargetsFn:
             # Digest subscribers get their releases once a period instead (tracker.deliver.digests).
             people = [(s.user_id, SubscriptionFilter.of(s)) for s in subscriptions.active(store)
                       if s.digest in (None, "off")]
+        if alert.kind == "followup":  # it edits the channel's card; subscribers are not told again
+            return [CHANNEL] if settings.telegram_channel and model.org.lower() not in quiet else []
         weights = alert.kind == "weights_updated"  # opt-in: TRACKER_ALERT_WEIGHT_UPDATES, /settings weights
         channel = settings.telegram_channel and (settings.alert_weight_updates or not weights)
         chosen = [CHANNEL] if channel and model.org.lower() not in quiet else []
