@@ -52,6 +52,12 @@ def test_parse_labs(words: list[str], labs: list[str], unknown: list[str]) -> No
     (["labs", "all"], {"labs": []}),
     (["keywords", "Coder", "coder", " vl "], {"keywords": ["Coder", "vl"]}),
     (["keywords", "-"], {"keywords": []}),
+    (["quants", "on"], {"quant_builds": True}),
+    (["quants", "off"], {"quant_builds": False}),
+    (["vram", "24"], {"vram_gb": 24.0}),
+    (["vram", "7,5", "GB"], {"vram_gb": 7.5}),
+    (["VRAM", "80gb"], {"vram_gb": 80.0}),
+    (["vram", "off"], {"vram_gb": None}),
 ])
 def test_settings_text_forms(args: list[str], changes: dict) -> None:
     assert parse_settings_args(args, WATCHLIST).changes == changes
@@ -66,6 +72,12 @@ def test_settings_text_forms(args: list[str], changes: dict) -> None:
     (["labs"], "need_labs"),
     (["labs", "atlantis"], "unknown_labs"),
     (["colour", "blue"], "bad_field"),
+    (["quants", "maybe"], "bad_quants"),
+    (["vram"], "bad_vram"),
+    (["vram", "lots"], "bad_vram"),
+    (["vram", "0"], "bad_vram"),
+    (["vram", "nan"], "bad_vram"),
+    (["vram", "1e400"], "bad_vram"),
 ])
 def test_settings_errors_name_the_problem(args: list[str], code: str) -> None:
     with pytest.raises(SettingsError) as info:

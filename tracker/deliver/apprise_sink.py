@@ -128,7 +128,7 @@ class AppriseDelivery:
             if quiet is None:
                 quiet = set() if self.options.discovered_labs else {r.org.lower() for r in
                                                                     discovered.watched(self.store)}
-            if alert.kind == "weights_updated" and not self.options.weight_updates:
+            if alert.kind == "quant_build" or (alert.kind == "weights_updated" and not self.options.weight_updates):
                 return []
             return [] if model.org.lower() in quiet else list(self.targets)
 
