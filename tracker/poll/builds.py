@@ -2,17 +2,18 @@
 
 Each cycle, when a subscriber wants builds (`/settings quants on` or a memory set) and a release we alerted
 was created in the last 14 days, one listing of the newest models across the Hub (a second page only to
-close a gap since the previous listing) is matched on `base_model:` tags against those releases. Each new
-candidate then costs one request for its files' sizes. A build whose upload has not finished (no complete
-weight set yet) is looked at again in later cycles, for up to a day; the decisions are pure
-(tracker.facts.builds), the rows are kept by tracker.store.builds.
+close a gap since the previous listing, whose newest model is kept in the store) is matched on
+`base_model:` tags against those releases. Each new candidate then costs one request for its files' sizes.
+A build whose upload has not finished (no complete weight set yet) is looked at again later (5 minutes
+doubling to 2 hours, for a day); the decisions are pure (tracker.facts.builds), the rows are kept by
+tracker.store.builds.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from tracker.facts.builds import base_links, build_format, is_build_of, variants
 from tracker.hub.builds import newest_models
@@ -21,12 +22,14 @@ from tracker.hub.errors import HubError
 from tracker.hub.shapes import HubModel
 from tracker.poll.stop import StopGate
 from tracker.store import builds
+from tracker.store import subscribers as subscriptions
 from tracker.store.releases import Store
 
 log = logging.getLogger(__name__)
 RECENT = timedelta(days=14)
 RETRY_FOR = timedelta(days=1)  # an upload still without complete weights is looked at again this long,
 RETRY_FIRST, RETRY_CAP = timedelta(minutes=5), timedelta(hours=2)  # 5 min doubling to 2 h: about 15 requests
+SINCE_FLAG = "quant_builds_since"  # the newest model the last listing saw (a runtime flag: restarts keep it)
 MAX_SIZE_REQUESTS = 20  # file lists read per cycle; more candidates wait for the next cycle
 
 
@@ -56,6 +59,8 @@ class BuildScan:
         releases = builds.recent_releases(store, now - RECENT)
         if not releases:
             return []
+        if self.since is None:  # a new process: where the last one's listing stopped, kept in the store
+            self.since = _parse(subscriptions.get_flag(store, SINCE_FLAG))
         try:
             listing = newest_models(hub, self.since)
         except HubError as exc:
@@ -67,6 +72,8 @@ class BuildScan:
                      listing.requests)
         if listing.models and listing.models[0].created_at is not None:
             self.since = max(filter(None, (self.since, listing.models[0].created_at)))
+            with gate.write():
+                subscriptions.set_flag(store, SINCE_FLAG, self.since.isoformat())
         for model in listing.models:
             if (found := candidate(model, releases)) is not None:
                 self.waiting.setdefault(model.repo_id, Candidate(model, found[0], found[1], now))
@@ -108,3 +115,11 @@ def candidate(model: HubModel, releases: dict[str, int]) -> tuple[int, str] | No
         if release is not None and base.lower() != model.repo_id.lower() and is_build_of(relation, fmt):
             return release, fmt or "quantized"
     return None
+
+
+def _parse(value: str | None) -> datetime | None:
+    try:
+        when = datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    return when.replace(tzinfo=UTC) if when is not None and when.tzinfo is None else when
