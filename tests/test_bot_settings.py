@@ -17,6 +17,7 @@ from tracker.bot.keyboards import (
     openness_keyboard,
     settings_home,
     size_keyboard,
+    vram_keyboard,
 )
 from tracker.bot.settings_logic import SettingsError, parse_labs, parse_settings_args, toggled
 from tracker.deliver.filters import SubscriptionFilter
@@ -119,11 +120,16 @@ def test_every_callback_data_fits_and_lab_tokens_round_trip() -> None:
         assert lab_from_token(watchlist, lab_token(lab)) == lab
     keyboards = [labs_keyboard("it", watchlist, [lab.name for lab in watchlist.labs], p) for p in range(5)]
     keyboards += [settings_home("en", SubscriptionFilter(), True), size_keyboard("en", "max", None),
-                  openness_keyboard("it", ["open-model"])]
+                  openness_keyboard("it", ["open-model"]), vram_keyboard("it", 7.5),
+                  settings_home("it", SubscriptionFilter(quant_builds=True, vram_gb=7.5), True)]
     for keyboard in keyboards:
         for row in keyboard.inline_keyboard:
             for button in row:
                 assert 1 <= len(button.callback_data.encode()) <= MAX_DATA
+    texts = [b.text for row in keyboards[-1].inline_keyboard for b in row]
+    assert "Prima build quantizzata: segnalata" in texts and "Memoria: 7,5 GB" in texts
+    marked = [b for row in vram_keyboard("en", 24.0).inline_keyboard for b in row if b.text.startswith("✅")]
+    assert [(b.text, b.callback_data) for b in marked] == [("✅ 24 GB", "s:vr:24")]
 
 
 @pytest.mark.parametrize(
