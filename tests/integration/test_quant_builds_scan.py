@@ -41,6 +41,10 @@ def test_scan_requests_retries_and_restart(tmp_path: Path) -> None:
         assert [r.path for r in hub.requests] == ["/api/models", f"/api/models/{build.repo_id}"]
         assert scan.run(client, store, gate, now + timedelta(minutes=1)) == []  # not due yet: listing only
         assert len(hub.requests) == 3
+        restarted = BuildScan()  # a restart meanwhile lists the upload again: it is not lost
+        hub.reset_requests()
+        assert restarted.run(client, store, gate, now + timedelta(minutes=2)) == []
+        assert list(restarted.waiting) == [build.repo_id] and len(hub.requests) == 2
 
         hub.update(build.repo_id, weight_files={"Q4_K_M/Qwen3-32B-Q4_K_M-00001-of-00002.gguf": 10**10,
                                                 "Q4_K_M/Qwen3-32B-Q4_K_M-00002-of-00002.gguf": 9_900_000_000})

@@ -72,14 +72,24 @@ class BuildScan:
                      listing.requests)
         if listing.models and listing.models[0].created_at is not None:
             self.since = max(filter(None, (self.since, listing.models[0].created_at)))
-            with gate.write():
-                subscriptions.set_flag(store, SINCE_FLAG, self.since.isoformat())
         for model in listing.models:
             if (found := candidate(model, releases)) is not None:
                 self.waiting.setdefault(model.repo_id, Candidate(model, found[0], found[1], now))
         for repo_id in builds.known(store, self.waiting):
             del self.waiting[repo_id]
-        return self._size_and_store(hub, store, gate, now)
+        stored = self._size_and_store(hub, store, gate, now)
+        self._remember(store, gate)
+        return stored
+
+    def _remember(self, store: Store, gate: StopGate) -> None:
+        """Keep where the listing stopped for the next process: just before the oldest build still uploading,
+        so that a restart lists it again instead of losing it."""
+        if self.since is None:
+            return
+        uploading = [c.model.created_at for c in self.waiting.values() if c.model.created_at is not None]
+        keep = min([self.since, *(t - timedelta(milliseconds=1) for t in uploading)])
+        with gate.write():
+            subscriptions.set_flag(store, SINCE_FLAG, keep.isoformat())
 
     def _size_and_store(self, hub: HubClient, store: Store, gate: StopGate, now: datetime) -> list[str]:
         stored: list[str] = []
