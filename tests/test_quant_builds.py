@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes.telegram_html import parse_html
 from tracker.config import load_settings
 from tracker.deliver.builds import notices
 from tracker.deliver.filters import SubscriptionFilter, matches
@@ -19,6 +20,7 @@ from tracker.store import builds, outbox
 from tracker.store import subscribers as subscriptions
 from tracker.store.releases import Store
 from tracker.store.tables import TrackedModel
+from tracker.telegram.cards import build_card
 from tracker.telegram.targets import telegram_targets
 
 GB = 10**9
@@ -178,3 +180,14 @@ def test_each_notice_goes_out_once_even_when_builds_keep_coming(tmp_path: Path) 
         assert builds.notices_of(store, uid, item.alert.id) == ((("quant",), None) if uid == 1 else (("fits",), 24.0))
     assert [b.repo_id for b in builds.builds_of(store, release)] == ["a/Q8-GGUF", "b/Q4-GGUF", "c/Q2-GGUF",
                                                                      "d/Q3-GGUF"]
+
+
+def test_a_build_card_escapes_what_the_hub_supplies_and_parses_as_telegram_html() -> None:
+    hostile = {"repo_id": "<b>evil</b>/x&y", "format": "GGUF<i>", "variant": "Q4_K_M</a>", "bytes": 19 * GB,
+               "variants": {"Q4_K_M</a>": 19 * GB, "Q8_0&": 34 * GB}}
+    release = TrackedModel(repo_id="Qwen/Qwen3-32B<script>", lab="Qwen & co")
+    for lang in ("en", "it"):
+        text = build_card(release, hostile, ("quant", "fits"), 24.0, lang, "https://huggingface.co")
+        parsed = parse_html(text)  # Telegram would refuse a broken tag or entity
+        assert "<b>evil</b>/x&y" in parsed.text and "Q4_K_M</a>" in parsed.text
+        assert [e["type"] for e in parsed.entities].count("text_link") == 2
