@@ -191,3 +191,14 @@ def test_a_build_card_escapes_what_the_hub_supplies_and_parses_as_telegram_html(
         parsed = parse_html(text)  # Telegram would refuse a broken tag or entity
         assert "<b>evil</b>/x&y" in parsed.text and "Q4_K_M</a>" in parsed.text
         assert [e["type"] for e in parsed.entities].count("text_link") == 2
+
+
+def test_recent_means_released_in_the_last_14_days_however_old_the_repo(tmp_path: Path) -> None:
+    store, release = _store(tmp_path)
+    with store.session() as session, session.begin():
+        session.add(TrackedModel(repo_id="Qwen/Made-Public-Today", lab="Q", org="Qwen", released_at=NOW,
+                                 created_at=NOW - timedelta(days=60)))
+        session.add(TrackedModel(repo_id="Qwen/Old", lab="Q", org="Qwen", released_at=NOW - timedelta(days=15),
+                                 created_at=NOW - timedelta(days=15)))
+        session.add(TrackedModel(repo_id="Qwen/Backfilled", lab="Q", org="Qwen", released_at=NOW, backfill=True))
+    assert set(builds.recent_releases(store, NOW - timedelta(days=14))) == {"qwen/qwen3-32b", "qwen/made-public-today"}

@@ -42,11 +42,12 @@ def wanted(store: Store) -> bool:
 
 
 def recent_releases(store: Store, since: datetime) -> dict[str, int]:
-    """Public releases we alerted (not backfill) created since `since`: repo id (lower case) -> model id."""
+    """Public releases we alerted (not backfill) released since `since` (a repo made public today counts,
+    however long ago it was created): repo id (lower case) -> model id."""
     with store.session() as session:
         rows = session.exec(select(TrackedModel.repo_id, TrackedModel.id).where(
             TrackedModel.status == "public", col(TrackedModel.backfill).is_(False),
-            col(TrackedModel.created_at) >= since)).all()
+            col(TrackedModel.released_at) >= since)).all()
     return {repo.lower(): mid for repo, mid in rows if mid is not None}
 
 
