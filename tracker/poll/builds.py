@@ -1,7 +1,7 @@
 """Quantized builds of recent releases, from any organisation, at most 2 extra Hub requests per cycle.
 
 Each cycle, when a subscriber wants builds (`/settings quants on` or a memory set) and a release we alerted
-was created in the last 14 days, one listing of the newest models across the Hub (a second page only to
+was released in the last 14 days, one listing of the newest models across the Hub (a second page only to
 close a gap since the previous listing, whose newest model is kept in the store) is matched on
 `base_model:` tags against those releases. Each new candidate then costs one request for its files' sizes.
 A build whose upload has not finished (no complete weight set yet) is looked at again later (5 minutes
