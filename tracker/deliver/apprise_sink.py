@@ -128,8 +128,10 @@ class AppriseDelivery:
             if quiet is None:
                 quiet = set() if self.options.discovered_labs else {r.org.lower() for r in
                                                                     discovered.watched(self.store)}
-            if alert.kind == "weights_updated" and not self.options.weight_updates or alert.kind == "followup":
-                return []  # follow-ups edit the channel's card; these services cannot edit a message
+            # Builds go to subscribers only; follow-ups edit the channel's card, which these services cannot.
+            skipped = alert.kind == "weights_updated" and not self.options.weight_updates
+            if skipped or alert.kind in ("quant_build", "followup"):
+                return []
             return [] if model.org.lower() in quiet else list(self.targets)
 
         return targets

@@ -31,8 +31,10 @@ def console_text(item: outbox.DeliveryItem, hub_url: str) -> str:
 
 
 def console_targets(weight_updates: bool) -> Callable[[Alert, TrackedModel], list[str]]:
-    """The console takes every alert; weight updates only with `weight_updates` (TRACKER_ALERT_WEIGHT_UPDATES)."""
-    return lambda alert, _model: [CONSOLE] if weight_updates or alert.kind != "weights_updated" else []
+    """The console takes every alert but quantized builds (they are for subscribers); weight updates only with
+    `weight_updates` (TRACKER_ALERT_WEIGHT_UPDATES)."""
+    return lambda alert, _model: [CONSOLE] if alert.kind != "quant_build" and (
+        weight_updates or alert.kind != "weights_updated") else []
 
 
 def deliver_to_console(store: Store, hub_url: str, now: Callable[[], datetime],

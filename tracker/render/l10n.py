@@ -59,6 +59,16 @@ def gigabytes(value: float | None) -> str:
     return f"{format_decimal(value, format=pattern, locale=locale)} GB"
 
 
+def memory(value: float | None) -> str:
+    """A memory size a person set: "24 GB", "7.5 GB", in Italian "7,5 GB"."""
+    if value is None:
+        return "?"
+    locale = _babel()
+    if locale is None:
+        return f"{value:,.1f}".rstrip("0").rstrip(".") + " GB"
+    return f"{format_decimal(value, format='#,##0.#', locale=locale)} GB"
+
+
 def params(value: int | None) -> str:
     """`30.5B` in English, `30,5B` in Italian (the unit letters are the same)."""
     text = format_params(value)

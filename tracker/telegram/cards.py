@@ -12,6 +12,7 @@ from typing import Any
 
 from telegram.constants import MessageLimit
 
+from tracker.facts.builds import Variant, best_fit
 from tracker.render.templates import render
 from tracker.render.text import fit_message, visible_length
 from tracker.render.views import fits as fits_on
@@ -166,3 +167,14 @@ def license_card(model: Any, old: dict[str, Any], new: dict[str, Any], lang: str
 
     text, fits = fit_card(card, [model, old or {}, new or {}])
     return text if fits else fit_message(text)
+
+
+def build_card(model: Any, build: dict[str, Any], notices: Sequence[str], vram_gb: float | None, lang: str,
+               hub_url: str) -> str:
+    """A subscriber's notice of a quantized build: the release's first, or the first that fits their memory
+    ("Qwen3-32B now fits your 24 GB: bartowski's Q4_K_M GGUF, 19.9 GB"), naming the best variant that fits."""
+    sizes = [Variant(str(k), v) for k, v in (build.get("variants") or {}).items() if isinstance(v, int)]
+    fit = best_fit(sizes, vram_gb) if vram_gb is not None else None
+    text = render("card_build.html", lang=lang, m=model, b=build, notices=list(notices), fit=fit, vram=vram_gb,
+                  url=model_url(hub_url, model.repo_id), build_url=model_url(hub_url, str(build.get("repo_id"))))
+    return fit_message(text)

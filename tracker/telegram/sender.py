@@ -30,11 +30,12 @@ from tracker.store import cards as card_rows
 from tracker.store import followups as followup_rows
 from tracker.store import outbox
 from tracker.store import subscribers as subscriptions
+from tracker.store.builds import KIND, notices_of
 from tracker.store.queries import models_by_ids
 from tracker.store.releases import Store
 from tracker.store.tables import Card, utcnow
 from tracker.telegram.app import retry_after_seconds
-from tracker.telegram.cards import license_card, release_card, wave_key, weights_card
+from tracker.telegram.cards import build_card, license_card, release_card, wave_key, weights_card
 from tracker.telegram.followups import Where, send_followup
 from tracker.telegram.targets import CHANNEL, TargetsFn, telegram_targets
 
@@ -270,14 +271,14 @@ class TelegramDelivery:
         if first.alert.kind == "followup":
             where = Where(group.target, chat.chat_id, chat.lang, thread_id, self._follow(group))
             return await send_followup(self.bot, self.store, group.items, where, hub_url)
-        if first.alert.kind == "weights_updated":
-            text = weights_card(first.model, first.event.old_value or {}, first.event.new_value or {}, chat.lang,
-                                hub_url)
-            await self._post(chat, text, thread_id)
-            return False
         if first.alert.kind != "release":
-            text = license_card(first.model, first.event.old_value or {}, first.event.new_value or {}, chat.lang,
-                                hub_url)
+            old, new = first.event.old_value or {}, first.event.new_value or {}
+            if first.alert.kind == KIND and chat.user_id is not None:  # a quantized build: what this person is told
+                notices, vram = await asyncio.to_thread(notices_of, self.store, chat.user_id, first.alert.id or 0)
+                text = build_card(first.model, new, notices, vram, chat.lang, hub_url)
+            else:
+                card = weights_card if first.alert.kind == "weights_updated" else license_card
+                text = card(first.model, old, new, chat.lang, hub_url)
             await self._post(chat, text, thread_id)
             return False
         new_ids = [i.model.id for i in group.items if i.model.id is not None]
