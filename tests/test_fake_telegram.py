@@ -191,13 +191,16 @@ def test_inline_keyboard_callback_data_is_limited_to_64_bytes(fake: FakeTelegram
 
 
 def test_an_inline_query_answered_after_telegrams_window_is_too_old(fake: FakeTelegram) -> None:
-    fake.inline_mode, fake.inline_window = True, 0.2
-    late, in_time = fake.user_inline(42, "late"), fake.user_inline(42, "in time")
+    fake.inline_mode, fake.inline_window = True, 2.0
+    late, asked = fake.user_inline(42, "late"), time.monotonic()
+    in_time = ""
 
     async def main() -> None:
+        nonlocal in_time
         async with make_bot(fake) as bot:
+            in_time = fake.user_inline(42, "in time")
             assert await bot.answer_inline_query(in_time, [])
-            await asyncio.sleep(0.3)
+            await asyncio.sleep(max(asked + 2.1 - time.monotonic(), 0))
             with pytest.raises(BadRequest, match="(?i)query is too old"):
                 await bot.answer_inline_query(late, [])
 
