@@ -136,9 +136,14 @@ def flood_part(db: Path, queries: int, seconds: float, people: int) -> None:
         finally:
             process.terminate()
             process.wait(15)
+            problems = [line for line in (Path(tmp) / "tracker.log").read_text().splitlines()
+                        if " WARNING " in line or " ERROR " in line]
+            print(f"tracker log: {len(problems)} warnings and errors", *problems[:5], sep="\n  ")
         answers = {a["inline_query_id"]: a["at"] for a in telegram.inline_answers}
         last_of = {person: query_id for query_id, person, _ in asked}
         took = [answers[q] - at for q, _, at in asked if q in answers]
+        spans = [round(at - begin) // 5 * 5 for q, _, at in asked if q in answers]
+        print("answered per 5 s of asking:", {t: spans.count(t) for t in sorted(set(spans))})
         superseded = sum(1 for q, p, _ in asked if q not in answers and last_of[p] != q)
         missing = sum(1 for q, p, _ in asked if q not in answers and last_of[p] == q)
         refused = [r.description for r in telegram.requests("answerInlineQuery") if r.status != 200]
