@@ -78,6 +78,8 @@ class FakeTelegram(InlineMixin, SimulationMixin):
         self._poll_generation, self._closing = 0, False
         self._commands, self._callback_queries = {}, {}
         self._faults: list[_Fault] = []
+        # seconds each answer of a method (lower case) takes to come back, e.g. {"answerinlinequery": 1.0}
+        self.latency: dict[str, float] = {}
         self._requests: list[RequestRecord] = []
         self.callback_answers, self.webhook = [], None
         self.photos: dict[str, bytes] = {}
