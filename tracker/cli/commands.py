@@ -13,6 +13,7 @@ from tracker.cli.args import UsageError
 from tracker.watchlist import load_watchlist
 
 if TYPE_CHECKING:
+    from tracker.cli.reader_settings import ReaderSettings
     from tracker.config import Settings
     from tracker.store.engine import Engine
 
@@ -74,7 +75,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return exit_past_stuck_threads(0)
 
 
-def history_filter(args: argparse.Namespace, settings: Settings, limit: int | None):  # noqa: ANN201
+def history_filter(args: argparse.Namespace, settings: Settings | ReaderSettings, limit: int | None):  # noqa: ANN201
     """The HistoryFilter the shared filter arguments describe; unknown labs and organisations are an error."""
     from tracker.store.queries import HistoryFilter
 
@@ -117,7 +118,7 @@ def _unknown(kind: str, name: str, close: Sequence[str], known: Sequence[str]) -
     return UsageError(f"unknown {kind} {name!r}; {hint}known {kind}s: {shown}")
 
 
-def _stored_orgs(settings: Settings) -> dict[str, str]:
+def _stored_orgs(settings: Settings | ReaderSettings) -> dict[str, str]:
     """Organisations with stored releases (some may have left the watchlist since)."""
     from tracker.store.engine import open_engine
     from tracker.store.queries import stored_orgs
@@ -135,7 +136,7 @@ def no_match_hint(engine: Engine) -> str:
     return "No stored releases match these filters."
 
 
-def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_history(args: argparse.Namespace, settings: Settings | ReaderSettings) -> int:
     from tracker.render import output
     from tracker.render.views import RECORD_FIELDS, record
     from tracker.store import queries

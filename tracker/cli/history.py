@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from tracker.cli.args import UsageError, add_filter_arguments, int_at_least
 
 if TYPE_CHECKING:
+    from tracker.cli.reader_settings import ReaderSettings
     from tracker.config import Settings
 
 
@@ -45,7 +46,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     stats.set_defaults(handler=cmd_stats)
 
 
-def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_export(args: argparse.Namespace, settings: Settings | ReaderSettings) -> int:
     from tracker.cli.commands import history_filter
     from tracker.history.export import export
     from tracker.store.engine import open_engine
@@ -58,7 +59,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_feed(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_feed(args: argparse.Namespace, settings: Settings | ReaderSettings) -> int:
     from tracker.cli.commands import history_filter
     from tracker.history.export import destination
     from tracker.history.feed import build_feed, build_lab_feed
@@ -82,7 +83,7 @@ def cmd_feed(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_site(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_site(args: argparse.Namespace, settings: Settings | ReaderSettings) -> int:
     import time
 
     from tracker.history.publish import publish
@@ -103,7 +104,7 @@ def cmd_site(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_stats(args: argparse.Namespace, settings: Settings | ReaderSettings) -> int:
     from tracker.cli.commands import history_filter, no_match_hint
     from tracker.facts import format_params
     from tracker.history import stats

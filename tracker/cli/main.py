@@ -14,6 +14,7 @@ from tracker.cli import digest as cli_digest
 from tracker.cli import history as cli_history
 from tracker.cli import refacts as cli_refacts
 from tracker.cli.args import ACTIVE_HELP, Parser, UsageError, add_filter_arguments, int_at_least
+from tracker.cli.reader_settings import READER_COMMANDS, ReaderSettings, ReaderSettingsError, load_reader_settings
 
 if TYPE_CHECKING:
     from tracker.config import Settings
@@ -141,18 +142,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     _setup_logging(args.verbose)
     # Loaded once a command runs, not for --help and --version (pydantic-settings and SQLAlchemy take most
-    # of a start-up's time).
-    from tracker.config import ConfigError, load_settings
+    # of a start-up's time); the readers do without pydantic-settings (tracker.cli.reader_settings).
     from tracker.store.engine import StoreError
     from tracker.watchlist import WatchlistError
 
-    handler: Callable[[argparse.Namespace, Settings], int] = args.handler
+    load: Callable[[], Settings | ReaderSettings]
+    settings_error: type[Exception]
+    if args.command in READER_COMMANDS:
+        load, settings_error = load_reader_settings, ReaderSettingsError
+    else:
+        from tracker.config import ConfigError, load_settings
+
+        load, settings_error = load_settings, ConfigError
+    handler: Callable[[argparse.Namespace, Settings | ReaderSettings], int] = args.handler
     try:
-        settings = load_settings()
-        secrets = (settings.hf_token, settings.telegram_bot_token, settings.hub_webhook_secret)
-        logsafe.install([*(s.get_secret_value() for s in secrets if s), *_apprise_secrets(settings)])
+        settings = load()
+        logsafe.install(_secrets(settings))
         return handler(args, settings)
-    except (ConfigError, WatchlistError, StoreError) as exc:
+    except (settings_error, WatchlistError, StoreError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except UsageError as exc:
@@ -168,6 +175,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: unexpected {type(exc).__name__}: {_scrub(str(exc))[:200]} (run with -v for details)",
               file=sys.stderr)
         return 1
+
+
+def _secrets(settings: Settings | ReaderSettings) -> list[str]:
+    """What the log filter masks: the secret settings' values; with the full settings, also the parts of the
+    Apprise URLs that may be secrets (readers never load Apprise, nor write its URLs anywhere)."""
+    if isinstance(settings, ReaderSettings):
+        return list(settings.secrets)
+    secrets = (settings.hf_token, settings.telegram_bot_token, settings.hub_webhook_secret)
+    return [*(s.get_secret_value() for s in secrets if s), *_apprise_secrets(settings)]
 
 
 def _apprise_secrets(settings: Settings) -> list[str]:

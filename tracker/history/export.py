@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
+from tracker.history import export_csv
 from tracker.render import output
 from tracker.render.views import RECORD_FIELDS, iso, record
 from tracker.store import queries
@@ -77,6 +78,10 @@ def export(engine: Engine, f: HistoryFilter, hub_url: str, *, fmt: str, events: 
     """Write the export; returns how many records it holds."""
     if fmt not in ("csv", "json"):
         raise ValueError(f"unknown export format {fmt!r}")
+    # CSV of releases: from the bare stored values (export_csv), unless a field needs record().
+    if fmt == "csv" and not events and (chosen := export_csv.plan(EXPORT_FIELDS, queries.model_columns(engine))):
+        with destination(path) as out:
+            return export_csv.write_releases(engine, f, hub_url, chosen, out)
     records: Iterable[dict[str, Any]]
     if events:
         records, fields = event_records(engine, f), EVENT_FIELDS

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
-from tracker.config import Settings
 from tracker.history.feed import FEED_FILE, FeedOptions, build_feed, build_lab_feed, lab_feed_path
 from tracker.history.site import SiteReport, build_site
 from tracker.history.site.pages import SiteWriter
@@ -17,16 +17,30 @@ from tracker.store.releases import Store
 from tracker.store.subscribers import get_flag
 from tracker.store.tables import utcnow
 
+if TYPE_CHECKING:
+    from tracker.config import Settings
+
 log = logging.getLogger(__name__)
 
 
-def feed_options(settings: Settings, base_url: str | None = None, limit: int = 50) -> FeedOptions:
+class PublishSettings(Protocol):
+    """What building the site and feeds reads of the settings: tracker.config.Settings, or the reading
+    commands' lighter ones (tracker.cli.reader_settings), which spare `tracker site` pydantic's import."""
+
+    @property
+    def hub_web_url(self) -> str: ...
+
+    bot_username: str | None
+    wave_window_minutes: float
+
+
+def feed_options(settings: PublishSettings, base_url: str | None = None, limit: int = 50) -> FeedOptions:
     """Feed options from the settings (the Hub's URL and the wave window)."""
     return FeedOptions(hub_url=settings.hub_web_url, wave_window=timedelta(minutes=settings.wave_window_minutes),
                        limit=limit, base_url=base_url)
 
 
-def publish(settings: Settings, engine: Engine, outdir: Path, base_url: str | None = None) -> SiteReport:
+def publish(settings: PublishSettings, engine: Engine, outdir: Path, base_url: str | None = None) -> SiteReport:
     """Build the site into `outdir` with the feed as `feed.xml` beside it and one per lab as
     `feeds/<lab>.xml`; stale pages and feeds are removed."""
     now = utcnow()

@@ -47,6 +47,19 @@ _JSON_TYPES = frozenset({list, dict})
 _JSON_CELL = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode  # one encoder, not one per cell
 
 
+def csv_cell(value: Any) -> Any:
+    """One value as write_csv writes it (lists and dicts as JSON text, formula-like text defused); csv writes
+    None as an empty cell."""
+    if type(value) is str:
+        return "'" + value if value[:1] in _FORMULA_CHARS else value
+    return _JSON_CELL(value) if type(value) in _JSON_TYPES else value
+
+
+def defuse_formulas(cells: Sequence[Any]) -> list[Any]:
+    """The cells with write_csv's guard against formulas applied to every text (other values as they are)."""
+    return [("'" + v if v[:1] in _FORMULA_CHARS else v) if type(v) is str else v for v in cells]
+
+
 def write_table(rows: Sequence[Sequence[str]], headers: Sequence[str], out: TextIO) -> None:
     """A plain aligned table; cells are made single-line so odd names cannot break the layout."""
     clean = [[_one_line(c) for c in row] for row in rows]

@@ -47,12 +47,13 @@ def openness_by_lab(groups: Sequence[Any], title: str, top_n: int = 12) -> Chart
     chart = Chart("hbars", title, WIDTH, 0, plot={"x": label_w, "y": TOP, "w": plot_w, "h": row_h * len(shown)})
     for i, (g, name) in enumerate(zip(shown, names, strict=True)):
         y = TOP + i * row_h
-        in_view = [r for r in g.rows if _quarter_index(r) >= quarters[0]]
-        chart.labels.append({"x": label_w - 8, "y": y + row_h / 2 + 4, "text": name, "count": f"{len(in_view)}",
-                             "cx": label_w + plot_w + 6})
+        # One pass over the lab's releases: (quarter, level) counted once each, not once per quarter shown.
+        in_view = Counter((q, r.openness_level or "not classified yet") for r in g.rows
+                          if (q := _quarter_index(r)) >= quarters[0])
+        chart.labels.append({"x": label_w - 8, "y": y + row_h / 2 + 4, "text": name,
+                             "count": f"{sum(in_view.values())}", "cx": label_w + plot_w + 6})
         for q, quarter in enumerate(quarters):
-            levels = Counter((r.openness_level or "not classified yet") for r in in_view
-                             if _quarter_index(r) == quarter)
+            levels = {level: n for (at, level), n in in_view.items() if at == quarter}
             total = sum(levels.values())
             x = label_w + q * cell_w + 1
             for level, color in LEVEL_COLORS.items():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -67,11 +67,15 @@ SITE_COLUMNS = ("repo_id", "lab", "org", "region", "status", "released_at", "fam
                 "license_class", "gated", "openness_level", "summary")
 
 
+# One release as the site keeps it: a named tuple (a tenth of a ModelRow's memory; 100k releases are kept).
+SiteRow = namedtuple("SiteRow", SITE_COLUMNS)  # type: ignore[misc]
+
+
 def load(engine: Engine, f: HistoryFilter | None = None) -> SiteData:
     """Read the releases the site shows (all public and removed ones; removed are marked)."""
     base = f or HistoryFilter()
     # The site keeps every row in memory, so only the columns its pages and charts show are read.
-    rows = [r for r in queries.iter_history(engine, replace(base, limit=None, offset=0), columns=SITE_COLUMNS)
+    rows = [r for r in queries.iter_history_made(engine, replace(base, limit=None, offset=0), SITE_COLUMNS, SiteRow)
             if r.released_at is not None]
     by_lab: dict[str, list[Any]] = defaultdict(list)
     by_family: dict[str, list[Any]] = defaultdict(list)
