@@ -26,6 +26,7 @@ from tracker.poll import discovery
 from tracker.poll.guard import CycleGuard, HubGuard
 from tracker.poll.stop import PollAbandoned, StopGate
 from tracker.store import discovered
+from tracker.store.disk import is_disk_full
 from tracker.store.releases import OrgPollSummary, Store
 from tracker.store.tables import TrackedModel, utcnow
 from tracker.watchlist import Lab, Watchlist
@@ -178,6 +179,8 @@ class Poller:
                 self.guard.rate_limited(org, exc, self.clock())  # logged there, once
             message = str(exc)
         except Exception as exc:  # noqa: BLE001  (one organisation must never stop the cycle)
+            if is_disk_full(exc):
+                raise  # nothing can be written, its failure included: the cycle fails once, said once by the store
             log.exception("unexpected error while polling %s", org)
             message = f"{org}: unexpected error: {type(exc).__name__}"
         else:

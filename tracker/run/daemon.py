@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
@@ -39,6 +40,8 @@ from tracker.run.wiring import alert_targets, alerts_destination, make_apprise, 
 from tracker.store import digests as digest_rows
 from tracker.store import outbox
 from tracker.store import subscribers as subscriptions
+from tracker.store.disk import DiskFullWatch, is_disk_full
+from tracker.store.engine import location
 from tracker.store.releases import Store
 from tracker.store.tables import utcnow
 from tracker.telegram.digests import DigestSender
@@ -72,6 +75,7 @@ class Runtime:
         self._webhook_task: asyncio.Task | None = None
         self.leadership = Leadership.for_database(settings.database_url, store.engine, settings.leader_lease)
         self.metrics = Metrics()
+        self.disk = DiskFullWatch(store.engine, location(store.engine))  # "the database disk is full", once
         self.delivery = Delivery(settings, store, self.metrics, self.apprise, self.fan_out_to,
                                  lambda: self.leadership.is_leader)
         self.started_at = utcnow()
@@ -133,7 +137,7 @@ class Runtime:
         except PollAbandoned:
             log.debug("poll abandoned: stopping")
         except Exception:  # noqa: BLE001
-            log.exception("poll cycle failed")
+            _log_failure("poll cycle failed")
 
     @contextlib.asynccontextmanager
     async def _polls_first(self) -> AsyncIterator[None]:
@@ -175,7 +179,7 @@ class Runtime:
             except PollAbandoned:
                 return
             except Exception:  # noqa: BLE001
-                log.exception("webhook-triggered poll failed; the regular poll picks it up")
+                _log_failure("webhook-triggered poll failed; the regular poll picks it up")
 
     async def _start_http(self) -> None:
         """Serve /healthz, /metrics and (with TRACKER_HUB_WEBHOOK_SECRET) the Hub webhook."""
@@ -213,7 +217,7 @@ class Runtime:
         except PollAbandoned:
             log.debug("enrichment abandoned: stopping")
         except Exception:  # noqa: BLE001
-            log.exception("enrichment failed; it is tried again later")
+            _log_failure("enrichment failed; it is tried again later")
 
     async def housekeeping(self) -> None:
         """Forget finished deliveries older than 30 days, so the outbox does not grow forever."""
@@ -223,7 +227,7 @@ class Runtime:
             if pruned:
                 log.info("pruned %d finished deliveries older than 30 days", pruned)
         except Exception:  # noqa: BLE001
-            log.exception("housekeeping failed; it is tried again later")
+            _log_failure("housekeeping failed; it is tried again later")
 
     def _rebuild_outputs(self) -> None:
         rebuild_outputs(self.settings, self.store.engine)
@@ -238,7 +242,7 @@ class Runtime:
             if queued:
                 log.info("queued %d digest(s)", queued)
         except Exception:  # noqa: BLE001
-            log.exception("queuing digests failed; tried again at the next check")
+            _log_failure("queuing digests failed; tried again at the next check")
         self.delivery.wake("digests")
 
     async def deliver(self) -> None:
@@ -358,6 +362,15 @@ class Runtime:
             await asyncio.wait([telegram_task], timeout=0.5)
         if self.application is not None:
             await disconnect_bot(self.application)
+
+
+def _log_failure(message: str) -> None:
+    """`log.exception(message)` for the exception being handled; a full database disk is said once by the
+    store's DiskFullWatch instead, so here it is a debug line."""
+    if is_disk_full(sys.exc_info()[1]):
+        log.debug("%s: the database disk is full", message)
+    else:
+        log.exception(message)
 
 
 def _found_something(report: CycleReport) -> bool:

@@ -25,7 +25,7 @@ from telegram.ext import Application
 from tracker.bot.discover import send_proposals
 from tracker.config import Settings
 from tracker.deliver.apprise_sink import AppriseDelivery
-from tracker.deliver.console import deliver_to_console
+from tracker.deliver.console import print_console
 from tracker.deliver.lanes import Lane, Lanes
 from tracker.run.metrics import Metrics
 from tracker.store import outbox
@@ -105,6 +105,7 @@ class Delivery:
         return await asyncio.to_thread(subscriptions.is_paused, self.store)
 
     async def _fan_out(self, _woken: asyncio.Event) -> float | None:
+        """The one place `tracker run` fans out (two at once would race for the same new alerts)."""
         if not self.is_leader() or await self._paused():
             return None
         created = await asyncio.to_thread(outbox.fan_out, self.store, self.fan_out_to(), utcnow())
@@ -141,8 +142,6 @@ class Delivery:
     async def _console(self, _woken: asyncio.Event) -> float | None:
         if not self.is_leader():
             return None
-        sent = await asyncio.to_thread(deliver_to_console, self.store, self.settings.hub_web_url, utcnow, None,
-                                       self.settings.alert_weight_updates,
-                                       self.fan_out_to() if self.apprise is not None else None)
+        sent = await asyncio.to_thread(print_console, self.store, self.settings.hub_web_url, utcnow)  # fanned out
         self.metrics.count_deliveries(sent=sent)
         return None
