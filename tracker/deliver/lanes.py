@@ -20,7 +20,9 @@ from collections.abc import Awaitable, Callable
 from tracker.store.disk import is_disk_full
 
 log = logging.getLogger(__name__)
-IDLE = 2.0  # seconds between looks when nothing wakes a lane (retries coming due, rows written elsewhere)
+# Seconds between looks when nothing wakes a lane: for rows written by another process, since a lane is woken
+# for its own work and told when its next retry comes due.
+IDLE = 5.0
 
 # A lane's drain gets the lane's wake event (set when new work arrives meanwhile) and returns the seconds until
 # its next known retry, or None.

@@ -25,6 +25,7 @@ from telegram.ext import Application
 from tracker.bot.discover import send_proposals
 from tracker.config import Settings
 from tracker.deliver.apprise_sink import AppriseDelivery
+from tracker.deliver.apprise_targets import TARGET_PREFIX as APPRISE
 from tracker.deliver.console import print_console
 from tracker.deliver.lanes import Lane, Lanes
 from tracker.run.metrics import Metrics
@@ -137,7 +138,7 @@ class Delivery:
             return None
         done = await self.apprise.run_once()
         self.metrics.count_deliveries(sent=done.sent, retried=done.retried, dropped=done.dropped, failed=done.failed)
-        return None
+        return await asyncio.to_thread(outbox.seconds_until_next, self.store, utcnow(), APPRISE)  # retries, waves
 
     async def _console(self, _woken: asyncio.Event) -> float | None:
         if not self.is_leader():
