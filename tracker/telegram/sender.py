@@ -182,7 +182,12 @@ class TelegramDelivery:
         sent twice meanwhile: `_page` skips them)."""
         if self._unmarked:
             ids = sorted(self._unmarked)
-            await asyncio.to_thread(outbox.mark_sent, self.store, ids, self.clock())
+            try:
+                await asyncio.to_thread(outbox.mark_sent, self.store, ids, self.clock())
+            except Exception as exc:
+                if not is_disk_full(exc):
+                    raise
+                return  # still full: kept, and still skipped
             self._unmarked.difference_update(ids)
 
     def _track_outage(self, report: DeliveryReport) -> None:
