@@ -23,7 +23,7 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
     """One poll cycle, then the alerts it produced (and any left from before) are delivered."""
     from tracker.run.leader import Leadership
     from tracker.run.oneshot import deliver_once, until_interrupted
-    from tracker.run.wiring import make_poller, open_store, telegram_ready
+    from tracker.run.wiring import make_followups, make_poller, open_store, telegram_ready
 
     watchlist = load_watchlist(settings.watchlist)
     store = open_store(settings)
@@ -41,6 +41,7 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
             return 1
         enriched = until_interrupted(lambda: poller.enrich(args.enrich), poller.gate) if args.enrich else 0
         cards = until_interrupted(lambda: poller.enrich_cards(args.enrich), poller.gate) if args.enrich else 0
+        followed = until_interrupted(make_followups(settings, store, poller).run, poller.gate).done
         delivered = deliver_once(settings, store, deliver)  # Apprise targets even when Telegram cannot work
     failed = len(report.orgs_failed)
     backfilled = sum(s.backfill for s in report.summaries)
@@ -50,7 +51,8 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
         f"{report.new} new releases, {report.alerts} alerts, {delivered} delivered"
         + (f", {failed} failed ({', '.join(sorted(report.orgs_failed))})" if failed else "")
         + (f"; read config.json of {enriched} backfilled models" if enriched else "")
-        + (f"; read {cards} model cards" if cards else ""),
+        + (f"; read {cards} model cards" if cards else "")
+        + (f"; followed up {len(followed)} releases" if followed else ""),
         file=sys.stderr,
     )
     return 1 if report.all_failed else 0
@@ -158,7 +160,7 @@ def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
     from tracker.hub.errors import HubError
     from tracker.poll.cycle import card_reading, facts_for
     from tracker.render.templates import render
-    from tracker.render.views import card, record
+    from tracker.render.views import card, followup, iso, record
     from tracker.run.wiring import make_hub
     from tracker.store.releases import row_from_hub
 
@@ -182,12 +184,29 @@ def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
     facts = facts_for(model, config, problem, reading, sizes)
     row = row_from_hub(model, facts, watchlist.lab_for_org(model.org))
     row.readme_sha = readme.sha
+    stored = _stored_followups(settings, model.repo_id)
     if args.format == "json":
         data: dict[str, Any] = record(row, settings.hub_web_url)
+        data["followups"] = [{**fu, "at": iso(fu.get("at"))} for fu in stored]
         print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        print(render("inspect.txt", **card(row, settings.hub_web_url)))
+        print(render("inspect.txt", followups=[followup(fu) for fu in stored], **card(row, settings.hub_web_url)))
     return 0
+
+
+def _stored_followups(settings: Settings, repo_id: str) -> list[dict[str, Any]]:
+    """The follow-ups the store holds for a release (none when there is no store here)."""
+    from tracker.store import followups
+    from tracker.store.engine import StoreError, open_engine
+
+    try:
+        engine = open_engine(settings.database_url, create=False)
+    except StoreError:
+        return []
+    try:
+        return followups.of_repo(engine, repo_id)
+    finally:
+        engine.dispose()
 
 
 def cmd_labs(args: argparse.Namespace, settings: Settings) -> int:

@@ -15,6 +15,7 @@ from tracker.deliver.apprise_targets import parse_targets
 from tracker.deliver.console import console_targets
 from tracker.hub.client import HubClient
 from tracker.poll.cycle import Poller
+from tracker.poll.followup import FollowupRunner
 from tracker.store import subscribers
 from tracker.store.releases import Store
 from tracker.store.url import sqlite_folder
@@ -55,6 +56,11 @@ def make_poller(settings: Settings, store: Store, watchlist: Watchlist) -> Polle
     """A Poller over the watchlist, with discovery when TRACKER_DISCOVERY is on."""
     return Poller(make_hub(settings), store, watchlist, workers=settings.hub_workers,
                   discover_min_likes=settings.discovery_min_likes if settings.discovery else None)
+
+
+def make_followups(settings: Settings, store: Store, poller: Poller) -> FollowupRunner:
+    """The follow-ups of TRACKER_FOLLOWUP_AFTER, through the poller's Hub client and behind its stop gate."""
+    return FollowupRunner(poller.hub, store, settings.followup_after, gate=poller.gate)
 
 
 def telegram_ready(settings: Settings, check_token: bool) -> bool:
