@@ -5,13 +5,18 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+import time
 
 import pytest
 
 from tests.conftest import Tracker
-from tests.db_files import content, one_line_error, sql
+from tests.db_files import FullDisk, content, one_line_error, sql
 from tests.fakes import hub_catalog
 from tests.fakes.hub import FakeHub
+from tests.integration.daemon_harness import InProcessRun
+from tests.telegram_world import ago
+
+RELEASES = 20
 
 
 @pytest.fixture
@@ -82,3 +87,37 @@ def test_the_state_folder_and_database_are_private_to_their_owner(tracker: Track
     assert modes["tracker.db"] == 0o600
     assert {"tracker.db-wal", "tracker.db-shm"} <= set(modes)
     assert set(modes.values()) == {0o600}
+
+
+def test_a_full_database_disk_is_one_line_when_it_fills_and_one_when_it_has_room(tracker: Tracker,
+                                                                                 fake_hub: FakeHub) -> None:
+    hub_catalog.qwen3_8b(fake_hub)
+    running = InProcessRun(tracker)
+    names = [f"Qwen/Full{n:02d}-7B" for n in range(RELEASES)]
+    try:
+        running.wait_polls(fake_hub)
+        disk = FullDisk(running.store.engine)
+        disk.fill()
+        for name in names:  # more than the pages the store has free: storing them needs the disk to grow
+            fake_hub.add_model(name, created_at=ago(minutes=1), safetensors={"BF16": 7 * 10**9})
+        running.wait_polls(fake_hub, cycles=3)  # every one of these cycles fails to store them
+        full = running.err
+        assert "Full00" not in running.out
+
+        disk.free()
+        deadline = time.time() + 30
+        while not all(f"· {name}\n" in running.out for name in names):
+            assert time.time() < deadline, running.err
+            time.sleep(0.1)
+        running.wait_polls(fake_hub, cycles=2)
+    finally:
+        err = running.stop()
+
+    said = [line for line in full.splitlines() if "WARNING" in line or "ERROR" in line]
+    assert len(said) == 1 and "the database disk is full" in said[0], full
+    lines = [line for line in err.splitlines() if "WARNING" in line or "ERROR" in line]
+    assert len(lines) == 2, err
+    assert "the database disk is full" in lines[0] and str(tracker.db_path) in lines[0]
+    assert "the database disk has room again" in lines[1]
+    assert "Traceback" not in err
+    assert all(running.out.count(f"· {name}\n") == 1 for name in names), running.out  # each alerted once

@@ -13,6 +13,7 @@ from telegram.error import TelegramError
 from tracker.bot.base import NO_PREVIEW, Context, bot_ctx, db, notice
 from tracker.bot.labels import label
 from tracker.store import subscribers as subscriptions
+from tracker.store.disk import is_disk_full
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,10 @@ async def on_error(update: object, context: Context) -> None:
     error = context.error
     details = "".join(traceback.format_exception(error)) if error else "unknown error"
     update_id = update.update_id if isinstance(update, Update) else None
-    log.error("bot handler failed (update %s): %s", update_id, redact(details, token))
+    if is_disk_full(error):  # said once by the store's DiskFullWatch; the user still hears about it below
+        log.debug("bot handler failed (update %s): the database disk is full", update_id)
+    else:
+            log.error("bot handler failed (update %s): %s", update_id, redact(details, token))
     if not isinstance(update, Update) or update.effective_user is None:
         return
     lang = "en"

@@ -42,8 +42,13 @@ def deliver_to_console(store: Store, hub_url: str, now: Callable[[], datetime],
                        targets: Callable[[Alert, TrackedModel], list[str]] | None = None) -> int:
     """Fan new alerts out and print every pending console delivery; returns how many were printed.
     `targets` replaces the console-only fan-out when other sinks (Apprise) take alerts too."""
-    out = stream or sys.stdout
     outbox.fan_out(store, targets or console_targets(weight_updates), now())
+    return print_console(store, hub_url, now, stream)
+
+
+def print_console(store: Store, hub_url: str, now: Callable[[], datetime], stream: TextIO | None = None) -> int:
+    """Print every pending console delivery (fanned out already); returns how many were printed."""
+    out = stream or sys.stdout
     printed = 0
     while True:
         batch = outbox.due(store, now(), target_prefix=CONSOLE)

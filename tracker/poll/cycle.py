@@ -3,7 +3,7 @@
 The Hub client is synchronous, so organisations are polled in worker threads; one organisation's
 failure is logged once and recorded, and never stops the others. An unreachable Hub is one line for the
 whole cycle, and a long 429 skips only its organisation (tracker.poll.guard). Each organisation is stored
-as soon as it is done, so the delivery job (every few seconds) sends its alerts without waiting for the others.
+as soon as it is done, and `on_alerts` wakes the delivery then, so its alerts never wait for the others.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from tracker.poll.builds import BuildScan
 from tracker.poll.guard import CycleGuard, HubGuard
 from tracker.poll.stop import PollAbandoned, StopGate
 from tracker.store import discovered
+from tracker.store.disk import is_disk_full
 from tracker.store.releases import OrgPollSummary, Store
 from tracker.store.tables import TrackedModel, utcnow
 from tracker.watchlist import Lab, Watchlist
@@ -113,6 +114,9 @@ class Poller:
         # Set while a poll waits for the Hub: enrichment of backfilled models stops between two models, so a new
         # release never waits for the backfill (the next enrichment run picks up where this one stopped).
         self.poll_waiting = threading.Event()
+        # Called (from a worker thread) as soon as an organisation's poll stored alerts: `tracker run` wakes its
+        # delivery then, instead of waiting for the whole cycle.
+        self.on_alerts: Callable[[], None] | None = None
         self.builds = BuildScan()  # quantized builds of recent releases (tracker.poll.builds)
 
     def run_cycle(self, only: Collection[str] | None = None, probe_first: bool = False) -> CycleReport:
@@ -190,6 +194,8 @@ class Poller:
                 self.guard.rate_limited(org, exc, self.clock())  # logged there, once
             message = str(exc)
         except Exception as exc:  # noqa: BLE001  (one organisation must never stop the cycle)
+            if is_disk_full(exc):
+                raise  # nothing can be written, its failure included: the cycle fails once, said once by the store
             log.exception("unexpected error while polling %s", org)
             message = f"{org}: unexpected error: {type(exc).__name__}"
         else:
@@ -238,6 +244,8 @@ class Poller:
         with self.gate.write():
             summary = self.store.apply_org_poll(org, lab, changes, facts, now=now, model_count=len(listing.models),
                                                 config_checked=checked, cards=cards, digests=digests)
+        if summary.alerts and self.on_alerts is not None:
+            self.on_alerts()
         if summary.new or summary.license_changes or summary.removed:
             log.info("%s: %d new, %d license changes, %d removed", org, summary.new, summary.license_changes,
                      summary.removed)

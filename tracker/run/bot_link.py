@@ -25,6 +25,7 @@ from tracker.store import subscribers
 from tracker.store.releases import Store
 from tracker.store.tables import utcnow
 from tracker.telegram.app import TOKEN_REJECTED, build_application
+from tracker.telegram.report import short_error
 from tracker.watchlist import Watchlist
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ class PollerOutage:
 
     def failed(self, exc: TelegramError) -> None:
         """PTB's error_callback for getUpdates (called on the event loop)."""
-        self.outage.failure(exc.message or type(exc).__name__, utcnow())
+        self.outage.failure(short_error(exc.message) if exc.message else type(exc).__name__, utcnow())
         if self._watch is None or self._watch.done():
             self._watch = asyncio.get_running_loop().create_task(self._until_back())
 

@@ -1,8 +1,9 @@
 """The long-running process: one asyncio loop holding the scheduler, the delivery and (with a token) the bot.
 
-APScheduler runs two jobs that never overlap themselves: `poll` every TRACKER_POLL_INTERVAL seconds and
-`deliver` every few seconds (retries come due, waves settle). The Hub client is synchronous, so a poll
-cycle runs in a worker thread.
+APScheduler runs the jobs that come round on a clock (`poll` every TRACKER_POLL_INTERVAL seconds, enrichment,
+digests, housekeeping), each never overlapping itself. Delivery is not a job: each kind of recipient has a
+lane of its own (tracker.run.delivery), woken as soon as a poll stored an alert. The Hub client is
+synchronous, so a poll cycle runs in a worker thread.
 
 Stopping (SIGINT/SIGTERM) takes at most a few seconds: running jobs get STOP_GRACE to finish, then are
 cancelled. A worker thread stuck in a Hub request cannot be cancelled; its poll is abandoned instead (the
@@ -16,20 +17,20 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram.ext import Application
 
-from tracker.bot.discover import send_proposals
 from tracker.config import ConfigError, Settings
-from tracker.deliver.console import deliver_to_console
 from tracker.history.publish import rebuild_outputs
 from tracker.hub.client import observe_requests
 from tracker.poll.cycle import CycleReport
 from tracker.poll.stop import PollAbandoned, StopExecutor, exit_at_once
 from tracker.run.bot_link import connect_bot, disconnect_bot
+from tracker.run.delivery import Delivery
 from tracker.run.http_routes import StatusRoutes
 from tracker.run.http_server import HttpServer
 from tracker.run.leader import Leadership, LeadershipLost
@@ -39,6 +40,8 @@ from tracker.run.wiring import alert_targets, alerts_destination, make_apprise, 
 from tracker.store import digests as digest_rows
 from tracker.store import outbox
 from tracker.store import subscribers as subscriptions
+from tracker.store.disk import DiskFullWatch, is_disk_full
+from tracker.store.engine import location
 from tracker.store.releases import Store
 from tracker.store.tables import utcnow
 from tracker.telegram.digests import DigestSender
@@ -46,10 +49,10 @@ from tracker.telegram.sender import TelegramDelivery
 from tracker.watchlist import Watchlist
 
 log = logging.getLogger(__name__)
-DELIVER_EVERY = 2.0
 STOP_GRACE = 2.5  # running jobs get this long to finish on stop; the bot then gets bot_link.BOT_STOP_GRACE
 WORKER_THREADS = 16
 WEBHOOK_DEBOUNCE = 1.0
+JOB_INSTANCES = 2  # a turn due while the last still runs reaches _job, which skips it without APScheduler's warning
 
 
 class Runtime:
@@ -67,13 +70,15 @@ class Runtime:
         self.telegram: TelegramDelivery | None = None
         self.digests: DigestSender | None = None
         self.stop = asyncio.Event()
-        self._deliver_lock = asyncio.Lock()
         self._hub_lock = asyncio.Lock()  # a poll cycle and enrichment never write the same models at once
         self._jobs: set[asyncio.Task] = set()
         self._webhook_orgs: set[str] = set()
         self._webhook_task: asyncio.Task | None = None
         self.leadership = Leadership.for_database(settings.database_url, store.engine, settings.leader_lease)
         self.metrics = Metrics()
+        self.disk = DiskFullWatch(store.engine, location(store.engine))  # "the database disk is full", once
+        self.delivery = Delivery(settings, store, self.metrics, self.apprise, self.fan_out_to,
+                                 lambda: self.leadership.is_leader)
         self.started_at = utcnow()
         self.http: HttpServer | None = None
 
@@ -84,9 +89,18 @@ class Runtime:
         return self.leadership.role
 
     def _job(self, func: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
-        """A scheduler job that a stop waits for, up to STOP_GRACE, before cancelling it (see _finish_jobs)."""
+        """A scheduler job that a stop waits for, up to STOP_GRACE, before cancelling it (see _finish_jobs).
+
+        A turn that comes while the previous one still runs (a poll cycle longer than the interval) is skipped
+        here, quietly: APScheduler would warn about it at every turn (jobs are added with JOB_INSTANCES)."""
+        busy = False
 
         async def run() -> None:
+            nonlocal busy
+            if busy:
+                log.debug("%s still running: this turn is skipped", getattr(func, "__name__", "a job"))
+                return
+            busy = True
             task = asyncio.current_task()
             assert task is not None
             self._jobs.add(task)
@@ -97,6 +111,7 @@ class Runtime:
                 if self.leadership.lost.is_set():
                     log.info("stopped a running job: this instance is no longer the leader")
             finally:
+                busy = False
                 self._jobs.discard(task)
 
         return run
@@ -116,12 +131,14 @@ class Runtime:
                     "cycle done: %d orgs ok, %d failed, %d new%s", len(report.orgs_ok), len(report.orgs_failed),
                     report.new, f"; recorded {backfilled} existing models (backfill, no alerts)" if backfilled else "")
             await self.deliver()
+            if report.discovered:
+                self.delivery.wake("admins")
             if self.settings.site_dir and _found_something(report):
                 await asyncio.to_thread(self._rebuild_outputs)
         except PollAbandoned:
             log.debug("poll abandoned: stopping")
         except Exception:  # noqa: BLE001
-            log.exception("poll cycle failed")
+            _log_failure("poll cycle failed")
 
     @contextlib.asynccontextmanager
     async def _polls_first(self) -> AsyncIterator[None]:
@@ -163,7 +180,7 @@ class Runtime:
             except PollAbandoned:
                 return
             except Exception:  # noqa: BLE001
-                log.exception("webhook-triggered poll failed; the regular poll picks it up")
+                _log_failure("webhook-triggered poll failed; the regular poll picks it up")
 
     async def _start_http(self) -> None:
         """Serve /healthz, /metrics and (with TRACKER_HUB_WEBHOOK_SECRET) the Hub webhook."""
@@ -201,7 +218,7 @@ class Runtime:
         except PollAbandoned:
             log.debug("enrichment abandoned: stopping")
         except Exception:  # noqa: BLE001
-            log.exception("enrichment failed; it is tried again later")
+            _log_failure("enrichment failed; it is tried again later")
 
     async def follow_up(self) -> None:
         """Take the follow-ups that are due (tracker.poll.followup), a few per interval, between polls."""
@@ -215,7 +232,7 @@ class Runtime:
         except PollAbandoned:
             log.debug("follow-ups abandoned: stopping")
         except Exception:  # noqa: BLE001
-            log.exception("follow-ups failed; tried again at the next interval")
+            _log_failure("follow-ups failed; tried again at the next interval")
 
     async def housekeeping(self) -> None:
         """Forget finished deliveries older than 30 days, so the outbox does not grow forever."""
@@ -225,7 +242,7 @@ class Runtime:
             if pruned:
                 log.info("pruned %d finished deliveries older than 30 days", pruned)
         except Exception:  # noqa: BLE001
-            log.exception("housekeeping failed; it is tried again later")
+            _log_failure("housekeeping failed; it is tried again later")
 
     def _rebuild_outputs(self) -> None:
         rebuild_outputs(self.settings, self.store.engine)
@@ -240,46 +257,12 @@ class Runtime:
             if queued:
                 log.info("queued %d digest(s)", queued)
         except Exception:  # noqa: BLE001
-            log.exception("queuing digests failed; tried again at the next check")
-        await self.deliver()
-
-    async def propose(self) -> None:
-        """Discovery's proposals to the admins: a lane of their own, so they never hold up an alert."""
-        if self.application is None or not self.settings.discovery or not self.leadership.is_leader:
-            return
-        try:
-            await send_proposals(self.application.bot, self.store, self.settings.admins, self.settings.hub_web_url)
-        except Exception:  # noqa: BLE001
-            log.exception("sending discovery proposals failed; tried again shortly")
+            _log_failure("queuing digests failed; tried again at the next check")
+        self.delivery.wake("digests")
 
     async def deliver(self) -> None:
-        """Send what is due; without Telegram, print it."""
-        try:
-            async with self._deliver_lock:
-                if not self.leadership.is_leader:
-                    return
-                apprise = self.apprise  # None while an admin has paused the tracker (as Telegram's run_once)
-                if apprise is not None and await asyncio.to_thread(subscriptions.is_paused, self.store):
-                    apprise = None
-                if apprise is not None:  # every sink's rows at once, whatever Telegram is doing
-                    await asyncio.to_thread(outbox.fan_out, self.store, self.fan_out_to(), utcnow())
-                if self.telegram is not None:
-                    report = await self.telegram.run_once()
-                    self.metrics.count_deliveries(sent=report.sent, edited=report.edited, retried=report.retried,
-                                                  dropped=report.dropped, failed=report.failed)
-                if self.digests is not None:
-                    await self.digests.run_once()
-                if self.telegram is None and not self.settings.telegram_enabled:
-                    sent = await asyncio.to_thread(deliver_to_console, self.store, self.settings.hub_web_url, utcnow,
-                                                   None, self.settings.alert_weight_updates,
-                                                   self.fan_out_to() if self.apprise is not None else None)
-                    self.metrics.count_deliveries(sent=sent)
-                if apprise is not None:
-                    done = await apprise.run_once()
-                    self.metrics.count_deliveries(sent=done.sent, retried=done.retried, dropped=done.dropped,
-                                                  failed=done.failed)
-        except Exception:  # noqa: BLE001
-            log.exception("delivery failed; pending messages stay queued")
+        """Have every delivery lane look for work now (they run on their own; this returns at once)."""
+        self.delivery.wake()
 
     async def start_telegram(self) -> None:
         """Connect the bot (retrying while Telegram is unreachable; alerts wait in the store meanwhile), then
@@ -292,6 +275,7 @@ class Runtime:
         self.telegram = TelegramDelivery(application.bot, self.store, self.settings,
                                          fan_out_to=self.fan_out_to if self.apprise is not None else None)
         self.digests = DigestSender(application.bot, self.store, self.settings)
+        self.delivery.start_telegram(application, self.telegram, self.digests)
         await self.queue_digests()  # catch up on a digest missed while the tracker was down
 
     async def run(self) -> None:
@@ -323,6 +307,8 @@ class Runtime:
         telegram_task = asyncio.create_task(self.start_telegram()) if bot_usable else None
         scheduler = self._scheduler()
         scheduler.start()
+        self.delivery.start()
+        self.poller.on_alerts = self.delivery.alerts_stored  # called from the poll's worker threads
         log.info("tracker running: %d labs, %d organisations, every %ss; Ctrl-C stops", len(self.watchlist.labs),
                  len(self.watchlist.orgs), self.settings.poll_interval)
         log.info("alerts go to %s", await asyncio.to_thread(alerts_destination, self.settings, self.store,
@@ -335,7 +321,8 @@ class Runtime:
             log.info("stopping")
             self._handle_signals(loop, exit_at_once)
             scheduler.pause()  # no new runs; shutdown() would cancel the running ones mid-write
-            await self._finish_jobs()
+            self.poller.on_alerts = None
+            await asyncio.gather(self._finish_jobs(), self.delivery.stop(STOP_GRACE))
             scheduler.shutdown(wait=False)
             await self._stop_telegram(telegram_task)
             done.set()
@@ -345,24 +332,22 @@ class Runtime:
         scheduler = AsyncIOScheduler(timezone=UTC)
         soon = datetime.now(UTC) + timedelta(milliseconds=10)
         every = self.settings.poll_interval
-        scheduler.add_job(self._job(self.cycle), "interval", seconds=every, id="poll", max_instances=1,
+        scheduler.add_job(self._job(self.cycle), "interval", seconds=every, id="poll", max_instances=JOB_INSTANCES,
                           coalesce=True, next_run_time=soon, misfire_grace_time=None)
-        scheduler.add_job(self._job(self.enrich), "interval", seconds=every, id="enrich", max_instances=1,
+        scheduler.add_job(self._job(self.enrich), "interval", seconds=every, id="enrich", max_instances=JOB_INSTANCES,
                           coalesce=True, next_run_time=soon + timedelta(seconds=every / 2), misfire_grace_time=None)
         if self.settings.followup_after:  # between polls: a poll never waits for them
-            scheduler.add_job(self._job(self.follow_up), "interval", seconds=every, id="followup", max_instances=1,
-                              coalesce=True, next_run_time=soon + timedelta(seconds=every / 4), misfire_grace_time=None)
-        scheduler.add_job(self._job(self.housekeeping), "interval", hours=6, id="housekeeping", max_instances=1,
-                          coalesce=True, next_run_time=soon + timedelta(minutes=1), misfire_grace_time=None)
-        scheduler.add_job(self._job(self.propose), "interval", seconds=DELIVER_EVERY, id="propose", max_instances=1,
-                          coalesce=True, misfire_grace_time=None)
-        scheduler.add_job(self._job(self.deliver), "interval", seconds=DELIVER_EVERY, id="deliver", max_instances=1,
-                          coalesce=True, misfire_grace_time=None)
+            scheduler.add_job(self._job(self.follow_up), "interval", seconds=every, id="followup",
+                              max_instances=JOB_INSTANCES, coalesce=True,
+                              next_run_time=soon + timedelta(seconds=every / 4), misfire_grace_time=None)
+        scheduler.add_job(self._job(self.housekeeping), "interval", hours=6, id="housekeeping",
+                          max_instances=JOB_INSTANCES, coalesce=True, next_run_time=soon + timedelta(minutes=1),
+                          misfire_grace_time=None)
         hour, minute = self.settings.digest_time.split(":")
         scheduler.add_job(self._job(self.queue_digests), "cron", hour=int(hour), minute=int(minute), second=1,
-                          id="digest", max_instances=1, coalesce=True, misfire_grace_time=None)
+                          id="digest", max_instances=JOB_INSTANCES, coalesce=True, misfire_grace_time=None)
         scheduler.add_job(self._job(self.queue_digests), "interval", minutes=10, id="digest-check",
-                          max_instances=1, coalesce=True, misfire_grace_time=None)
+                          max_instances=JOB_INSTANCES, coalesce=True, misfire_grace_time=None)
         return scheduler
 
     @staticmethod
@@ -396,6 +381,15 @@ class Runtime:
             await asyncio.wait([telegram_task], timeout=0.5)
         if self.application is not None:
             await disconnect_bot(self.application)
+
+
+def _log_failure(message: str) -> None:
+    """`log.exception(message)` for the exception being handled; a full database disk is said once by the
+    store's DiskFullWatch instead, so here it is a debug line."""
+    if is_disk_full(sys.exc_info()[1]):
+        log.debug("%s: the database disk is full", message)
+    else:
+        log.exception(message)
 
 
 def _found_something(report: CycleReport) -> bool:

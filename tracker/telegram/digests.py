@@ -22,6 +22,7 @@ from tracker.deliver import digests as digest
 from tracker.deliver.filters import SubscriptionFilter
 from tracker.store import digests as digest_rows
 from tracker.store import subscribers as subscriptions
+from tracker.store.disk import is_disk_full
 from tracker.store.releases import Store
 from tracker.store.tables import Digest, utcnow
 from tracker.telegram.app import retry_after_seconds
@@ -45,6 +46,7 @@ class DigestSender:
         self.settings = settings
         self.clock = clock or utcnow
         self._lock = asyncio.Lock()
+        self._unmarked: dict[int, str] = {}  # sent while the store could not record it (disk full): row -> status
 
     def queue(self) -> int:
         """Queue every digest whose period has begun (subscribers, and the channel when it has digests)."""
@@ -60,10 +62,19 @@ class DigestSender:
         async with self._lock:
             if await asyncio.to_thread(subscriptions.is_paused, self.store):
                 return 0
+            for row_id, status in list(self._unmarked.items()):
+                try:
+                    await asyncio.to_thread(digest_rows.mark, self.store, row_id, status, self.clock())
+                except Exception as exc:
+                    if not is_disk_full(exc):
+                        raise
+                    break  # still full: kept, and still skipped
+                del self._unmarked[row_id]
             rows = await asyncio.to_thread(digest_rows.due_digests, self.store, self.clock())
             sent = 0
             for row in rows:
-                sent += await self._one(row)
+                if row.id not in self._unmarked:
+                    sent += await self._one(row)
             return sent
 
     async def send(self, row: Digest) -> int:
@@ -97,7 +108,13 @@ class DigestSender:
         except (NetworkError, TelegramError) as exc:
             digest_rows.mark(self.store, row.id, "", now(), f"network: {exc.message}", self._backoff(row))
             return 0
-        digest_rows.mark(self.store, row.id, "sent" if delivered else "empty", now())
+        status = "sent" if delivered else "empty"
+        try:
+            digest_rows.mark(self.store, row.id, status, now())
+        except Exception as exc:
+            if not is_disk_full(exc):
+                raise
+            self._unmarked[row.id] = status  # never sent twice: marked at a later run, once the disk has room
         return int(delivered)
 
     @staticmethod

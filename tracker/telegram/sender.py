@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,20 +23,23 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from tracker.config import Settings
-from tracker.outage import Outage, OutageLog, duration
+from tracker.outage import OutageLog
 from tracker.render.follow import follow_url
 from tracker.store import cards as card_rows
 from tracker.store import followups as followup_rows
 from tracker.store import outbox
 from tracker.store import subscribers as subscriptions
 from tracker.store.builds import KIND, notices_of
+from tracker.store.disk import is_disk_full
 from tracker.store.queries import models_by_ids
 from tracker.store.releases import Store
 from tracker.store.tables import Card, utcnow
 from tracker.telegram.app import retry_after_seconds
 from tracker.telegram.cards import build_card, license_card, release_card, wave_key, weights_card
 from tracker.telegram.followups import Where, send_followup
-from tracker.telegram.targets import CHANNEL, TargetsFn, telegram_targets
+from tracker.telegram.report import DeliveryReport, failing_line, recovered_line, short_error
+from tracker.telegram.targets import CHANNEL, SUBSCRIBERS, TargetsFn, telegram_targets
+from tracker.telegram.waits import until_left, woken_before_done
 
 log = logging.getLogger(__name__)
 NETWORK_RETRY_CAP = timedelta(minutes=2)
@@ -46,17 +48,6 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 OUTAGE_WARN_AFTER = timedelta(seconds=10)  # sends failing this long (network, 5xx) are logged once
 PROBE_EVERY = 3.0  # seconds between "is Telegram back?" questions while sends fail for the network
 PAGE = 20_000  # deliveries read at once; the next page is read while the last chats of one are served
-
-
-@dataclass
-class DeliveryReport:
-    sent: int = 0
-    edited: int = 0
-    retried: int = 0
-    dropped: int = 0
-    failed: int = 0
-    unreachable: int = 0  # sends that failed because Telegram itself did (network errors, 5xx)
-    last_error: str = ""
 
 
 @dataclass
@@ -92,8 +83,9 @@ class TelegramDelivery:
         self._run_lock = asyncio.Lock()
         self._texts: dict[tuple[Any, ...], str] = {}  # a run's rendered cards: a wave reads alike for many chats
         self.window = timedelta(minutes=settings.wave_window_minutes)
-        self.outage = OutageLog(log, OUTAGE_WARN_AFTER, _failing_line, _recovered_line)
+        self.outage = OutageLog(log, OUTAGE_WARN_AFTER, failing_line, recovered_line)
         self._probed = 0.0  # when Telegram was last asked whether it is back (monotonic)
+        self._unmarked: set[int] = set()  # sent while the store could not record it (disk full)
 
     # ---- fan-out -----------------------------------------------------------------------------
     def targets_for(self) -> TargetsFn:
@@ -112,56 +104,94 @@ class TelegramDelivery:
             await asyncio.to_thread(outbox.retry_network_now, self.store, self.clock())
 
     async def run_once(self) -> DeliveryReport:
-        """Fan out new alerts and send everything due now; never two runs at once."""
+        """Fan out new alerts and send everything due now to the channel and the subscribers, in one pass
+        (`tracker poll`); `tracker run` drains each lane on its own instead (`drain`)."""
         async with self._run_lock:
-            report = DeliveryReport()
             if await asyncio.to_thread(subscriptions.is_paused, self.store):
-                return report
+                return DeliveryReport()
             await asyncio.to_thread(lambda: outbox.fan_out(self.store, self.targets_for(), self.clock()))
-            await self._back_yet()
-            self._texts.clear()
-            semaphore = asyncio.Semaphore(self.concurrency)
-            chats: dict[str, _Chat | None] = {}
+            return await self._drain(None, None, None)
 
-            async def chain(target_groups: list[_Group], before: asyncio.Task[None] | None) -> None:
-                # Groups of one chat run in order; different chats run concurrently under the bot's limiter.
-                if before is not None:
-                    await asyncio.wait([before])
-                for group in target_groups:
-                    async with semaphore:
-                        await self._deliver_group(group, chats, report)
+    async def drain(self, prefix: str, woken: asyncio.Event | None = None,
+                    stop: asyncio.Event | None = None) -> DeliveryReport:
+        """Send what is due to the targets starting with `prefix` (CHANNEL, or SUBSCRIBERS): one lane of
+        `tracker run`. Deliveries fanned out while it runs (`woken` is set) join it at once, chained behind
+        what their chat already has in flight; it ends when everything it started has landed. Once `stop` is
+        set it starts no new message."""
+        if await asyncio.to_thread(subscriptions.is_paused, self.store):
+            return DeliveryReport()
+        return await self._drain(prefix, woken, stop)
 
-            # Start a page's chats, and read the next page while the last few are served, so that sends never
-            # pause for a read. Rows stay pending until sent, so a read skips the ones this run has started.
-            started: set[int] = set()
-            latest: dict[str, asyncio.Task[None]] = {}  # each chat's latest chain; the next one waits for it
-            tasks: list[asyncio.Task[None]] = []
-            while True:
-                items, more = await asyncio.to_thread(self._page, started)
-                if not items and more and not all(t.done() for t in tasks):
-                    await _until_left(tasks, 0)  # all that is due is in flight: let it land, then read again
-                    continue
-                page = []
-                for target, groups in self._group(items).items():
-                    latest[target] = asyncio.create_task(chain(groups, latest.get(target)))
-                    page.append(latest[target])
-                tasks += page
-                started.update(i.delivery.id for i in items if i.delivery.id is not None)
-                if not more or not items:
-                    break
-                await _until_left(page, 2 * self.concurrency)
-            if not tasks:
-                return report
-            await asyncio.gather(*tasks)
-            self._track_outage(report)
+    async def _drain(self, prefix: str | None, woken: asyncio.Event | None,
+                     stop: asyncio.Event | None) -> DeliveryReport:
+        report = DeliveryReport()
+        await self._back_yet()
+        await self._mark_unmarked()
+        self._texts.clear()
+        semaphore = asyncio.Semaphore(self.concurrency)
+        chats: dict[str, _Chat | None] = {}
+
+        async def chain(target_groups: list[_Group], before: asyncio.Task[None] | None) -> None:
+            # Groups of one chat run in order; different chats run concurrently under the bot's limiter.
+            if before is not None:
+                await asyncio.wait([before])
+            for group in target_groups:
+                if stop is not None and stop.is_set():
+                    return  # stopping: the rest stays pending
+                async with semaphore:
+                    await self._deliver_safely(group, chats, report)
+
+        # Start a page's chats, and read the next page while the last few are served, so that sends never
+        # pause for a read. Rows stay pending until sent, so a read skips the ones this drain has started.
+        started: set[int] = set()
+        latest: dict[str, asyncio.Task[None]] = {}  # each chat's latest chain; the next one waits for it
+        tasks: list[asyncio.Task[None]] = []
+        while True:
+            if woken is not None:
+                woken.clear()
+            items, more = await asyncio.to_thread(self._page, started, prefix)
+            if not items and more and not all(t.done() for t in tasks):
+                await until_left(tasks, 0)  # all that is due is in flight: let it land, then read again
+                continue
+            page = []
+            for target, groups in self._group(items).items():
+                latest[target] = asyncio.create_task(chain(groups, latest.get(target)))
+                page.append(latest[target])
+            tasks += page
+            started.update(i.delivery.id for i in items if i.delivery.id is not None)
+            if more and items:
+                await until_left(page, 2 * self.concurrency)
+                continue
+            # Everything due has started: what is fanned out meanwhile joins this drain, until it all landed.
+            if woken is None or not await woken_before_done(woken, tasks, stop):
+                break
+        if not tasks:
             return report
+        await asyncio.gather(*tasks)
+        self._track_outage(report)
+        return report
 
-    def _page(self, started: set[int]) -> tuple[list[outbox.DeliveryItem], bool]:
-        """The next deliveries due that this run has not started, and whether more may follow."""
-        items = outbox.due(self.store, self.clock(), PAGE)
-        fresh = [i for i in items if i.delivery.id not in started
-                 and (i.delivery.target == CHANNEL or i.delivery.target.startswith("user:"))]  # not console, Apprise
+    def _page(self, started: set[int], prefix: str | None) -> tuple[list[outbox.DeliveryItem], bool]:
+        """The next deliveries due (to the targets starting with `prefix`) that this drain has not started, and
+        whether more may follow."""
+        items = outbox.due(self.store, self.clock(), PAGE, target_prefix=prefix)
+        skip = started | self._unmarked
+        fresh = [i for i in items if i.delivery.id not in skip
+                 and (i.delivery.target == CHANNEL or i.delivery.target.startswith(SUBSCRIBERS))]  # not Apprise
         return fresh, len(items) >= PAGE
+
+    async def _mark_unmarked(self) -> None:
+        """Deliveries sent while the database disk was full are marked sent once it has room (they are never
+        sent twice meanwhile: `_page` skips them)."""
+        if self._unmarked:
+            ids = sorted(self._unmarked)
+            try:
+                await asyncio.to_thread(outbox.mark_sent, self.store, ids, self.clock())
+            except Exception as exc:
+                if not is_disk_full(exc):
+                    raise
+                return  # still full: kept, and still skipped
+            self._unmarked.difference_update(ids)
 
     def _track_outage(self, report: DeliveryReport) -> None:
         """One warning while sends keep failing because of Telegram, one line when they work again."""
@@ -201,6 +231,16 @@ class TelegramDelivery:
         chats[target] = chat
         return chat
 
+    async def _deliver_safely(self, group: _Group, chats: dict[str, _Chat | None], report: DeliveryReport) -> None:
+        """One group; a store failure (the disk full) leaves its rows pending for the next drain, and never
+        stops the other chats."""
+        try:
+            await self._deliver_group(group, chats, report)
+        except Exception as exc:  # noqa: BLE001
+            if not is_disk_full(exc):
+                log.exception("delivery to %s failed; its messages stay queued", group.target)
+            report.failed += len(group.items)
+
     async def _deliver_group(self, group: _Group, chats: dict[str, _Chat | None], report: DeliveryReport) -> None:
         chat = await asyncio.to_thread(self._chat, group.target, chats)
         if chat is None:
@@ -236,12 +276,21 @@ class TelegramDelivery:
             # In a worker thread, like every other store call here: a write on the event loop stalls the
             # answers of the sends in flight (and SQLite may sleep there waiting for another writer's lock),
             # and the limiter counts each window from those answers, so a stall costs throughput.
-            await asyncio.to_thread(outbox.mark_sent, self.store, [i.delivery.id for i in group.items if i.delivery.id],
-                                    self.clock())
+            await self._mark_sent([i.delivery.id for i in group.items if i.delivery.id])
             if edited:
                 report.edited += 1
             else:
                 report.sent += 1
+
+    async def _mark_sent(self, ids: list[int]) -> None:
+        """Telegram accepted the message: its rows are sent, and never sent again, even when the store cannot
+        write that down now (the disk is full: marked at a later drain)."""
+        try:
+            await asyncio.to_thread(outbox.mark_sent, self.store, ids, self.clock())
+        except Exception as exc:
+            if not is_disk_full(exc):
+                raise
+            self._unmarked.update(ids)
 
     def _retry(self, group: _Group, error: str, wait: timedelta | None, report: DeliveryReport) -> None:
         outbox.mark_retry(self.store, group.items, error, self.clock(), wait, cap=NETWORK_RETRY_CAP)
@@ -358,46 +407,6 @@ class TelegramDelivery:
         card_rows.add_card(self.store, Card(target=group.target, chat_id=str(chat.chat_id), thread_id=thread_id,
                                             message_id=message_id, wave_key=group.key, lang=chat.lang,
                                             model_ids=ids, opened_at=now, updated_at=now))
-
-
-async def _until_left(tasks: list[asyncio.Task[None]], left: int) -> None:
-    """Wait until at most `left` of `tasks` are unfinished."""
-    running = sum(not t.done() for t in tasks)
-    if running <= left:
-        return
-    enough = asyncio.Event()
-
-    def finished(_task: asyncio.Task[None]) -> None:
-        nonlocal running
-        running -= 1
-        if running <= left:
-            enough.set()
-
-    for task in tasks:
-        if not task.done():
-            task.add_done_callback(finished)
-    await enough.wait()
-
-
-_STATUS = re.compile(r"^(?P<phrase>[^()]*?) \((?P<code>\d{3})\)")
-
-
-def short_error(message: str) -> str:
-    """PTB's error text made short: "Bad Gateway (502). Parsing the server response ... failed" is
-    "502 Bad Gateway"."""
-    found = _STATUS.match(message)
-    if found:
-        return f"{found.group('code')} {found.group('phrase')}"
-    return message.split(". Parsing the server response", 1)[0][:120] or "network error"
-
-
-def _failing_line(outage: Outage) -> str:
-    sends = "send" if outage.failed == 1 else "sends"
-    return f"Telegram failing: {outage.error} since {outage.since:%H:%M} UTC; {outage.failed} {sends} failed, retrying"
-
-
-def _recovered_line(outage: Outage, span: timedelta, done: int) -> str:
-    return f"Telegram recovered after {duration(span)}; {done} message{'' if done == 1 else 's'} sent"
 
 
 def _kind(group: _Group) -> str:

@@ -13,6 +13,7 @@ from tracker.store.releases import Store
 from tracker.store.tables import Alert, TrackedModel
 
 CHANNEL = "channel"
+SUBSCRIBERS = "user:"  # each subscriber's target is user:<id>
 
 TargetsFn = Callable[[Alert, TrackedModel], list[str]]
 
