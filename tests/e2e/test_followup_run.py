@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 
 from tests.conftest import Tracker
 from tests.e2e.test_telegram_run import Running
@@ -24,12 +25,14 @@ def test_the_schedule_survives_a_restart_and_the_card_gets_both_checkpoints(
         first.wait_polls(fake_hub)
         fake_hub.add_model(RELEASE, created_at=ago(minutes=1), safetensors={"BF16": 9_000_000_000}, likes=3)
         (card,) = telegram.wait_for_messages(CHANNEL, 1, timeout=45)
+        # The card goes out as soon as the release is stored; the schedule is written by the next follow-up
+        # run, within a poll interval (a tracker stopped before it finds the recent release at its next start).
+        deadline = time.monotonic() + 30  # the store is not a Telegram event: look every 0.1 s
+        while len(_schedule(bot_tracker)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
     finally:
         first.stop()  # well before the first checkpoint
-    with sqlite3.connect(bot_tracker.db_path) as db:
-        kept = db.execute("SELECT after_s, status FROM followups WHERE repo_id = ? ORDER BY after_s",
-                          (RELEASE,)).fetchall()
-    assert kept == [(8, "pending"), (16, "pending")]
+    assert _schedule(bot_tracker) == [(8, "pending"), (16, "pending")]
     assert "📈" not in telegram.messages(CHANNEL)[0].text
 
     fake_hub.add_model("bartowski/Qwen3-9B-GGUF", base_model=RELEASE, gguf={"architecture": "qwen3"},
@@ -49,3 +52,10 @@ def test_the_schedule_survives_a_restart_and_the_card_gets_both_checkpoints(
     assert second.proc.returncode == 0, err
     with sqlite3.connect(bot_tracker.db_path) as db:
         assert db.execute("SELECT count(*) FROM events WHERE kind = 'followup'").fetchone() == (2,)
+
+
+def _schedule(tracker: Tracker) -> list[tuple[int, str]]:
+    with sqlite3.connect(tracker.db_path) as db:
+        return db.execute("SELECT after_s, status FROM followups WHERE repo_id = ? ORDER BY after_s",
+                          (RELEASE,)).fetchall()
+
