@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     discovery: bool = Field(False, validation_alias="TRACKER_DISCOVERY")
     discovery_min_likes: int = Field(50, ge=0, le=10**9, validation_alias="TRACKER_DISCOVERY_MIN_LIKES")
     discovery_channel: bool = Field(False, validation_alias="TRACKER_DISCOVERY_CHANNEL")
+    # ModelScope as a second source (tracker.poll.modelscope): on by default for the labs whose watchlist entry
+    # names ModelScope organisations; MODELSCOPE_ENDPOINT points it elsewhere, as HF_ENDPOINT does for the Hub.
+    modelscope: bool = Field(True, validation_alias="TRACKER_MODELSCOPE")
+    modelscope_endpoint: str = Field("https://modelscope.cn", validation_alias="MODELSCOPE_ENDPOINT")
+    modelscope_timeout: float = Field(20, gt=0, le=600, validation_alias="TRACKER_MODELSCOPE_TIMEOUT")
 
     @field_validator("digest_time")
     @classmethod
@@ -106,7 +111,7 @@ class Settings(BaseSettings):
             return None
         return cls._http_url(value)
 
-    @field_validator("hf_endpoint", "telegram_api_url")
+    @field_validator("hf_endpoint", "telegram_api_url", "modelscope_endpoint")
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):

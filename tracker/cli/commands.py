@@ -23,11 +23,12 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
     """One poll cycle, then the alerts it produced (and any left from before) are delivered."""
     from tracker.run.leader import Leadership
     from tracker.run.oneshot import deliver_once, until_interrupted
-    from tracker.run.wiring import make_poller, open_store, telegram_ready
+    from tracker.run.wiring import make_modelscope_poller, make_poller, open_store, telegram_ready
 
     watchlist = load_watchlist(settings.watchlist)
     store = open_store(settings)
     poller = make_poller(settings, store, watchlist)
+    modelscope = make_modelscope_poller(settings, store, watchlist)
     poller.guard.announce = False  # an unreachable Hub is this command's one summary line
     # Never alongside a running `tracker run`: it holds the leadership, and this refuses (tracker.run.leader).
     with Leadership.for_database(settings.database_url, store.engine, settings.leader_lease).one_shot():
@@ -42,6 +43,12 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
         enriched = until_interrupted(lambda: poller.enrich(args.enrich), poller.gate) if args.enrich else 0
         cards = until_interrupted(lambda: poller.enrich_cards(args.enrich), poller.gate) if args.enrich else 0
         delivered = deliver_once(settings, store, deliver)  # Apprise targets even when Telegram cannot work
+        ms_line = ""
+        if modelscope is not None:  # after the Hub's alerts went out: ModelScope never holds them up
+            ms = until_interrupted(modelscope.run_cycle, modelscope.gate)
+            delivered += deliver_once(settings, store, deliver) if ms.alerts or any(s.linked for s in ms.summaries) \
+                else 0
+            ms_line = _modelscope_line(ms)
     failed = len(report.orgs_failed)
     backfilled = sum(s.backfill for s in report.summaries)
     recorded = f"recorded {backfilled} existing models (backfill, no alerts), " if backfilled else ""
@@ -53,7 +60,22 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
         + (f"; read {cards} model cards" if cards else ""),
         file=sys.stderr,
     )
+    if ms_line:
+        print(ms_line, file=sys.stderr)
     return 1 if report.all_failed else 0
+
+
+def _modelscope_line(report: Any) -> str:
+    """`tracker poll`'s line for ModelScope."""
+    if report.hub_unreachable is not None:
+        return f"ModelScope: unreachable ({report.hub_unreachable}); the Hub's releases were polled"
+    failed = len(report.orgs_failed)
+    linked = sum(s.linked for s in report.summaries)
+    backfilled = sum(s.backfill for s in report.summaries)
+    return (f"ModelScope: polled {len(report.orgs_ok)} of {len(report.orgs_ok) + failed} organisations: "
+            + (f"recorded {backfilled} existing models (backfill, no alerts), " if backfilled else "")
+            + f"{report.new} new releases, {linked} already on the Hub"
+            + (f", {failed} failed ({', '.join(sorted(report.orgs_failed))})" if failed else ""))
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -197,12 +219,13 @@ def cmd_labs(args: argparse.Namespace, settings: Settings) -> int:
     watchlist = effective_watchlist_if_stored(load_watchlist(settings.watchlist), settings.database_url)
     if args.format == "json":
         output.write_json([{"name": lab.name, "slug": lab.slug, "orgs": list(lab.orgs), "country": lab.country,
-                            "region": lab.region, "aliases": list(lab.aliases), "added_at_runtime": lab.runtime}
+                            "region": lab.region, "aliases": list(lab.aliases), "added_at_runtime": lab.runtime,
+                            "modelscope": list(lab.modelscope)}
                            for lab in watchlist.labs], sys.stdout)
         return 0
-    rows = [[lab.name + (" (added at runtime)" if lab.runtime else ""), ", ".join(lab.orgs), lab.country, lab.region]
-            for lab in watchlist.labs]
-    output.write_table(rows, ("lab", "organisations", "country", "region"), sys.stdout)
+    rows = [[lab.name + (" (added at runtime)" if lab.runtime else ""), ", ".join(lab.orgs),
+             ", ".join(lab.modelscope) or "-", lab.country, lab.region] for lab in watchlist.labs]
+    output.write_table(rows, ("lab", "organisations", "ModelScope", "country", "region"), sys.stdout)
     return 0
 
 

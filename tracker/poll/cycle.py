@@ -111,6 +111,7 @@ class Poller:
         # Set while a poll waits for the Hub: enrichment of backfilled models stops between two models, so a new
         # release never waits for the backfill (the next enrichment run picks up where this one stopped).
         self.poll_waiting = threading.Event()
+        self.web_url = hub.endpoint  # the Hub's web address, for a release's source entry (TRACKER_HUB_WEB_URL)
 
     def run_cycle(self, only: Collection[str] | None = None, probe_first: bool = False) -> CycleReport:
         """Poll every watched organisation once (or only those in `only`). With `probe_first` (`tracker poll`,
@@ -222,7 +223,8 @@ class Poller:
         checked = {c.repo_id for c in changes if c.model is not None and c.kind != "backfill"}
         with self.gate.write():
             summary = self.store.apply_org_poll(org, lab, changes, facts, now=now, model_count=len(listing.models),
-                                                config_checked=checked, cards=cards, digests=digests)
+                                                config_checked=checked, cards=cards, digests=digests,
+                                                web_url=self.web_url)
         if summary.new or summary.license_changes or summary.removed:
             log.info("%s: %d new, %d license changes, %d removed", org, summary.new, summary.license_changes,
                      summary.removed)

@@ -35,7 +35,7 @@ from tracker.run.http_server import HttpServer
 from tracker.run.leader import Leadership, LeadershipLost
 from tracker.run.metrics import Metrics
 from tracker.run.webhook import PATH, WebhookReceiver
-from tracker.run.wiring import alert_targets, alerts_destination, make_apprise, make_poller
+from tracker.run.wiring import alert_targets, alerts_destination, make_apprise, make_modelscope_poller, make_poller
 from tracker.store import digests as digest_rows
 from tracker.store import outbox
 from tracker.store import subscribers as subscriptions
@@ -60,6 +60,7 @@ class Runtime:
         self.store = store
         self.watchlist = watchlist
         self.poller = make_poller(settings, store, watchlist)
+        self.modelscope = make_modelscope_poller(settings, store, watchlist)  # a lane of its own, or None
         self.apprise = make_apprise(settings, store)  # a bad URL is said here, once, at start
         self.fan_out_to = alert_targets(settings, store, self.apprise)
         self.application: Application | None = None
@@ -122,6 +123,25 @@ class Runtime:
         except Exception:  # noqa: BLE001
             log.exception("poll cycle failed")
 
+    async def modelscope_cycle(self) -> None:
+        """One ModelScope poll cycle, its own job beside the Hub's: neither waits for the other."""
+        if self.modelscope is None:
+            return
+        try:
+            if not self.leadership.is_leader or await asyncio.to_thread(subscriptions.is_paused, self.store):
+                return
+            report = await asyncio.to_thread(self.modelscope.run_cycle)
+            self.metrics.source_polls.labels("modelscope").inc()
+            self.metrics.alerts.inc(report.alerts)
+            if report.alerts or any(s.linked for s in report.summaries):
+                await self.deliver()
+            if self.settings.site_dir and _found_something(report):
+                await asyncio.to_thread(self._rebuild_outputs)
+        except PollAbandoned:
+            log.debug("ModelScope poll abandoned: stopping")
+        except Exception:  # noqa: BLE001
+            log.exception("ModelScope poll cycle failed")
+
     @contextlib.asynccontextmanager
     async def _polls_first(self) -> AsyncIterator[None]:
         """The Hub for a poll: enrichment holding it stops after its current model, so a poll waits a second at
@@ -139,6 +159,7 @@ class Runtime:
         with self.metrics.poll_duration.time():
             report = await asyncio.to_thread(self.poller.run_cycle, orgs)
         self.metrics.polls.inc()
+        self.metrics.source_polls.labels("huggingface").inc()
         self.metrics.alerts.inc(report.alerts)
         return report
 
@@ -167,7 +188,7 @@ class Runtime:
     async def _start_http(self) -> None:
         """Serve /healthz, /metrics and (with TRACKER_HUB_WEBHOOK_SECRET) the Hub webhook."""
         routes = StatusRoutes(self.store, self.settings.poll_interval, self.metrics, lambda: self.role,
-                              self.started_at, self.poller.guard.rate_limited_orgs).routes()
+                              self.started_at, self._rate_limited).routes()
         server = HttpServer(self.settings.http_host, self.settings.http_port, routes)
         if self.settings.hub_webhook_secret is not None:
             receiver = WebhookReceiver(self.settings.hub_webhook_secret.get_secret_value(), self.watchlist,
@@ -182,6 +203,11 @@ class Runtime:
         self.http = server
         log.info("HTTP on http://%s:%d: /healthz, /metrics%s", self.settings.http_host, server.port,
                  ", /hub-webhook" if self.settings.hub_webhook_secret else "")
+
+    def _rate_limited(self, now: datetime) -> dict[str, datetime]:
+        """Organisations skipped for a 429 on either hub (ModelScope's as `modelscope:ORG`)."""
+        limited = self.poller.guard.rate_limited_orgs(now)
+        return limited | (self.modelscope.rate_limited_orgs(now) if self.modelscope is not None else {})
 
     async def enrich(self) -> None:
         """Read config.json and the model card of a few backfilled models per organisation (a bounded trickle)."""
@@ -308,8 +334,9 @@ class Runtime:
         telegram_task = asyncio.create_task(self.start_telegram()) if bot_usable else None
         scheduler = self._scheduler()
         scheduler.start()
-        log.info("tracker running: %d labs, %d organisations, every %ss; Ctrl-C stops", len(self.watchlist.labs),
-                 len(self.watchlist.orgs), self.settings.poll_interval)
+        log.info("tracker running: %d labs, %d organisations%s, every %ss; Ctrl-C stops", len(self.watchlist.labs),
+                 len(self.watchlist.orgs), f" (+{len(self.watchlist.modelscope_orgs)} on ModelScope)"
+                 if self.modelscope is not None else "", self.settings.poll_interval)
         log.info("alerts go to %s", await asyncio.to_thread(alerts_destination, self.settings, self.store,
                                                              self.apprise))
         stopping = asyncio.create_task(self.stop.wait())
@@ -332,6 +359,9 @@ class Runtime:
         every = self.settings.poll_interval
         scheduler.add_job(self._job(self.cycle), "interval", seconds=every, id="poll", max_instances=1,
                           coalesce=True, next_run_time=soon, misfire_grace_time=None)
+        if self.modelscope is not None:
+            scheduler.add_job(self._job(self.modelscope_cycle), "interval", seconds=every, id="modelscope",
+                              max_instances=1, coalesce=True, next_run_time=soon, misfire_grace_time=None)
         scheduler.add_job(self._job(self.enrich), "interval", seconds=every, id="enrich", max_instances=1,
                           coalesce=True, next_run_time=soon + timedelta(seconds=every / 2), misfire_grace_time=None)
         scheduler.add_job(self._job(self.housekeeping), "interval", hours=6, id="housekeeping", max_instances=1,
@@ -358,6 +388,8 @@ class Runtime:
         A cancelled delivery leaves its unsent messages pending; a poll stuck on the Hub is abandoned and
         writes nothing (its worker thread is left behind: the process exits without waiting for it)."""
         self.poller.gate.close(timeout=0)  # at once: from now on a poll starts no store write
+        if self.modelscope is not None:
+            self.modelscope.gate.close(timeout=0)
         if self._jobs:
             log.info("waiting for %d running job(s) to finish", len(self._jobs))
             _done, pending = await asyncio.wait(set(self._jobs), timeout=STOP_GRACE)
@@ -368,7 +400,7 @@ class Runtime:
                     task.cancel()
                 await asyncio.wait(pending, timeout=0.5)
         for _ in range(20):  # a poll's write already under way in a worker thread is one short transaction
-            if not self.poller.gate.busy:
+            if not self.poller.gate.busy and (self.modelscope is None or not self.modelscope.gate.busy):
                 break
             await asyncio.sleep(0.05)
 
