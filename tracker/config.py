@@ -72,6 +72,7 @@ class Settings(BaseSettings):
     modelscope: bool = Field(True, validation_alias="TRACKER_MODELSCOPE")
     modelscope_endpoint: str = Field("https://modelscope.cn", validation_alias="MODELSCOPE_ENDPOINT")
     modelscope_timeout: float = Field(20, gt=0, le=600, validation_alias="TRACKER_MODELSCOPE_TIMEOUT")
+    modelscope_web_url_setting: str | None = Field(None, validation_alias="TRACKER_MODELSCOPE_WEB_URL")
 
     @field_validator("digest_time")
     @classmethod
@@ -104,7 +105,7 @@ class Settings(BaseSettings):
             raise ValueError("must be between 1 and 32")
         return value
 
-    @field_validator("hub_web_url_setting", "site_url")
+    @field_validator("hub_web_url_setting", "site_url", "modelscope_web_url_setting")
     @classmethod
     def _optional_http_url(cls, value: str | None) -> str | None:
         if value in (None, ""):
@@ -145,6 +146,11 @@ class Settings(BaseSettings):
     def hub_web_url(self) -> str:
         """Where links in messages, feeds and pages point: TRACKER_HUB_WEB_URL, else HF_ENDPOINT."""
         return self.hub_web_url_setting or self.hf_endpoint
+
+    @property
+    def modelscope_web_url(self) -> str:
+        """Where links to ModelScope point: TRACKER_MODELSCOPE_WEB_URL, else MODELSCOPE_ENDPOINT."""
+        return self.modelscope_web_url_setting or self.modelscope_endpoint
 
     @property
     def telegram_enabled(self) -> bool:

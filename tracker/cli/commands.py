@@ -204,12 +204,24 @@ def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
     facts = facts_for(model, config, problem, reading, sizes)
     row = row_from_hub(model, facts, watchlist.lab_for_org(model.org))
     row.readme_sha = readme.sha
+    row.sources = _stored_sources(settings, model.repo_id)
     if args.format == "json":
         data: dict[str, Any] = record(row, settings.hub_web_url)
         print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
         print(render("inspect.txt", **card(row, settings.hub_web_url)))
     return 0
+
+
+def _stored_sources(settings: Settings, repo_id: str) -> list[dict[str, Any]] | None:
+    """The hubs the store knows the release on (None without a store, or when it is on the Hub only)."""
+    from tracker.store.engine import open_engine
+    from tracker.store.queries import stored_sources
+
+    try:
+        return stored_sources(open_engine(settings.database_url, create=False), repo_id)
+    except Exception:  # noqa: BLE001  (no store, or an unreadable one, never fails an inspection of the Hub)
+        return None
 
 
 def cmd_labs(args: argparse.Namespace, settings: Settings) -> int:

@@ -67,7 +67,7 @@ def make_modelscope_poller(settings: Settings, store: Store, watchlist: Watchlis
     if not settings.modelscope or not watchlist.modelscope_orgs:
         return None
     client = ModelScopeClient(settings.modelscope_endpoint, settings.modelscope_timeout,
-                              hub_cache_dir(settings).parent / "modelscope")
+                              hub_cache_dir(settings).parent / "modelscope", settings.modelscope_web_url)
     return ModelScopePoller(client, store, watchlist, settings.hub_web_url,
                             workers=min(settings.hub_workers, 4))
 

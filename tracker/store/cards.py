@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import col, select
 
 from tracker.store.releases import Store
-from tracker.store.tables import Card, ForumTopic
+from tracker.store.tables import Card, Event, ForumTopic
+
+SOURCE_EDIT_WINDOW = timedelta(days=7)  # a card is edited when a second hub shows its release within this long
 
 
 def open_card(store: Store, target: str, wave_key: str, since: datetime) -> Card | None:
@@ -44,3 +46,20 @@ def forum_topic(store: Store, chat_id: str, lab: str) -> int | None:
 def remember_forum_topic(store: Store, chat_id: str, lab: str, thread_id: int, now: datetime) -> None:
     with store.session() as session, session.begin():
         session.merge(ForumTopic(chat_id=chat_id, lab=lab, thread_id=thread_id, created_at=now))
+
+
+def cards_to_relink(store: Store, now: datetime) -> list[Card]:
+    """Cards showing a release that another hub has shown since the card was last written (a `source_added`
+    event after its last update): they are edited to link both hubs. Only cards of the last week."""
+    since = now - SOURCE_EDIT_WINDOW
+    with store.session() as session:
+        added = session.exec(select(Event.model_id, Event.at).where(Event.kind == "source_added",
+                                                                    col(Event.at) >= since)).all()
+        if not added:
+            return []
+        latest: dict[int, datetime] = {}
+        for model_id, at in added:
+            latest[model_id] = max(at, latest.get(model_id, at))
+        cards = session.exec(select(Card).where(col(Card.opened_at) >= since)).all()
+    return [card for card in cards
+            if any(latest.get(mid) is not None and latest[mid] > card.updated_at for mid in card.model_ids or ())]

@@ -37,16 +37,23 @@ def add_source(row: TrackedModel, hub: str, repo_id: str, url: str, now: datetim
     row.sources = [*found, entry(hub, repo_id, url, now)]
 
 
-def link_from_hub(session: Session, change: Change, lab: Lab, now: datetime, hf_web_url: str) -> TrackedModel | None:
-    """For a model the Hub shows for the first time: the release ModelScope showed first (re-keyed to the Hub's
-    repo id and organisation, with its Hub source added), or None when it is a release of its own."""
+def link_from_hub(session: Session, change: Change, lab: Lab, now: datetime, hf_web_url: str,
+                  same_id: TrackedModel | None = None) -> TrackedModel | None:
+    """For a model the Hub shows for the first time: the release ModelScope showed first (`same_id`, the row
+    of that very repo id, or one of the lab with the same name), re-keyed to the Hub's repo id and organisation
+    with its Hub source added; None when it is a release of its own."""
     if change.model is None or change.kind not in ("new", "published", "backfill"):
         return None
-    name = _name(change.repo_id)
-    for row in session.exec(select(TrackedModel).where(TrackedModel.lab == lab.name,
-                                                       col(TrackedModel.repo_id).ilike(f"%/{name}"))):
-        if _name(row.repo_id) == name and on_hub(row, HF) is None:
-            add_source(row, HF, change.repo_id, hf_url(hf_web_url, change.repo_id), now, hf_web_url)
-            row.repo_id, row.org = change.repo_id, change.model.org
-            return row
-    return None
+    if same_id is not None:
+        found = [same_id] if on_hub(same_id, HF) is None else []
+    else:
+        name = _name(change.repo_id)
+        found = [row for row in session.exec(select(TrackedModel).where(
+            TrackedModel.lab == lab.name, col(TrackedModel.repo_id).ilike(f"%/{name}")))
+            if _name(row.repo_id) == name and on_hub(row, HF) is None]
+    if not found:
+        return None
+    row = found[0]
+    add_source(row, HF, change.repo_id, hf_url(hf_web_url, change.repo_id), now, hf_web_url)
+    row.repo_id, row.org = change.repo_id, change.model.org
+    return row

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from tracker.detect import Change, Known, LicenseKey, WeightState, license_of
 from tracker.facts import ModelFacts
 from tracker.facts.openness import classify_openness
+from tracker.hub.sources import HF
 from tracker.store.engine import StoreError, is_read_only, open_engine
 from tracker.store.linking import link_from_hub
 from tracker.store.tables import Alert, Event, OrgState, TrackedModel
@@ -75,11 +76,13 @@ class Store:
             state = session.get(OrgState, org)
             rows = session.exec(
                 select(TrackedModel.repo_id, TrackedModel.status, TrackedModel.license,
-                       TrackedModel.license_name, TrackedModel.license_link, TrackedModel.sha)
+                       TrackedModel.license_name, TrackedModel.license_link, TrackedModel.sha, TrackedModel.sources)
                 .where(TrackedModel.org == org)
             ).all()
+        # A release only ModelScope has shown (its org may be named alike) is not yet known to the Hub.
         known = {
             r[0]: Known(repo_id=r[0], status=r[1], license=LicenseKey(r[2], r[3], r[4]), sha=r[5]) for r in rows
+            if not r[6] or any(isinstance(s, dict) and s.get("hub") == HF for s in r[6])
         }
         return state, known
 
@@ -142,7 +145,8 @@ class Store:
         web_url: str = "https://huggingface.co",
     ) -> TrackedModel | None:
         row = session.exec(select(TrackedModel).where(TrackedModel.repo_id == change.repo_id)).first()
-        if row is None and (row := link_from_hub(session, change, lab, now, web_url)) is not None:
+        if (row is None or row.sources) and (linked := link_from_hub(session, change, lab, now, web_url, row)):
+            row = linked
             # ModelScope showed it first: one release, already alerted; the Hub's facts win where it has them.
             assert change.model is not None
             copy_hub_fields(row, change.model)

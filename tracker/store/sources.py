@@ -85,6 +85,8 @@ def apply_ms_poll(store: Store, org: str, lab: Lab, changes: Sequence[Change], f
             if (found := facts.get(change.repo_id)) is not None:
                 copy_facts(row, found)
             row.sources = [entry(MS, change.repo_id, urls[change.repo_id], now)]
+            # Read here (config.json from ModelScope for a new one); the Hub's enrichment never asks the Hub for it.
+            row.config_checked_at = row.readme_checked_at = now
             session.add(row)
             session.flush()
             assert row.id is not None

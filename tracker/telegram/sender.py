@@ -34,6 +34,7 @@ from tracker.store.releases import Store
 from tracker.store.tables import Card, utcnow
 from tracker.telegram.app import retry_after_seconds
 from tracker.telegram.cards import license_card, release_card, wave_key, weights_card
+from tracker.telegram.relink import relink_cards
 from tracker.telegram.targets import CHANNEL, TargetsFn, telegram_targets
 
 log = logging.getLogger(__name__)
@@ -147,10 +148,10 @@ class TelegramDelivery:
                 if not more or not items:
                     break
                 await _until_left(page, 2 * self.concurrency)
-            if not tasks:
-                return report
-            await asyncio.gather(*tasks)
-            self._track_outage(report)
+            if tasks:
+                await asyncio.gather(*tasks)
+                self._track_outage(report)
+            report.edited += await relink_cards(self.bot, self.store, self.settings, self.clock())
             return report
 
     def _page(self, started: set[int]) -> tuple[list[outbox.DeliveryItem], bool]:

@@ -17,10 +17,11 @@ from markupsafe import Markup
 from tracker.facts import format_params
 from tracker.history.site.charts_openness import openness_by_lab
 from tracker.history.site.data import Group, SiteData
+from tracker.hub.sources import MS, on_hub
 from tracker.render import charts
 from tracker.render.follow import follow_url
 from tracker.render.templates import environment, templates_dir
-from tracker.render.views import iso, model_url
+from tracker.render.views import iso, model_url, release_url
 
 PAGE_SIZE = 1000  # rows per page of the all-releases table (about 0.4 MB of HTML)
 LATEST = 25
@@ -66,7 +67,8 @@ def row_views(data: SiteData, hub_url: str) -> list[dict[str, Any]]:
     for r in data.rows:
         active = r.params_active if r.params_active is not None and r.params_active != r.params_total else None
         views.append({
-            "date": r.released_at.strftime("%Y-%m-%d"), "repo": r.repo_id, "url": model_url(hub_url, r.repo_id),
+            "date": r.released_at.strftime("%Y-%m-%d"), "repo": r.repo_id, "url": release_url(hub_url, r),
+            "modelscope": (on_hub(r, MS) or {}).get("url"),
             "lab": r.lab, "lab_slug": data.lab_slugs[r.lab], "family": r.family,
             "family_slug": data.family_slugs.get(r.family) if r.family else None,
             "total": format_params(r.params_total) if r.params_total else "", "total_v": r.params_total or 0,
@@ -79,7 +81,7 @@ def row_views(data: SiteData, hub_url: str) -> list[dict[str, Any]]:
     return views
 
 
-def _index_script(views: list[dict[str, Any]], data: SiteData) -> str:
+def _index_script(views: list[dict[str, Any]], data: SiteData, hub_url: str) -> str:
     """releases-index.js: every release as compact arrays, loaded by the table script when a search spans pages."""
     labs = sorted(data.lab_slugs)
     families = sorted(data.family_slugs)
@@ -88,7 +90,7 @@ def _index_script(views: list[dict[str, Any]], data: SiteData) -> str:
     rows = [[v["date"], v["repo"], lab_ix[v["lab"]], fam_ix[v["family"]] if v["family_slug"] else -1,
              v["total_v"], v["active_v"], v["license"], v["cls"], v["variant"]] for v in views]
     payload = {
-        "hub": views[0]["url"][: -len(views[0]["repo"])] if views else "",
+        "hub": model_url(hub_url, ""),
         "labs": [[n, data.lab_slugs[n]] for n in labs],
         "families": [[n, data.family_slugs[n]] for n in families],
         "rows": rows,
@@ -157,7 +159,7 @@ def build_pages(writer: SiteWriter, data: SiteData, hub_url: str, now: datetime,
 
     npages = max(1, math.ceil(len(views) / PAGE_SIZE))
     if npages > 1:
-        writer.write("releases-index.js", _index_script(views, data))
+        writer.write("releases-index.js", _index_script(views, data, hub_url))
     for p in range(npages):
         relpath = "releases.html" if p == 0 else f"releases-{p + 1}.html"
         pager = [{"n": i + 1, "href": "releases.html" if i == 0 else f"releases-{i + 1}.html", "current": i == p}
