@@ -66,3 +66,12 @@ def test_a_card_on_the_hub_only_is_unchanged_and_records_carry_sources() -> None
     data = record(both(), "https://huggingface.co")
     assert [s["hub"] for s in data["sources"]] == ["modelscope", "huggingface"]
     assert data["first_hub"] == "modelscope" and data["hub_lead_s"] == 7800
+
+
+def test_no_lead_is_claimed_when_a_hub_was_recorded_by_a_first_look() -> None:
+    row = model(sources=[entry("huggingface", "zai-org/GLM-5-Air", "https://huggingface.co/zai-org/GLM-5-Air", T0),
+                         entry("modelscope", "ZhipuAI/GLM-5-Air", "https://modelscope.cn/models/ZhipuAI/GLM-5-Air",
+                               T0 + timedelta(days=3), backfill=True)])
+    assert lead(row).by is None
+    card = release_card([row], "en", "https://huggingface.co")
+    assert "ModelScope" in card and "before" not in card

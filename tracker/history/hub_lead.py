@@ -31,8 +31,8 @@ class HubLead:
             return
         found = lead(row)
         self.both += 1
-        self.first[found.first] = self.first.get(found.first, 0) + 1
-        if found.seconds is not None:
+        if found.seconds is not None:  # else one hub was recorded by a first look: who was first is unknown
+            self.first[found.first] = self.first.get(found.first, 0) + 1
             self.leads.setdefault(found.first, []).append(found.seconds)
 
     def median_lead(self, hub: str) -> float | None:

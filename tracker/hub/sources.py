@@ -17,9 +17,12 @@ HUB_NAMES = {HF: "Hugging Face", MS: "ModelScope"}
 MS_STATE_PREFIX = "modelscope:"  # org_state keys of ModelScope organisations (names may equal Hub ones)
 
 
-def entry(hub: str, repo_id: str, url: str, first_seen_at: datetime | None) -> dict[str, Any]:
-    """One stored source."""
-    return {"hub": hub, "repo_id": repo_id, "url": url, "first_seen_at": _iso(first_seen_at)}
+def entry(hub: str, repo_id: str, url: str, first_seen_at: datetime | None, backfill: bool = False
+          ) -> dict[str, Any]:
+    """One stored source; `backfill` when it was recorded on our first look at its organisation, so its
+    first_seen_at says when we looked, not when the hub showed it (no lead is measured from it)."""
+    found = {"hub": hub, "repo_id": repo_id, "url": url, "first_seen_at": _iso(first_seen_at)}
+    return {**found, "backfill": True} if backfill else found
 
 
 def hf_url(web_url: str, repo_id: str) -> str:
@@ -35,7 +38,8 @@ def sources_of(row: Any, hf_web_url: str = "https://huggingface.co") -> list[dic
     stored = getattr(row, "sources", None)
     if isinstance(stored, list) and stored:
         return sorted((dict(s) for s in stored if isinstance(s, dict)), key=lambda s: s.get("first_seen_at") or "")
-    return [entry(HF, row.repo_id, hf_url(hf_web_url, row.repo_id), getattr(row, "first_seen_at", None))]
+    return [entry(HF, row.repo_id, hf_url(hf_web_url, row.repo_id), getattr(row, "first_seen_at", None),
+                  bool(getattr(row, "backfill", False)))]
 
 
 def on_hub(row: Any, hub: str) -> dict[str, Any] | None:
@@ -45,7 +49,8 @@ def on_hub(row: Any, hub: str) -> dict[str, Any] | None:
 
 @dataclass(frozen=True)
 class Lead:
-    """Which hub showed a release first, and how long before the other (None while only one has it)."""
+    """Which hub showed a release first, and how long before the other (None while only one has it, or when
+    one of them was recorded by a first look: then nobody knows)."""
 
     first: str
     second: str | None
@@ -64,7 +69,8 @@ def lead(row: Any) -> Lead:
         return Lead(first.get("hub") or HF, None, None)
     second = found[1]
     start, end = _parse(first.get("first_seen_at")), _parse(second.get("first_seen_at"))
-    gap = end - start if start and end else None
+    measured = not first.get("backfill") and not second.get("backfill")
+    gap = end - start if start and end and measured else None
     return Lead(first.get("hub") or HF, second.get("hub"), gap)
 
 

@@ -34,6 +34,7 @@ from tracker.run.http_routes import StatusRoutes
 from tracker.run.http_server import HttpServer
 from tracker.run.leader import Leadership, LeadershipLost
 from tracker.run.metrics import Metrics
+from tracker.run.modelscope_lane import found_something, modelscope_cycle
 from tracker.run.webhook import PATH, WebhookReceiver
 from tracker.run.wiring import alert_targets, alerts_destination, make_apprise, make_modelscope_poller, make_poller
 from tracker.store import digests as digest_rows
@@ -116,31 +117,16 @@ class Runtime:
                     "cycle done: %d orgs ok, %d failed, %d new%s", len(report.orgs_ok), len(report.orgs_failed),
                     report.new, f"; recorded {backfilled} existing models (backfill, no alerts)" if backfilled else "")
             await self.deliver()
-            if self.settings.site_dir and _found_something(report):
-                await asyncio.to_thread(self._rebuild_outputs)
+            if self.settings.site_dir and found_something(report):
+                await asyncio.to_thread(self.rebuild_site)
         except PollAbandoned:
             log.debug("poll abandoned: stopping")
         except Exception:  # noqa: BLE001
             log.exception("poll cycle failed")
 
     async def modelscope_cycle(self) -> None:
-        """One ModelScope poll cycle, its own job beside the Hub's: neither waits for the other."""
-        if self.modelscope is None:
-            return
-        try:
-            if not self.leadership.is_leader or await asyncio.to_thread(subscriptions.is_paused, self.store):
-                return
-            report = await asyncio.to_thread(self.modelscope.run_cycle)
-            self.metrics.source_polls.labels("modelscope").inc()
-            self.metrics.alerts.inc(report.alerts)
-            if report.alerts or any(s.linked for s in report.summaries):
-                await self.deliver()
-            if self.settings.site_dir and _found_something(report):
-                await asyncio.to_thread(self._rebuild_outputs)
-        except PollAbandoned:
-            log.debug("ModelScope poll abandoned: stopping")
-        except Exception:  # noqa: BLE001
-            log.exception("ModelScope poll cycle failed")
+        """One ModelScope poll cycle, its own job beside the Hub's (tracker.run.modelscope_lane)."""
+        await modelscope_cycle(self)
 
     @contextlib.asynccontextmanager
     async def _polls_first(self) -> AsyncIterator[None]:
@@ -238,7 +224,7 @@ class Runtime:
         except Exception:  # noqa: BLE001
             log.exception("housekeeping failed; it is tried again later")
 
-    def _rebuild_outputs(self) -> None:
+    def rebuild_site(self) -> None:
         rebuild_outputs(self.settings, self.store.engine)
 
     async def queue_digests(self) -> None:
@@ -410,10 +396,6 @@ class Runtime:
             await asyncio.wait([telegram_task], timeout=0.5)
         if self.application is not None:
             await disconnect_bot(self.application)
-
-
-def _found_something(report: CycleReport) -> bool:
-    return any(s.new or s.license_changes or s.removed for s in report.summaries)
 
 
 async def run_forever(settings: Settings, store: Store, watchlist: Watchlist) -> None:

@@ -31,10 +31,11 @@ def find_release(session: Session, lab: str, repo_id: str, hub: str) -> TrackedM
     return None
 
 
-def add_source(row: TrackedModel, hub: str, repo_id: str, url: str, now: datetime, hf_web_url: str) -> None:
+def add_source(row: TrackedModel, hub: str, repo_id: str, url: str, now: datetime, hf_web_url: str,
+               backfill: bool = False) -> None:
     """Add the row's entry for `hub` (the implied Hub entry of an older row is written out first)."""
     found = [s for s in sources_of(row, hf_web_url) if s.get("hub") != hub]
-    row.sources = [*found, entry(hub, repo_id, url, now)]
+    row.sources = [*found, entry(hub, repo_id, url, now, backfill)]
 
 
 def link_from_hub(session: Session, change: Change, lab: Lab, now: datetime, hf_web_url: str,
@@ -54,6 +55,7 @@ def link_from_hub(session: Session, change: Change, lab: Lab, now: datetime, hf_
     if not found:
         return None
     row = found[0]
-    add_source(row, HF, change.repo_id, hf_url(hf_web_url, change.repo_id), now, hf_web_url)
+    add_source(row, HF, change.repo_id, hf_url(hf_web_url, change.repo_id), now, hf_web_url,
+               change.kind == "backfill")
     row.repo_id, row.org = change.repo_id, change.model.org
     return row

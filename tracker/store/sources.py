@@ -66,7 +66,7 @@ def apply_ms_poll(store: Store, org: str, lab: Lab, changes: Sequence[Change], f
             if row is not None:
                 if on_hub(row, MS) is not None:
                     continue
-                add_source(row, MS, change.repo_id, urls[change.repo_id], now, hf_web_url)
+                add_source(row, MS, change.repo_id, urls[change.repo_id], now, hf_web_url, change.kind == "backfill")
                 fill = facts.get(change.repo_id)
                 if fill is not None and row.params_total is None and fill.params_total is not None:
                     copy_facts(row, fill)  # the Hub had no count yet: ModelScope's config.json gives one
@@ -84,7 +84,7 @@ def apply_ms_poll(store: Store, org: str, lab: Lab, changes: Sequence[Change], f
             copy_hub_fields(row, model)
             if (found := facts.get(change.repo_id)) is not None:
                 copy_facts(row, found)
-            row.sources = [entry(MS, change.repo_id, urls[change.repo_id], now)]
+            row.sources = [entry(MS, change.repo_id, urls[change.repo_id], now, backfill)]
             # Read here (config.json from ModelScope for a new one); the Hub's enrichment never asks the Hub for it.
             row.config_checked_at = row.readme_checked_at = now
             session.add(row)

@@ -27,11 +27,12 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 async def relink_cards(bot: Bot, store: Store, settings: Settings, now: datetime) -> int:
-    """Edit every card whose release another hub has shown since the card was written; returns how many were
-    edited. A card Telegram will not edit (unchanged, deleted) is left as it is; Telegram trouble (429, network)
-    leaves the rest for the next delivery run."""
+    """Edit every card whose release another hub has shown since the last run; returns how many were edited.
+    A card Telegram will not edit (unchanged, deleted) is left as it is; Telegram trouble (429, network) leaves
+    them all for the next delivery run (an edit repeated then is "not modified", which costs nothing)."""
     edited = 0
-    for card in await asyncio.to_thread(card_rows.cards_to_relink, store, now):
+    cards, newest = await asyncio.to_thread(card_rows.cards_to_relink, store, now)
+    for card in cards:
         ids = list(card.model_ids or ())
         models = await asyncio.to_thread(models_by_ids, store.engine, ids)
         if not models:
@@ -48,8 +49,10 @@ async def relink_cards(bot: Bot, store: Store, settings: Settings, now: datetime
             if "not modified" not in exc.message.lower() and "not found" not in exc.message.lower():
                 log.warning("could not edit a card to link both hubs: %s", exc.message)
         except TelegramError:
-            return edited
+            return edited  # nothing marked done: the next run edits them again
         else:
             edited += 1
         await asyncio.to_thread(card_rows.set_card_models, store, card.id, ids, now)
+    if newest is not None:
+        await asyncio.to_thread(card_rows.relinked, store, newest, now)
     return edited
