@@ -17,6 +17,7 @@ from tracker.bot.keyboards import (
     openness_keyboard,
     settings_home,
     size_keyboard,
+    vram_keyboard,
 )
 from tracker.bot.settings_logic import SettingsError, parse_labs, parse_settings_args, toggled
 from tracker.deliver.filters import SubscriptionFilter
@@ -52,6 +53,12 @@ def test_parse_labs(words: list[str], labs: list[str], unknown: list[str]) -> No
     (["labs", "all"], {"labs": []}),
     (["keywords", "Coder", "coder", " vl "], {"keywords": ["Coder", "vl"]}),
     (["keywords", "-"], {"keywords": []}),
+    (["quants", "on"], {"quant_builds": True}),
+    (["quants", "off"], {"quant_builds": False}),
+    (["vram", "24"], {"vram_gb": 24.0}),
+    (["vram", "7,5", "GB"], {"vram_gb": 7.5}),
+    (["VRAM", "80gb"], {"vram_gb": 80.0}),
+    (["vram", "off"], {"vram_gb": None}),
 ])
 def test_settings_text_forms(args: list[str], changes: dict) -> None:
     assert parse_settings_args(args, WATCHLIST).changes == changes
@@ -66,6 +73,12 @@ def test_settings_text_forms(args: list[str], changes: dict) -> None:
     (["labs"], "need_labs"),
     (["labs", "atlantis"], "unknown_labs"),
     (["colour", "blue"], "bad_field"),
+    (["quants", "maybe"], "bad_quants"),
+    (["vram"], "bad_vram"),
+    (["vram", "lots"], "bad_vram"),
+    (["vram", "0"], "bad_vram"),
+    (["vram", "nan"], "bad_vram"),
+    (["vram", "1e400"], "bad_vram"),
 ])
 def test_settings_errors_name_the_problem(args: list[str], code: str) -> None:
     with pytest.raises(SettingsError) as info:
@@ -107,11 +120,16 @@ def test_every_callback_data_fits_and_lab_tokens_round_trip() -> None:
         assert lab_from_token(watchlist, lab_token(lab)) == lab
     keyboards = [labs_keyboard("it", watchlist, [lab.name for lab in watchlist.labs], p) for p in range(5)]
     keyboards += [settings_home("en", SubscriptionFilter(), True), size_keyboard("en", "max", None),
-                  openness_keyboard("it", ["open-model"])]
+                  openness_keyboard("it", ["open-model"]), vram_keyboard("it", 7.5),
+                  settings_home("it", SubscriptionFilter(quant_builds=True, vram_gb=7.5), True)]
     for keyboard in keyboards:
         for row in keyboard.inline_keyboard:
             for button in row:
                 assert 1 <= len(button.callback_data.encode()) <= MAX_DATA
+    texts = [b.text for row in keyboards[-1].inline_keyboard for b in row]
+    assert "Prima build quantizzata: segnalata" in texts and "Memoria: 7,5 GB" in texts
+    marked = [b for row in vram_keyboard("en", 24.0).inline_keyboard for b in row if b.text.startswith("✅")]
+    assert [(b.text, b.callback_data) for b in marked] == [("✅ 24 GB", "s:vr:24")]
 
 
 @pytest.mark.parametrize(

@@ -190,6 +190,25 @@ def test_inline_keyboard_callback_data_is_limited_to_64_bytes(fake: FakeTelegram
     assert fake.messages(CHANNEL)[0].buttons == [{"text": "ok", "callback_data": "é" * 32}]
 
 
+def test_an_inline_query_answered_after_telegrams_window_is_too_old(fake: FakeTelegram) -> None:
+    fake.inline_mode, fake.inline_window = True, 2.0
+    late, asked = fake.user_inline(42, "late"), time.monotonic()
+    in_time = ""
+
+    async def main() -> None:
+        nonlocal in_time
+        async with make_bot(fake) as bot:
+            in_time = fake.user_inline(42, "in time")
+            assert await bot.answer_inline_query(in_time, [])
+            await asyncio.sleep(max(asked + 2.1 - time.monotonic(), 0))
+            with pytest.raises(BadRequest, match="(?i)query is too old"):
+                await bot.answer_inline_query(late, [])
+
+    run(main())
+    (answer,) = fake.inline_answers
+    assert answer["inline_query_id"] == in_time and answer["at"] <= time.monotonic()
+
+
 # --------------------------------------------------------------------------- errors
 
 

@@ -166,6 +166,7 @@ def bot_answers(italian: Italian) -> None:
                     "/model", "/subscribe", "/subscribe deepseek nessuno", "/unsubscribe", "/unsubscribe", "/lang",
                     "/settings", "/settings min 1.5T", "/settings max 7", "/settings license permissive",
                     "/settings keywords", "/settings digest daily", "/settings digest off", "/settings min 9T",
+                    "/settings quants on", "/settings quants forse", "/settings vram 7,5", "/settings vram molta",
                     "/start sub_deepseek", "/start sub_nessuno", "/boh", "ciao"):
         italian.ask(command)
     (recent,) = italian.ask("/recent 2", user=1)
@@ -175,7 +176,7 @@ def bot_answers(italian: Italian) -> None:
     # Each /settings view from its own chat (Telegram allows a chat 3 edits in 3 s).
     for user, clicks in zip(USERS[2:], (("s:labs:0", "s:all:0"), ("s:min", "s:min:7B"), ("s:max",),
                                         ("s:lic", "s:lic:permissive"), ("s:open",), ("s:dg", "s:dg:weekly"),
-                                        ("s:kw",), ("s:done",)), strict=False):
+                                        ("s:kw",), ("s:done",), ("s:vr", "s:vr:24"), ("s:qb",)), strict=False):
         italian.ask("/settings", user=user)
         for data in clicks:
             italian.click(italian.bot.last(user), data, user=user)
@@ -199,10 +200,21 @@ def cards_digests_and_charts(italian: Italian) -> None:
             italian.check(f"{kind} card {row.repo_id}", cards.release_card([row], "it", HUB, kind=kind,
                                                                            follow_url="https://t.me/bot?start=x"))
     italian.check("wave", cards.release_card(wave, "it", HUB))
+    fu = {"after": 86_400, "likes": 1234, "downloads": 56_789, "providers": ["together", "novita"],
+          "quantized": {"count": 3, "top": [{"id": "bartowski/Q-GGUF", "label": "bartowski GGUF", "likes": 9}]},
+          "finetune": {"count": 2, "top": []}, "adapter": {"count": 1, "top": []},
+          "paper": {"id": "2505.09388", "title": "Qwen3", "upvotes": 142}}
+    italian.check("card with follow-ups", cards.release_card([rows[0]], "it", HUB, followups={
+        rows[0].id: [fu, {"after": 604_800, "likes": 1, "downloads": 2}]}))
+    italian.check("wave with follow-ups", cards.release_card(wave, "it", HUB, followups={wave[0].id: [fu]}))
     old = {"sha": "a" * 40, "params_total": 30_000_000_000, "parameters": {"BF16": 30_000_000_000}}
     new = {"sha": "b" * 40, "params_total": 30_532_122_624, "parameters": {"BF16": 30_532_122_624},
            "files": 16, "bytes": 61_064_245_248}
     italian.check("weights card", cards.weights_card(rows[0], old, new, "it", HUB))
+    build = {"repo_id": "bartowski/Qwen3-32B-GGUF", "format": "GGUF", "variant": "IQ2_XXS", "bytes": 9_012_345_678,
+             "variants": {"IQ2_XXS": 9_012_345_678, "Q4_K_M": 19_851_335_840, "Q8_0": 34_820_000_000}}
+    for notices in (("quant",), ("fits",), ("quant", "fits")):
+        italian.check(f"build card {notices}", cards.build_card(rows[0], build, notices, 24.0, "it", HUB))
     italian.check("license card", cards.license_card(rows[0], {"license": "apache-2.0"}, {"license": "mit"}, "it",
                                                      HUB))
     now = datetime.now(UTC)

@@ -59,15 +59,19 @@ def test_paging_and_bounds(db: Path) -> None:
     assert len(words_of(" ".join(f"w{i}" for i in range(50)))) == 8
 
 
-def test_new_rows_are_found_at_once_and_changes_after_a_rebuild(db: Path) -> None:
+def test_refresh_takes_in_new_rows_at_once_and_changes_after_a_rebuild(db: Path) -> None:
     now = [0.0]
     engine = open_engine(f"sqlite:///{db}")
     index = SearchIndex(engine, clock=lambda: now[0])
-    assert repos(index, "kimi") == []
+    assert repos(index, "kimi") == [] and index.generation == 1
     insert(db, [("moonshotai/Kimi-K2", "Moonshot AI", "moonshotai", "2025-07-11T00:00:00Z", 1e12, 1, "mit", "Kimi")])
-    assert repos(index, "kimi") == ["moonshotai/Kimi-K2"]
+    assert repos(index, "kimi") == []  # a search reads nothing from the store
+    index.refresh()
+    assert repos(index, "kimi") == ["moonshotai/Kimi-K2"] and index.generation == 1
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE models SET family = 'Kimi-K2-Renamed' WHERE repo_id = 'moonshotai/Kimi-K2'")
+    index.refresh()
     assert repos(index, "renamed") == []
     now[0] += 301
-    assert repos(index, "renamed") == ["moonshotai/Kimi-K2"]
+    index.refresh()
+    assert repos(index, "renamed") == ["moonshotai/Kimi-K2"] and index.generation == 2

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     modelscope_endpoint: str = Field("https://modelscope.cn", validation_alias="MODELSCOPE_ENDPOINT")
     modelscope_timeout: float = Field(20, gt=0, le=600, validation_alias="TRACKER_MODELSCOPE_TIMEOUT")
     modelscope_web_url_setting: str | None = Field(None, validation_alias="TRACKER_MODELSCOPE_WEB_URL")
+    # Follow-ups (tracker.poll.followup): when to look at a release again, in seconds after it was seen.
+    followup_after: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [86_400, 604_800],
+                                                           validation_alias="TRACKER_FOLLOWUP_AFTER")
 
     @field_validator("digest_time")
     @classmethod
@@ -90,6 +93,11 @@ class Settings(BaseSettings):
         if value not in ("off", "daily", "weekly"):
             raise ValueError("must be off, daily or weekly")
         return value
+
+    @field_validator("followup_after", mode="before")
+    @classmethod
+    def _durations(cls, value: Any) -> Any:
+        return parse_durations(value) if isinstance(value, str) else value
 
     @field_validator("poll_interval")
     @classmethod
@@ -186,10 +194,44 @@ class Settings(BaseSettings):
                 text = ",".join(str(v) for v in value) or "(none)"
             else:
                 text = str(value)
+            if name == "followup_after":
+                text = ",".join(duration_label(s) for s in value) or "off"
             if name == "database_url":
                 text = _redact_url_password(text)
             shown[env_name] = text
         return shown
+
+
+_DURATION = re.compile(r"(\d{1,7})\s*([smhd])")
+_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
+MAX_FOLLOWUP = 365 * 86_400
+
+
+def parse_durations(text: str) -> list[int]:
+    """"24h,7d" as seconds, sorted and without repeats; "off" or "" is none. Raises ValueError naming the bad part."""
+    text = text.strip().lower()
+    if text in ("", "off", "0", "none"):
+        return []
+    seconds: set[int] = set()
+    for part in (p.strip() for p in text.split(",")):
+        found = _DURATION.fullmatch(part)
+        if found is None:
+            raise ValueError(f"{part!r} is not a duration: use a number and a unit, s, m, h or d (e.g. 24h,7d)")
+        value = int(found.group(1)) * _UNIT[found.group(2)]
+        if not 1 <= value <= MAX_FOLLOWUP:
+            raise ValueError(f"{part!r} must be between 1s and 365d")
+        seconds.add(value)
+    return sorted(seconds)
+
+
+def duration_label(seconds: int) -> str:
+    """A duration in its largest whole unit, hours up to two days: 86400 is "24h", 604800 "7d", 90 "90s"."""
+    if seconds % 86_400 == 0 and seconds >= 2 * 86_400:
+        return f"{seconds // 86_400}d"
+    for unit, size in (("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
 
 
 def _redact_url_password(url: str) -> str:

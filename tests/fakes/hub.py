@@ -33,6 +33,7 @@ from .hub_faults import (
     compile_match,
     path_kind,
 )
+from .hub_followup import PaperShelf
 from .hub_model import NON_COMMIT_FIELDS, FakeModel, parse_when
 from .hub_server import SORTS, make_handler
 from .quiet_server import QuietThreadingHTTPServer
@@ -72,6 +73,7 @@ class FakeHub:
         self._by_author: dict[str, list[FakeModel]] = {}
         self._index: dict[tuple[str | None, str], tuple[list[tuple[Any, str]], list[FakeModel]]] = {}
         self._seq = 0
+        self.papers = PaperShelf()  # paper pages, `GET /api/papers/{arxiv id}` (tests/fakes/hub_followup.py)
         self._log: list[LoggedRequest] = []
         self._log_lock = threading.Lock()
         self._server: QuietThreadingHTTPServer | None = None

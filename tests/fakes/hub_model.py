@@ -110,7 +110,8 @@ _TRANSFORMERS_AUTO = {
 }
 # Fields of `FakeModel` whose change is not a commit (no new sha / lastModified).
 NON_COMMIT_FIELDS = frozenset(
-    {"downloads", "likes", "trending_score", "downloads_all_time", "private", "gated", "disabled"}
+    {"downloads", "likes", "trending_score", "downloads_all_time", "private", "gated", "disabled",
+     "inference_providers"}
 )
 
 
@@ -188,6 +189,8 @@ class FakeModel:
     downloads_all_time: int = 0
     likes: int = 0
     trending_score: int = 0
+    # Inference providers serving it, {provider: "live" | "staging" | "error"} (tests/fakes/hub_followup.py).
+    inference_providers: dict[str, str] = field(default_factory=dict)
     # API fields served exactly as given instead of computed (a hostile or broken record: wrong JSON types,
     # huge numbers, lone surrogates); only when the field is asked for, like any other field.
     api_override: dict[str, Any] = field(default_factory=dict)
@@ -428,7 +431,11 @@ class FakeModel:
                     "pipeline_tag": self.pipeline_tag,
                     "processor": "AutoTokenizer",
                 }
-            case "spaces" | "inferenceProviderMapping":
+            case "inferenceProviderMapping":
+                return {name: {"status": status, "providerId": f"{name}/{self.repo_id.split('/')[-1].lower()}",
+                               "task": self.pipeline_tag or "text-generation"}
+                        for name, status in self.inference_providers.items()}
+            case "spaces":
                 return []
             case "childrenModelCount":
                 return 0

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from .hub_faults import LoggedRequest, RequestInfo, path_kind
+from .hub_followup import PAPERS_PATH, patch_item
 from .hub_model import (
     DEFAULT_LIST_KEYS,
     EXPAND_MODEL_FIELDS,
@@ -162,7 +163,8 @@ class HubApi:
                 more = True
                 break
             page.append(m)
-        body = b"[" + b",".join(m.render(keys) for m in page) + b"]"
+        every = list(self.hub.iter_models()) if "childrenModelCount" in keys else []
+        body = b"[" + b",".join(patch_item(m.render(keys), m, keys, every, True) for m in page) + b"]"
         headers = {"Content-Type": "application/json; charset=utf-8"}
         if more:
             last = page[-1]
@@ -185,6 +187,8 @@ class HubApi:
             return hub_error(404, f"Invalid rev id: {revision}", "RevisionNotFound")
         keys = ("_id", "id", *[f for f in expand if f not in ("_id", "id")]) if expand else MODEL_INFO_KEYS
         body = model.render(keys, blobs=info.param("blobs") in _TRUE)
+        body = patch_item(body, model, keys, list(self.hub.iter_models()) if "childrenModelCount" in keys else [],
+                          False)
         if revision not in (None, "main", model.sha):  # an older commit: same data, that commit's sha
             obj = json.loads(body)
             if "sha" in obj:
@@ -245,6 +249,9 @@ class HubApi:
                 rest, revision = rest.split("/revision/", 1)
                 revision = unquote(revision)
             return self.model_info(info, unquote(rest), revision)
+        if path.startswith(PAPERS_PATH) and info.method == "GET":
+            status, body = self.hub.papers.page(unquote(raw_path[len(PAPERS_PATH):]))
+            return Response(status, body, {"Content-Type": "application/json; charset=utf-8"})
         if "/resolve/" in raw_path and info.method in ("GET", "HEAD"):
             repo, _, tail = raw_path[1:].partition("/resolve/")
             revision, _, filename = tail.partition("/")

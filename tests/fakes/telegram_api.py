@@ -78,6 +78,8 @@ class FakeTelegram(InlineMixin, SimulationMixin):
         self._poll_generation, self._closing = 0, False
         self._commands, self._callback_queries = {}, {}
         self._faults: list[_Fault] = []
+        # seconds each answer of a method (lower case) takes to come back, e.g. {"answerinlinequery": 1.0}
+        self.latency: dict[str, float] = {}
         self._requests: list[RequestRecord] = []
         self.callback_answers, self.webhook = [], None
         self.photos: dict[str, bytes] = {}
@@ -242,6 +244,11 @@ class FakeTelegram(InlineMixin, SimulationMixin):
         return self.add_chat(
             user_id, "private", first_name=first_name, username=username, language_code=language_code
         )
+
+    def delete(self, chat_id: int | str, message_id: int) -> None:
+        """A chat's admin deletes a message (edits of it then fail with "message to edit not found")."""
+        with self._cond:
+            self.m_deletemessage({"chat_id": chat_id, "message_id": message_id})
 
     def chat(self, chat_id: int | str) -> Chat:
         """Look up a registered chat by id or "@username"."""

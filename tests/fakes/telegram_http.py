@@ -22,6 +22,7 @@ import json
 import re
 import socket
 import threading
+import time
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler
@@ -141,6 +142,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
             return
         status, payload = fake.call(method, params)
+        if delay := fake.latency.get(method.lower(), 0.0):
+            time.sleep(delay)  # the network and Telegram's own time, outside the fake's lock
         self._send_json(status, payload)
 
     def _admin(self, path: str, query: str, body: bytes) -> None:

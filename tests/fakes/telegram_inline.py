@@ -6,12 +6,15 @@
 
 answerInlineQuery is checked as Telegram does: at most 50 results, ids of 1-64 bytes and unique, a
 next_offset of at most 64 bytes, each result's message text parsed (HTML errors and texts over 4,096
-characters after parsing are 400s), buttons validated, and each query answered once.
+characters after parsing are 400s), buttons validated, and each query answered once, within
+ANSWER_WINDOW seconds of being asked (later, Telegram has dropped it: 400 "query is too old"). Each answer
+keeps when it came (`at`, time.monotonic()).
 """
 
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 from .telegram_methods import BotApiMethods
@@ -21,17 +24,20 @@ MAX_RESULTS = 50
 _START = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _TYPES_WITH_TEXT = {"article"}
 TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
+ANSWER_WINDOW = 10.0  # seconds Telegram waits for an answer before it drops the query
 
 
 class InlineMixin(BotApiMethods):
     """``user_inline`` plus ``m_answerinlinequery``; answers land in ``inline_answers``."""
 
     inline_mode: bool = False
+    inline_window: float = ANSWER_WINDOW
     _query_ids: Any
 
     def _inline_state(self) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
         if not hasattr(self, "_inline_queries"):
             self._inline_queries: dict[str, dict[str, Any]] = {}
+            self._inline_asked: dict[str, float] = {}
             self.inline_answers: list[dict[str, Any]] = []
         return self._inline_queries, self.inline_answers
 
@@ -51,6 +57,7 @@ class InlineMixin(BotApiMethods):
                 user["language_code"] = language_code
             queries[query_id] = {"id": query_id, "from": user, "query": query[:256], "offset": offset,
                                  "chat_type": chat_type}
+            self._inline_asked[query_id] = time.monotonic()
             self._enqueue({"inline_query": queries[query_id]})
             return query_id
 
@@ -62,7 +69,7 @@ class InlineMixin(BotApiMethods):
     def m_answerinlinequery(self, params: dict[str, Any]) -> Any:
         queries, answers = self._inline_state()
         query_id = str(params.get("inline_query_id") or "")
-        if query_id not in queries:
+        if query_id not in queries or time.monotonic() - self._inline_asked[query_id] > self.inline_window:
             raise bad_request(TOO_OLD)
         results = as_json(params.get("results"), "results")
         if not isinstance(results, list):
@@ -78,7 +85,8 @@ class InlineMixin(BotApiMethods):
         button = self._results_button(as_json(params.get("button"), "button"))
         queries.pop(query_id)
         answers.append({"inline_query_id": query_id, "results": parsed, "next_offset": next_offset, "button": button,
-                        "cache_time": cache_time, "is_personal": as_bool(params.get("is_personal", False))})
+                        "cache_time": cache_time, "is_personal": as_bool(params.get("is_personal", False)),
+                        "at": time.monotonic()})
         self._cond.notify_all()
         return True
 

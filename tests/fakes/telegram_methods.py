@@ -159,6 +159,22 @@ class BotApiMethods:
             raise bad_request(f"message to {what} not found")
         return message
 
+    def _reply_to(self, chat: Chat, params: dict[str, Any]) -> int | None:
+        """The message a sendMessage replies to (`reply_parameters`): one missing or deleted is refused, or
+        sent without a reply when `allow_sending_without_reply` is true, as the Bot API does."""
+        reply = as_json(params.get("reply_parameters"), "reply_parameters")
+        if not reply:
+            return None
+        if not isinstance(reply, dict) or "message_id" not in reply:
+            raise bad_request("can't parse reply parameters JSON object")
+        message_id = as_int(reply["message_id"], "message_id")
+        target = self._messages.get(chat.id, {}).get(message_id)
+        if target is None or target.deleted:
+            if as_bool(reply.get("allow_sending_without_reply", False)):
+                return None
+            raise bad_request("message to be replied not found")
+        return message_id
+
     def _enqueue(self, update: dict[str, Any]) -> dict[str, Any]:
         update = {"update_id": self._next_update_id(), **update}
         self._updates.append(update)
@@ -185,6 +201,7 @@ class BotApiMethods:
         parsed = self._parse_text(params)
         markup = validate_reply_markup(as_json(params.get("reply_markup"), "reply_markup"))
         options, disabled = self._preview(params)
+        reply_to = self._reply_to(chat, params)
         self._rate_limit("sendmessage", chat)
         self._check_blocked(chat)
         now = time.monotonic()
@@ -204,6 +221,7 @@ class BotApiMethods:
             disable_notification=as_bool(params["disable_notification"])
             if "disable_notification" in params
             else None,
+            reply_to_message_id=reply_to,
         )
         self._messages.setdefault(chat.id, {})[message.message_id] = message
         self.first_send = self.first_send or (now, time.time())

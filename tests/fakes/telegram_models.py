@@ -109,6 +109,7 @@ class SentMessage:
     history: list[dict[str, Any]] = field(default_factory=list)
     deleted: bool = False
     photo: dict[str, Any] | None = None  # a sendPhoto: file_id, width, height, file_size, format
+    reply_to_message_id: int | None = None  # sent with reply_parameters to a message of the same chat
 
     @property
     def buttons(self) -> list[dict[str, Any]]:
@@ -152,6 +153,9 @@ class SentMessage:
             data["text"] = self.text
             if self.entities:
                 data["entities"] = self.entities
+        if self.reply_to_message_id is not None:  # the API sends the whole message; its id, date and chat suffice
+            data["reply_to_message"] = {"message_id": self.reply_to_message_id, "date": self.date,
+                                        "chat": chat.to_api()}
         if self.link_preview_options:
             data["link_preview_options"] = self.link_preview_options
         if self.reply_markup:

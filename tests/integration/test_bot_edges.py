@@ -12,7 +12,7 @@ from tests.conftest import Tracker
 from tests.fakes import hub_catalog
 from tests.fakes.hub import FakeHub
 from tests.integration.test_bot_commands import World, world  # noqa: F401  (the module's shared bot)
-from tracker.bot import inline as inline_mode
+from tracker.bot import inline_index
 from tracker.render import follow
 from tracker.store import queries
 from tracker.store import subscribers as subscriptions
@@ -99,7 +99,7 @@ def test_inline_matches_lab_org_family_repo_license_moe_and_size(world: World, q
 
 def test_inline_pages_through_next_offset(world: World, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     everything = titles(inline(world, "qwen"))
-    monkeypatch.setattr(inline_mode, "PAGE", 4)
+    monkeypatch.setattr(inline_index, "PAGE", 4)
     pages, offset = [], ""
     for _ in range(5):
         answer = inline(world, "qwen", offset)

@@ -5,6 +5,9 @@
 
 Only private chats are served. In groups, a command addressed to the bot gets one line pointing to the
 private chat; other group messages are ignored. Edited messages are not answered again.
+
+Updates are handled concurrently (tracker.telegram.updates): one person's commands and buttons in the
+order they came, inline queries in a lane of their own, answered from memory (tracker.bot.inline_index).
 """
 
 from __future__ import annotations
@@ -74,6 +77,7 @@ def register(application: Application, ctx: BotContext) -> None:
     application.add_handler(CallbackQueryHandler(discover.discovery_button, pattern=r"^d:"))
     application.add_handler(CallbackQueryHandler(commands.stale_button))
     application.add_handler(InlineQueryHandler(inline.inline_query))
+    inline.attach_index(application, ctx)
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, commands.unknown_command))
     application.add_handler(MessageHandler(PRIVATE & ~filters.COMMAND, commands.free_text))
     application.add_handler(MessageHandler(GROUPS & filters.COMMAND, commands.group_command))

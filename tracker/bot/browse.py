@@ -11,12 +11,13 @@ from tracker.bot.base import Context, args_of, bot_ctx, db, edit, notice, on_but
 from tracker.bot.context import BotContext
 from tracker.bot.keyboards import Page, lab_from_token, picks_keyboard, recent_keyboard
 from tracker.bot.labels import label
-from tracker.render.text import whole_number
+from tracker.render.text import fit_message, whole_number
 from tracker.render.views import card
-from tracker.store import queries
+from tracker.store import followups, queries
 from tracker.store.lab_counts import lab_counts
 from tracker.store.queries import HistoryFilter, ModelRow
 from tracker.store.tables import utcnow
+from tracker.telegram.cards import followup_block
 from tracker.watchlist import Lab
 
 DEFAULT_N = 5
@@ -127,8 +128,12 @@ async def lab(update: Update, context: Context) -> None:
     await reply(update, text, recent_keyboard(sub.lang, pg, [row.id for row in view["rows"]]))
 
 
-def _model_card(ctx: BotContext, lang: str, row: ModelRow) -> str:
-    return page("model", lang, **card(row, ctx.settings.hub_web_url))
+async def _model_card(ctx: BotContext, lang: str, row: ModelRow) -> str:
+    """The model's card, with its follow-ups (what became of it 24 h and 7 days after it came out)."""
+    text = page("model", lang, **card(row, ctx.settings.hub_web_url))
+    found = await db(followups.of_models, ctx.engine, [row.id])
+    block = followup_block([row], found, lang)
+    return fit_message(f"{text}\n\n{block}") if block else text
 
 
 async def model(update: Update, context: Context) -> None:
@@ -143,7 +148,7 @@ async def model(update: Update, context: Context) -> None:
     rows = await db(queries.find_models, ctx.engine, query, PICK_LIMIT)
     exact = [row for row in rows if row.repo_id.lower() == query.lower()]
     if exact or len(rows) == 1:
-        await reply(update, _model_card(ctx, sub.lang, (exact or rows)[0]))
+        await reply(update, await _model_card(ctx, sub.lang, (exact or rows)[0]))
     elif rows:
         await reply(update, page("picks", sub.lang, query=query, rows=rows, limit=PICK_LIMIT),
                     picks_keyboard([(row.id, row.repo_id) for row in rows]))
@@ -162,5 +167,5 @@ async def model_button(update: Update, context: Context, query: CallbackQuery) -
     row = await db(queries.model_by_id, ctx.engine, model_id)
     if row is None:
         return label(sub.lang, "unknown_model")
-    await reply(update, _model_card(ctx, sub.lang, row))
+    await reply(update, await _model_card(ctx, sub.lang, row))
     return None

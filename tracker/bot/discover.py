@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -56,6 +57,7 @@ def proposal_keyboard(org: str) -> InlineKeyboardMarkup | None:
 
 
 ADMIN_RETRY = timedelta(hours=6)  # an admin Telegram refused for good is tried again this rarely, or at /start
+_DECISIONS = threading.Lock()  # watch/ignore/unwatch decisions and the watchlist refresh after each
 _REFUSED = ("chat not found", "user not found", "user is deactivated", "bot can't initiate conversation")
 
 
@@ -113,8 +115,11 @@ def _refresh(ctx: BotContext) -> None:
 
 
 def _decide(ctx: BotContext, org: str, status: str, by: int) -> DiscoveredOrg | None:
-    row = discovered.decide(ctx.store, org, status, by, utcnow())
-    _refresh(ctx)
+    """Record an admin's decision and refresh the bot's watchlist, one decision at a time (two admins'
+    buttons run concurrently: the later refresh must see both decisions)."""
+    with _DECISIONS:
+        row = discovered.decide(ctx.store, org, status, by, utcnow())
+        _refresh(ctx)
     return row
 
 

@@ -12,6 +12,7 @@ from telegram import CallbackQuery, Update
 
 from tracker.bot.base import Context, bot_ctx, db, edit, is_admin, notice, on_button, page, person, reply
 from tracker.bot.browse import MAX_N
+from tracker.bot.inline import inline_index
 from tracker.bot.keyboards import lang_keyboard
 from tracker.bot.labels import LANGUAGES, label
 from tracker.bot.subscribe import follow_link
@@ -73,6 +74,7 @@ async def lang(update: Update, context: Context) -> None:
     choice = context.args[0].lower() if context.args else ""
     if choice in LANGUAGES:
         await db(subscriptions.update, ctx.store, sub.user_id, lang=choice)
+        inline_index(context).forget(sub.user_id)
         await reply(update, notice("lang_set", choice))
         return
     await reply(update, page("lang", sub.lang, current=sub.lang), lang_keyboard())
@@ -86,6 +88,7 @@ async def lang_button(update: Update, context: Context, query: CallbackQuery) ->
     if choice not in LANGUAGES:
         return None
     await db(subscriptions.update, ctx.store, sub.user_id, lang=choice)
+    inline_index(context).forget(sub.user_id)
     await edit(query, notice("lang_set", choice))
     return None
 

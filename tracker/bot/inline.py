@@ -5,12 +5,14 @@ model's page. A shared card is not a release alert: no "released", and its dates
 first seen public), never the day this store first saw an old model. Up to 50 results a page; Telegram
 asks for the next page with the `next_offset` we gave. Any query gets an answer: a query that matches
 nothing gets an empty list. Enable it with @BotFather's /setinline (see the README).
+
+Answers come from memory (tracker.bot.inline_index), and queries run concurrently, a person's newer query
+superseding their older one (tracker.telegram.updates).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import logging
 
 from telegram import (
     InlineKeyboardButton,
@@ -21,31 +23,43 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import Application
 
-from tracker.bot.base import NO_PREVIEW, Context, bot_ctx, db
+from tracker.bot.base import NO_PREVIEW, Context, bot_ctx
 from tracker.bot.context import BotContext
-from tracker.bot.labels import label, normalize_lang
-from tracker.history.search import MAX_OFFSET, SearchIndex
+from tracker.bot.inline_index import InlineIndex
+from tracker.bot.labels import label
 from tracker.render import l10n
 from tracker.render.follow import follow_url
 from tracker.render.text import clean, whole_number
 from tracker.render.views import model_url
-from tracker.store import subscribers as subscriptions  # cards as a module: it imports tracker.render.text
 from tracker.store.queries import ModelRow
-from tracker.telegram import cards
+from tracker.telegram import cards  # as a module: it imports tracker.render.text
+from tracker.telegram.updates import UpdateLanes
 
-PAGE = 50
+log = logging.getLogger(__name__)
+
 CACHE_TIME = 30  # seconds: new releases show up soon
 MAX_QUERY = 256
 
 
-def search_index(context: Context) -> SearchIndex:
-    """The bot's search index (built on first use, kept for the life of the Application)."""
+def attach_index(application: Application, ctx: BotContext) -> InlineIndex:
+    """The bot's inline index, kept in bot_data, started and stopped with the Application."""
+    index = InlineIndex(ctx, lambda row, lang: article(ctx, row, lang, application.bot.username).to_dict())
+    application.bot_data["inline"] = index
+    if isinstance(application.update_processor, UpdateLanes):
+        application.update_processor.services.append(index)
+    return index
+
+
+def inline_index(context: Context) -> InlineIndex:
+    """The bot's inline index (made here when attach_index was not called)."""
     data = context.application.bot_data
-    if "search" not in data:
-        ctx = bot_ctx(context)
-        data["search"] = SearchIndex(ctx.engine, ctx.watchlist)
-    return data["search"]
+    if "inline" not in data:
+        ctx, bot = bot_ctx(context), context.bot
+        data["inline"] = InlineIndex(ctx, lambda row, lang: article(ctx, row, lang, bot.username).to_dict())
+    return data["inline"]
 
 
 def description(row: ModelRow, lang: str) -> str:
@@ -74,29 +88,21 @@ def article(ctx: BotContext, row: ModelRow, lang: str, bot_username: str | None 
     )
 
 
-def answer_for(ctx: BotContext, index: SearchIndex, query: str, offset: int, lang: str,
-               bot_username: str | None = None) -> tuple[list[InlineQueryResultArticle], str]:
-    """The results of one page and the next page's offset ('' when this is the last page)."""
-    rows: Sequence[ModelRow] = index.search(query, PAGE + 1, offset)
-    more = len(rows) > PAGE and offset + PAGE <= MAX_OFFSET
-    return [article(ctx, row, lang, bot_username) for row in rows[:PAGE]], str(offset + PAGE) if more else ""
-
-
-def _lang(ctx: BotContext, user: Any) -> str:
-    sub = subscriptions.get(ctx.store, user.id)
-    return sub.lang if sub else normalize_lang(user.language_code) or "en"
-
-
 async def inline_query(update: Update, context: Context) -> None:
     """Answer `@bot QUERY` with matching releases (the person need not have started the bot)."""
     query = update.inline_query
     assert query is not None
-    ctx = bot_ctx(context)
+    index = inline_index(context)
     text = clean(query.query or "")[:MAX_QUERY]
     offset = max(whole_number(query.offset or "0") or 0, 0)
-    lang = await db(_lang, ctx, query.from_user)
-    results, next_offset = await db(answer_for, ctx, search_index(context), text, offset, lang,
-                                    context.bot.username)
+    lang = await index.language(query.from_user.id, query.from_user.language_code)
+    results, next_offset = await index.page(text, offset, lang)
     button = None if results or offset else InlineQueryResultsButton(label(lang, "inline_none"),
                                                                      start_parameter="inline")
-    await query.answer(results, cache_time=CACHE_TIME, is_personal=True, next_offset=next_offset, button=button)
+    try:  # the results are kept serialized (each rendered once): they go as they are, through api_kwargs
+        await query.answer([], cache_time=CACHE_TIME, is_personal=True, next_offset=next_offset, button=button,
+                           api_kwargs={"results": results})
+    except BadRequest as exc:
+        if "query is too old" not in exc.message.lower():
+            raise
+        log.debug("inline query answered too late: %s", exc.message)  # Telegram dropped it; nothing to tell

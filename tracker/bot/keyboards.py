@@ -26,6 +26,7 @@ MIN_CHOICES: tuple[int | None, ...] = (None, 10**9, 7 * 10**9, 30 * 10**9, 70 * 
 MAX_CHOICES: tuple[int | None, ...] = (None, 3 * 10**9, 8 * 10**9, 14 * 10**9, 32 * 10**9, 70 * 10**9,
                                       235 * 10**9)
 LABS_PER_PAGE = 8
+VRAM_CHOICES: tuple[float | None, ...] = (None, 8, 12, 16, 24, 32, 48, 64, 80, 128)
 
 
 def data(*parts: object) -> str:
@@ -108,6 +109,8 @@ def settings_home(lang: str, f: SubscriptionFilter, active: bool, digest: str = 
          _button(f"{label(lang, 'max')}: {_size(lang, f.max_params)}", "s", "max")],
         [_button(quant, "s", "q"), _button(label(lang, "openness"), "s", "open")],
         [_button(label(lang, "weights_on" if f.weight_updates else "weights_off"), "s", "w")],
+        [_button(label(lang, "quants_on" if f.quant_builds else "quants_off"), "s", "qb"),
+         _button(f"{label(lang, 'vram')}: {vram_text(lang, f.vram_gb)}", "s", "vr")],
         [_button(f"{label(lang, 'digest')}: {label(lang, 'digest_' + digest)}", "s", "dg")],
         [_button(label(lang, "keywords"), "s", "kw"),
          _button(label(lang, "unsubscribe" if active else "subscribe"), "s", "unsub" if active else "sub")],
@@ -121,6 +124,21 @@ def _size(lang: str, value: int | None) -> str:
         return label(lang, "any")
     with l10n.speaking(lang):
         return l10n.params(value)
+
+
+def vram_text(lang: str, value: float | None) -> str:
+    """A memory as buttons show it: "24 GB", in Italian "7,5 GB"; "any" when none is set."""
+    if value is None:
+        return label(lang, "vram_off")
+    with l10n.speaking(lang):
+        return l10n.memory(value)
+
+
+def vram_keyboard(lang: str, current: float | None) -> InlineKeyboardMarkup:
+    """Common memory sizes (GB) and "off"; the current one is marked."""
+    buttons = [_button(("✅ " if value == current else "") + vram_text(lang, value), "s", "vr",
+                       "off" if value is None else f"{value:g}") for value in VRAM_CHOICES]
+    return InlineKeyboardMarkup([buttons[:5], buttons[5:], _back(lang)])
 
 
 def _back(lang: str) -> list[InlineKeyboardButton]:

@@ -53,6 +53,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "openness": "Openness", "weights_on": "Weight updates: alerted", "weights_off": "Weight updates: not alerted",
         "digest": "Digest", "digest_off": "off (alerts one by one)", "digest_daily": "daily",
         "digest_weekly": "weekly",
+        "quants_on": "First quantized build: told", "quants_off": "First quantized build: not told",
+        "vram": "Memory", "vram_off": "any (no memory filter)",
     },
     "it": {
         "newer": "◀ Più recenti", "older": "Meno recenti ▶", "labs": "Lab", "min": "Dim. minima",
@@ -68,6 +70,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "weights_off": "Aggiornamenti dei pesi: non segnalati",
         "digest": "Riepilogo", "digest_off": "no (avvisi uno per uno)", "digest_daily": "giornaliero",
         "digest_weekly": "settimanale",
+        "quants_on": "Prima build quantizzata: segnalata", "quants_off": "Prima build quantizzata: non segnalata",
+        "vram": "Memoria", "vram_off": "qualsiasi (nessun filtro)",
     },
 }
 

@@ -8,6 +8,8 @@
     /settings openness open-model open-science | openness open-weights+ | openness any
     /settings weights on|off   (also alert when a matching model's weight files change)
     /settings digest off|daily|weekly
+    /settings quants on|off    (also tell of a followed release's first quantized build)
+    /settings vram 24 | vram off   (GB: only what fits, and later the first build that makes a release fit)
     /settings reset
 """
 
@@ -21,7 +23,8 @@ from tracker.deliver.filters import LICENSE_CLASSES, OPENNESS_LEVELS, clean_keyw
 from tracker.facts import parse_param_count
 from tracker.watchlist import Lab, Watchlist
 
-FIELDS = ("min", "max", "license", "quantized", "labs", "keywords", "openness", "weights", "digest", "reset")
+FIELDS = ("min", "max", "license", "quantized", "labs", "keywords", "openness", "weights", "digest", "quants", "vram",
+          "reset")
 ANY = ("any", "all", "-", "none", "qualsiasi", "tutti", "tutte", "nessuno")
 SKIP = ("skip", "no", "off", "exclude", "escludi")
 INCLUDE = ("include", "yes", "on", "includi", "si", "sì")
@@ -29,7 +32,8 @@ MAX_SIZE = 10**15  # 1000T: any larger size is a typo (and would not fit SQLite'
 DIGEST_WORDS = {"off": "off", "no": "off", "daily": "daily", "day": "daily", "giornaliero": "daily",
                 "weekly": "weekly", "week": "weekly", "settimanale": "weekly"}
 RESET = {"labs": [], "min_params": None, "max_params": None, "license_classes": [], "include_quantized": True,
-         "keywords": [], "openness_levels": [], "weight_updates": False}
+         "keywords": [], "openness_levels": [], "weight_updates": False, "quant_builds": False, "vram_gb": None}
+MAX_VRAM_GB = 100_000  # 100 TB: any larger memory is a typo
 
 
 class SettingsError(Exception):
@@ -124,6 +128,13 @@ def parse_settings_args(args: Sequence[str], watchlist: Watchlist, min_params: i
         if word not in SKIP + INCLUDE:
             raise SettingsError("bad_weights")
         return Change({"weight_updates": word in INCLUDE})
+    if name == "quants":
+        word = values[0].lower() if len(values) == 1 else ""
+        if word not in SKIP + INCLUDE:
+            raise SettingsError("bad_quants")
+        return Change({"quant_builds": word in INCLUDE})
+    if name == "vram":
+        return Change({"vram_gb": parse_vram(values)})
     if name == "digest":
         mode = DIGEST_WORDS.get(values[0].lower()) if len(values) == 1 else None
         if mode is None:
@@ -142,6 +153,21 @@ def parse_settings_args(args: Sequence[str], watchlist: Watchlist, min_params: i
     if not labs:
         raise SettingsError("unknown_labs", names=unknown)
     return Change({"labs": [lab.name for lab in labs]}, unknown)
+
+
+def parse_vram(values: Sequence[str]) -> float | None:
+    """Memory in GB as people type it ("24", "24GB", "24 GB", "7,5"); "off" or "any" clears it."""
+    text = "".join(values).strip().lower().replace(",", ".")
+    if text in SKIP + ANY:
+        return None
+    number = text.removesuffix("gb").strip()
+    try:
+        value = float(number)
+    except ValueError:
+        raise SettingsError("bad_vram", value=" ".join(values)) from None
+    if not 0 < value <= MAX_VRAM_GB or value != value:
+        raise SettingsError("bad_vram", value=" ".join(values))
+    return round(value, 1)
 
 
 def parse_openness(values: Sequence[str]) -> list[str]:

@@ -17,6 +17,7 @@ from tracker.bot.settings_logic import (
     parse_labs,
     parse_settings_args,
     parse_size,
+    parse_vram,
     toggled,
 )
 from tracker.deliver import digests as digest
@@ -88,6 +89,8 @@ def _view(ctx: BotContext, sub: Subscriber, view: str = "home", labs_page: int =
         keyboard = kb.size_keyboard(sub.lang, view, f.min_params if view == "min" else f.max_params)
     elif view == "lic":
         keyboard = kb.license_keyboard(sub.lang, f.license_classes)
+    elif view == "vr":
+        keyboard = kb.vram_keyboard(sub.lang, sub.vram_gb)
     elif view == "open":
         keyboard = kb.openness_keyboard(sub.lang, f.openness_levels)
     elif view == "done":
@@ -135,6 +138,10 @@ def _apply(ctx: BotContext, sub: Subscriber, action: str, rest: list[str]) -> tu
         return {"min_params" if action == "min" else "max_params": value}, "home"
     if action == "w":
         return {"weight_updates": not sub.weight_updates}, "home"
+    if action == "qb":
+        return {"quant_builds": not sub.quant_builds}, "home"
+    if action == "vr" and arg:
+        return {"vram_gb": parse_vram([arg])}, "home"
     if action == "open" and arg in OPENNESS_LEVELS:
         return {"openness_levels": toggled(sub.openness_levels or [], arg, OPENNESS_LEVELS)}, "open"
     if action == "lic" and arg in LICENSE_CLASSES:
@@ -149,7 +156,7 @@ def _apply(ctx: BotContext, sub: Subscriber, action: str, rest: list[str]) -> tu
     raise SettingsError("stale")
 
 
-_VIEWS = ("home", "lic", "open", "min", "max", "done", "dg")
+_VIEWS = ("home", "lic", "open", "min", "max", "done", "dg", "vr")
 
 
 @on_button

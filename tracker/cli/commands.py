@@ -23,7 +23,7 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
     """One poll cycle, then the alerts it produced (and any left from before) are delivered."""
     from tracker.run.leader import Leadership
     from tracker.run.oneshot import deliver_once, until_interrupted
-    from tracker.run.wiring import make_modelscope_poller, make_poller, open_store, telegram_ready
+    from tracker.run.wiring import make_followups, make_modelscope_poller, make_poller, open_store, telegram_ready
 
     watchlist = load_watchlist(settings.watchlist)
     store = open_store(settings)
@@ -42,6 +42,7 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
             return 1
         enriched = until_interrupted(lambda: poller.enrich(args.enrich), poller.gate) if args.enrich else 0
         cards = until_interrupted(lambda: poller.enrich_cards(args.enrich), poller.gate) if args.enrich else 0
+        followed = until_interrupted(make_followups(settings, store, poller).run, poller.gate).done
         delivered = deliver_once(settings, store, deliver)  # Apprise targets even when Telegram cannot work
         ms_line = ""
         if modelscope is not None:  # after the Hub's alerts went out: ModelScope never holds them up
@@ -57,7 +58,8 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
         f"{report.new} new releases, {report.alerts} alerts, {delivered} delivered"
         + (f", {failed} failed ({', '.join(sorted(report.orgs_failed))})" if failed else "")
         + (f"; read config.json of {enriched} backfilled models" if enriched else "")
-        + (f"; read {cards} model cards" if cards else ""),
+        + (f"; read {cards} model cards" if cards else "")
+        + (f"; followed up {len(followed)} releases" if followed else ""),
         file=sys.stderr,
     )
     if ms_line:
@@ -180,7 +182,7 @@ def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
     from tracker.hub.errors import HubError
     from tracker.poll.cycle import card_reading, facts_for
     from tracker.render.templates import render
-    from tracker.render.views import card, record
+    from tracker.render.views import card, followup, iso, record
     from tracker.run.wiring import make_hub
     from tracker.store.releases import row_from_hub
 
@@ -205,11 +207,13 @@ def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
     row = row_from_hub(model, facts, watchlist.lab_for_org(model.org))
     row.readme_sha = readme.sha
     row.sources = _stored_sources(settings, model.repo_id)
+    stored = _stored_followups(settings, model.repo_id)
     if args.format == "json":
         data: dict[str, Any] = record(row, settings.hub_web_url)
+        data["followups"] = [{**fu, "at": iso(fu.get("at"))} for fu in stored]
         print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        print(render("inspect.txt", **card(row, settings.hub_web_url)))
+        print(render("inspect.txt", followups=[followup(fu) for fu in stored], **card(row, settings.hub_web_url)))
     return 0
 
 
@@ -222,6 +226,19 @@ def _stored_sources(settings: Settings, repo_id: str) -> list[dict[str, Any]] | 
         return stored_sources(open_engine(settings.database_url, create=False), repo_id)
     except Exception:  # noqa: BLE001  (no store, or an unreadable one, never fails an inspection of the Hub)
         return None
+def _stored_followups(settings: Settings, repo_id: str) -> list[dict[str, Any]]:
+    """The follow-ups the store holds for a release (none when there is no store here)."""
+    from tracker.store import followups
+    from tracker.store.engine import StoreError, open_engine
+
+    try:
+        engine = open_engine(settings.database_url, create=False)
+    except StoreError:
+        return []
+    try:
+        return followups.of_repo(engine, repo_id)
+    finally:
+        engine.dispose()
 
 
 def cmd_labs(args: argparse.Namespace, settings: Settings) -> int:

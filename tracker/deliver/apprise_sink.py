@@ -128,7 +128,9 @@ class AppriseDelivery:
             if quiet is None:
                 quiet = set() if self.options.discovered_labs else {r.org.lower() for r in
                                                                     discovered.watched(self.store)}
-            if alert.kind == "weights_updated" and not self.options.weight_updates:
+            # Builds go to subscribers only; follow-ups edit the channel's card, which these services cannot.
+            skipped = alert.kind == "weights_updated" and not self.options.weight_updates
+            if skipped or alert.kind in ("quant_build", "followup"):
                 return []
             return [] if model.org.lower() in quiet else list(self.targets)
 

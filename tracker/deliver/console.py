@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TextIO
 
 from tracker.render.templates import render
-from tracker.render.views import card
+from tracker.render.views import card, followup
 from tracker.store import outbox
 from tracker.store.releases import Store
 from tracker.store.tables import Alert, TrackedModel
@@ -22,6 +22,8 @@ def console_text(item: outbox.DeliveryItem, hub_url: str) -> str:
     if item.alert.kind == "weights_updated":
         return render("console_weights.txt", old=item.event.old_value or {}, new=item.event.new_value or {},
                       **context)
+    if item.alert.kind == "followup":
+        return render("console_followup.txt", fu=followup(item.event.new_value), **context)
     if item.alert.kind == "license_changed":
         return render("console_license.txt", old=item.event.old_value or {}, new=item.event.new_value or {},
                       **context)
@@ -29,8 +31,10 @@ def console_text(item: outbox.DeliveryItem, hub_url: str) -> str:
 
 
 def console_targets(weight_updates: bool) -> Callable[[Alert, TrackedModel], list[str]]:
-    """The console takes every alert; weight updates only with `weight_updates` (TRACKER_ALERT_WEIGHT_UPDATES)."""
-    return lambda alert, _model: [CONSOLE] if weight_updates or alert.kind != "weights_updated" else []
+    """The console takes every alert but quantized builds (they are for subscribers); weight updates only with
+    `weight_updates` (TRACKER_ALERT_WEIGHT_UPDATES)."""
+    return lambda alert, _model: [CONSOLE] if alert.kind != "quant_build" and (
+        weight_updates or alert.kind != "weights_updated") else []
 
 
 def deliver_to_console(store: Store, hub_url: str, now: Callable[[], datetime],

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from tracker.facts.builds import fits
+
 LICENSE_CLASSES = ("permissive", "open-restricted", "non-commercial", "unknown")
 OPENNESS_LEVELS = ("restricted-weights", "open-weights", "open-model", "open-science")  # least to most open
 QUANTIZED_VARIANTS = ("quantized",)
@@ -34,6 +36,8 @@ class SubscriptionFilter:
     keywords: tuple[str, ...] = ()
     openness_levels: tuple[str, ...] = ()
     weight_updates: bool = False  # not a filter: also alert weight updates of the models that match
+    quant_builds: bool = False  # not a filter: also tell of a matching release's first quantized build
+    vram_gb: float | None = None  # only what fits in this memory, and later a build that makes a release fit
 
     @classmethod
     def of(cls, subscriber: Any) -> SubscriptionFilter:
@@ -47,11 +51,13 @@ class SubscriptionFilter:
             keywords=tuple(subscriber.keywords or ()),
             openness_levels=tuple(getattr(subscriber, "openness_levels", None) or ()),
             weight_updates=bool(getattr(subscriber, "weight_updates", False)),
+            quant_builds=bool(getattr(subscriber, "quant_builds", False)),
+            vram_gb=getattr(subscriber, "vram_gb", None),
         )
 
     @property
     def is_everything(self) -> bool:
-        return self == SubscriptionFilter(weight_updates=self.weight_updates)
+        return self == SubscriptionFilter(weight_updates=self.weight_updates, quant_builds=self.quant_builds)
 
 
 def is_quantized(model: ModelLike) -> bool:
@@ -60,7 +66,11 @@ def is_quantized(model: ModelLike) -> bool:
 
 
 def matches(f: SubscriptionFilter, model: ModelLike) -> bool:
-    """True when the subscriber wants this model. A size filter never matches a model of unknown size."""
+    """True when the subscriber wants this model. A size filter never matches a model of unknown size; a
+    memory filter lets through a model whose weights' size is unknown (nothing says it does not fit)."""
+    size = getattr(model, "weights_bytes", None)
+    if f.vram_gb is not None and size is not None and not fits(size, f.vram_gb):
+        return False
     if f.labs and model.lab not in f.labs:
         return False
     if f.min_params is not None and (model.params_total is None or model.params_total < f.min_params):

@@ -221,6 +221,11 @@ def quant_format(repo_id: str, tags: tuple[str, ...], library_name: str | None, 
     for pattern, fmt in _QUANT_NAME:
         if re.search(pattern, low):
             return fmt
+    return packaged_quant_format(tags, library_name, config)
+
+
+def packaged_quant_format(tags: tuple[str, ...], library_name: str | None, config: Any) -> str | None:
+    """The quantized format the packaging says (library, tags, quantization_config), never the name."""
     if isinstance(library_name, str) and library_name.lower() in _QUANT_LIBRARY:
         return _QUANT_LIBRARY[library_name.lower()]
     low_tags = {t.lower() for t in tags}

@@ -9,9 +9,11 @@ A substring search cannot use a B-tree index, and a table scan of 100,000 rows i
 more (bench/bench_inline.py). So the index keeps the few searched fields of every release in memory,
 newest first (about 20 MB for 100,000 releases), and also as one string, one line per release: the
 longest plain word is found with `str.find` (C speed, no Python loop over rows that cannot match), the
-other words are tested on those candidates only, and only the newest matching rows are read. New rows
-are taken in on every search (by id, cheap) and the whole index is rebuilt every few minutes, so changed
-facts are searchable soon after; the rows shown are always read fresh from the store.
+other words are tested on those candidates only, and only the newest matching rows are read. Searching
+reads nothing from the store (but for the first build): whoever holds the index calls `refresh()`, which
+takes in new rows (by id, cheap) and rebuilds the whole index every few minutes, so that changed facts
+are searchable soon after (`generation` counts the rebuilds). The bot refreshes it every 2 s
+(tracker.bot.inline_index); `search()` reads the rows it returns fresh from the store.
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ class SearchIndex:
         self._snapshot: tuple[list[_Entry], str, list[int]] = ([], "", [])
         self._max_id = 0
         self._built: float | None = None
+        self.generation = 0  # whole rebuilds so far
         self._lock = threading.Lock()
 
     def _load(self, after: int) -> list[_Entry]:
@@ -82,6 +85,7 @@ class SearchIndex:
             now = self.clock()
             if self._built is None or now - self._built > REBUILD_EVERY:
                 entries, self._built = self._load(0), now
+                self.generation += 1
             else:
                 new = self._load(self._max_id)
                 if not new:
@@ -117,8 +121,10 @@ class SearchIndex:
         return lambda e: word in e.hay or e.lab in labs or (moe and e.is_moe) or lo <= e.params <= hi
 
     def search_ids(self, query: str, limit: int = 50, offset: int = 0) -> list[int]:
-        """Ids of up to `limit` matching releases, newest first, after skipping `offset` matches."""
-        self.refresh()
+        """Ids of up to `limit` matching releases, newest first, after skipping `offset` matches (from
+        memory: the index is built here only the first time)."""
+        if self._built is None:
+            self.refresh()
         offset = min(max(offset, 0), MAX_OFFSET)
         words = words_of(query)
         entries, blob, starts = self._snapshot

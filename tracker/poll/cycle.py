@@ -23,6 +23,7 @@ from tracker.hub.client import HubClient
 from tracker.hub.errors import HubError
 from tracker.hub.shapes import HubModel, Readme
 from tracker.poll import discovery
+from tracker.poll.builds import BuildScan
 from tracker.poll.guard import CycleGuard, HubGuard
 from tracker.poll.stop import PollAbandoned, StopGate
 from tracker.store import discovered
@@ -44,6 +45,7 @@ class CycleReport:
     hub_unreachable: str | None = None  # why, when the Hub could not be reached at all (orgs then not polled)
     orgs_skipped: list[str] = field(default_factory=list)  # not polled: Hub unreachable or org rate-limited
     discovered: list[str] = field(default_factory=list)
+    builds: list[str] = field(default_factory=list)  # quantized builds of recent releases stored
 
     @property
     def alerts(self) -> int:
@@ -112,6 +114,7 @@ class Poller:
         # release never waits for the backfill (the next enrichment run picks up where this one stopped).
         self.poll_waiting = threading.Event()
         self.web_url = hub.endpoint  # the Hub's web address, for a release's source entry (TRACKER_HUB_WEB_URL)
+        self.builds = BuildScan()  # quantized builds of recent releases (tracker.poll.builds)
 
     def run_cycle(self, only: Collection[str] | None = None, probe_first: bool = False) -> CycleReport:
         """Poll every watched organisation once (or only those in `only`). With `probe_first` (`tracker poll`,
@@ -145,7 +148,19 @@ class Poller:
         self.guard.cycle_done(cycle, bool(report.orgs_ok), self.clock())
         if self.discover_min_likes is not None and only is None:
             report.discovered = self.discover(self.discover_min_likes)
+        if only is None and report.orgs_ok:
+            report.builds = self.scan_builds()
         return report
+
+    def scan_builds(self) -> list[str]:
+        """Quantized builds of recent releases (at most 2 listing requests, then one per candidate)."""
+        try:
+            return self.builds.run(self.hub, self.store, self.gate, self.clock())
+        except PollAbandoned:
+            raise
+        except Exception:  # noqa: BLE001  (builds never fail the cycle)
+            log.exception("quantized builds: unexpected error")
+            return []
 
     def discover(self, min_likes: int) -> list[str]:
         """One request for the Hub's trending list; organisations worth proposing are stored (new ones

@@ -59,6 +59,16 @@ def gigabytes(value: float | None) -> str:
     return f"{format_decimal(value, format=pattern, locale=locale)} GB"
 
 
+def memory(value: float | None) -> str:
+    """A memory size a person set: "24 GB", "7.5 GB", in Italian "7,5 GB"."""
+    if value is None:
+        return "?"
+    locale = _babel()
+    if locale is None:
+        return f"{value:,.1f}".rstrip("0").rstrip(".") + " GB"
+    return f"{format_decimal(value, format='#,##0.#', locale=locale)} GB"
+
+
 def params(value: int | None) -> str:
     """`30.5B` in English, `30,5B` in Italian (the unit letters are the same)."""
     text = format_params(value)
@@ -284,3 +294,21 @@ def evidence(line: str) -> str:
                 parts[-1] = _MORE[lang][1].format(*more.groups())
             return template.format(*parts)
     return line
+
+
+_LATER = {"en": ("{} s later", "{} min later", "{} h later", "{} days later", "1 day later"),
+          "it": ("{} s dopo", "{} min dopo", "{} ore dopo", "{} giorni dopo", "1 giorno dopo")}
+
+
+def later(seconds: int | None) -> str:
+    """A follow-up's checkpoint as people say it: "24 h later", "7 days later" (Italian "24 ore dopo")."""
+    words = _LATER.get(LOCALE.get(), _LATER["en"])
+    if not seconds:
+        return words[2].format("?")
+    if seconds % 86_400 == 0 and seconds >= 2 * 86_400:
+        return words[3].format(number(seconds // 86_400))
+    if seconds % 3600 == 0:
+        return words[2].format(number(seconds // 3600))
+    if seconds % 60 == 0:
+        return words[1].format(number(seconds // 60))
+    return words[0].format(number(seconds))

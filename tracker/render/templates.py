@@ -56,6 +56,7 @@ def environment(directory: Path | None = None) -> Environment:
     env.filters["iso"] = l10n.moment
     env.filters["date"] = l10n.day
     env.filters["gb"] = l10n.gigabytes
+    env.filters["vram"] = l10n.memory
     env.filters["num"] = l10n.number
     env.filters["seen"] = l10n.seen
     env.filters["reason"] = l10n.license_reason
@@ -67,6 +68,7 @@ def environment(directory: Path | None = None) -> Environment:
     env.filters["setup"] = l10n.setup_name
     env.filters["evidence"] = l10n.evidence
     env.filters["lead"] = l10n.lead_time
+    env.filters["later"] = l10n.later
     env.filters["md"] = _markdown
     return env
 

@@ -154,3 +154,20 @@ def card(row: TrackedModel | ModelRow, hub_url: str, event_kind: str = "new", **
         "made_public": made_public(row),
         **extra,
     }
+
+
+_TREE = ("quantized", "finetune", "adapter", "merge")
+
+
+def followup(numbers: dict[str, Any] | None) -> dict[str, Any]:
+    """A stored follow-up (a `followup` event's numbers) with every key a template reads, whatever its age."""
+    numbers = numbers or {}
+    view: dict[str, Any] = {"after": None, "label": None, "likes": None, "downloads": None, "children": None,
+                            "providers": [], "paper": None, "complete": True, "at": None, **numbers}
+    for kind in _TREE:
+        part = numbers.get(kind) if isinstance(numbers.get(kind), dict) else {}
+        view[kind] = {"count": part.get("count") or 0, "top": list(part.get("top") or [])}
+    paper = view["paper"]
+    view["paper"] = {"id": paper.get("id"), "title": paper.get("title"), "upvotes": paper.get("upvotes")} \
+        if isinstance(paper, dict) else None
+    return view

@@ -36,7 +36,14 @@ from tracker.run.leader import Leadership, LeadershipLost
 from tracker.run.metrics import Metrics
 from tracker.run.modelscope_lane import found_something, modelscope_cycle
 from tracker.run.webhook import PATH, WebhookReceiver
-from tracker.run.wiring import alert_targets, alerts_destination, make_apprise, make_modelscope_poller, make_poller
+from tracker.run.wiring import (
+    alert_targets,
+    alerts_destination,
+    make_apprise,
+    make_followups,
+    make_modelscope_poller,
+    make_poller,
+)
 from tracker.store import digests as digest_rows
 from tracker.store import outbox
 from tracker.store import subscribers as subscriptions
@@ -62,6 +69,7 @@ class Runtime:
         self.watchlist = watchlist
         self.poller = make_poller(settings, store, watchlist)
         self.modelscope = make_modelscope_poller(settings, store, watchlist)  # a lane of its own, or None
+        self.followups = make_followups(settings, store, self.poller)
         self.apprise = make_apprise(settings, store)  # a bad URL is said here, once, at start
         self.fan_out_to = alert_targets(settings, store, self.apprise)
         self.application: Application | None = None
@@ -214,6 +222,20 @@ class Runtime:
         except Exception:  # noqa: BLE001
             log.exception("enrichment failed; it is tried again later")
 
+    async def follow_up(self) -> None:
+        """Take the follow-ups that are due (tracker.poll.followup), a few per interval, between polls."""
+        try:
+            if not self.leadership.is_leader or await asyncio.to_thread(subscriptions.is_paused, self.store):
+                return
+            report = await asyncio.to_thread(self.followups.run)
+            if report.done:
+                log.info("followed up %d release(s): %s", len(report.done), ", ".join(report.done))
+                await self.deliver()
+        except PollAbandoned:
+            log.debug("follow-ups abandoned: stopping")
+        except Exception:  # noqa: BLE001
+            log.exception("follow-ups failed; tried again at the next interval")
+
     async def housekeeping(self) -> None:
         """Forget finished deliveries older than 30 days, so the outbox does not grow forever."""
         try:
@@ -350,6 +372,9 @@ class Runtime:
                               max_instances=1, coalesce=True, next_run_time=soon, misfire_grace_time=None)
         scheduler.add_job(self._job(self.enrich), "interval", seconds=every, id="enrich", max_instances=1,
                           coalesce=True, next_run_time=soon + timedelta(seconds=every / 2), misfire_grace_time=None)
+        if self.settings.followup_after:  # between polls: a poll never waits for them
+            scheduler.add_job(self._job(self.follow_up), "interval", seconds=every, id="followup", max_instances=1,
+                              coalesce=True, next_run_time=soon + timedelta(seconds=every / 4), misfire_grace_time=None)
         scheduler.add_job(self._job(self.housekeeping), "interval", hours=6, id="housekeeping", max_instances=1,
                           coalesce=True, next_run_time=soon + timedelta(minutes=1), misfire_grace_time=None)
         scheduler.add_job(self._job(self.propose), "interval", seconds=DELIVER_EVERY, id="propose", max_instances=1,

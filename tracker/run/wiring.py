@@ -16,6 +16,7 @@ from tracker.deliver.console import console_targets
 from tracker.hub.client import HubClient
 from tracker.hub.modelscope import ModelScopeClient
 from tracker.poll.cycle import Poller
+from tracker.poll.followup import FollowupRunner
 from tracker.poll.modelscope import ModelScopePoller
 from tracker.store import subscribers
 from tracker.store.releases import Store
@@ -70,6 +71,11 @@ def make_modelscope_poller(settings: Settings, store: Store, watchlist: Watchlis
                               hub_cache_dir(settings).parent / "modelscope", settings.modelscope_web_url)
     return ModelScopePoller(client, store, watchlist, settings.hub_web_url,
                             workers=min(settings.hub_workers, 4))
+
+
+def make_followups(settings: Settings, store: Store, poller: Poller) -> FollowupRunner:
+    """The follow-ups of TRACKER_FOLLOWUP_AFTER, through the poller's Hub client and behind its stop gate."""
+    return FollowupRunner(poller.hub, store, settings.followup_after, gate=poller.gate)
 
 
 def telegram_ready(settings: Settings, check_token: bool) -> bool:

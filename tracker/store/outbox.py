@@ -13,6 +13,7 @@ from typing import TypeVar
 from sqlalchemy import delete, func, insert, update
 from sqlmodel import Session, col, select
 
+from tracker.store import builds
 from tracker.store.releases import Store
 from tracker.store.tables import Alert, Delivery, Event, TrackedModel
 
@@ -34,7 +35,8 @@ class DeliveryItem:
 
 
 def fan_out(store: Store, targets_for: Callable[[Alert, TrackedModel], Sequence[str]], now: datetime) -> int:
-    """Create the deliveries of every new alert, atomically; returns how many were created."""
+    """Create the deliveries of every new alert, atomically; returns how many were created. A target may name
+    the notices it carries (`user:42#fits`, tracker.store.builds): they are recorded in the same transaction."""
     rows: list[dict[str, object]] = []
     with store.session() as session, session.begin():
         alerts = session.exec(
@@ -42,7 +44,10 @@ def fan_out(store: Store, targets_for: Callable[[Alert, TrackedModel], Sequence[
             .where(Alert.status == "new").order_by(Alert.id)
         ).all()
         for alert, model in alerts:
-            for target in dict.fromkeys(targets_for(alert, model)):
+            for named in dict.fromkeys(targets_for(alert, model)):
+                target, notices = builds.split_target(named)
+                if notices and not builds.claim(session, alert, target, notices, now):
+                    continue  # every notice it carries was already said
                 rows.append({"alert_id": alert.id, "target": target, "status": "pending", "attempts": 0,
                              "created_at": now, "next_attempt_at": now})
             alert.status = "queued"

@@ -11,7 +11,7 @@ from tracker.store.releases import Store
 from tracker.store.tables import RuntimeFlag, Subscriber, utcnow
 
 EDITABLE = {"lang", "labs", "min_params", "max_params", "license_classes", "include_quantized", "keywords",
-            "openness_levels", "weight_updates",
+            "openness_levels", "weight_updates", "quant_builds", "vram_gb",
             "active", "first_name", "chat_id", "digest", "digest_period", "digest_since"}
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, String, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Column, String, TypeDecorator, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 
@@ -125,7 +125,8 @@ class TrackedModel(SQLModel, table=True):
 
 
 class Event(SQLModel, table=True):
-    """Something that happened to a model: new, published, backfill, license_changed, removed, restored, refacts."""
+    """Something that happened to a model: new, published, backfill, license_changed, removed, restored, refacts,
+    weights_updated, followup (what became of a release at a TRACKER_FOLLOWUP_AFTER checkpoint, in new_value)."""
 
     __tablename__ = "events"
 
@@ -146,7 +147,7 @@ class Alert(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = Field(foreign_key="events.id", unique=True)
     model_id: int = Field(foreign_key="models.id", index=True)
-    kind: str  # release | license_changed
+    kind: str  # release | license_changed | weights_updated | followup
     created_at: datetime = _time(nullable=False)
     status: str = Field(default="new", index=True)  # new -> fanned out into deliveries
 
@@ -212,6 +213,8 @@ class Subscriber(SQLModel, table=True):
     digest: str = Field(default="off", sa_column=Column(String(16), nullable=False, server_default="off"))
     digest_period: str | None = None
     digest_since: datetime | None = _time()
+    quant_builds: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
+    vram_gb: float | None = None  # GB of memory to run models in: alerts only what fits (migration 0010)
 
 
 class Card(SQLModel, table=True):
@@ -308,3 +311,60 @@ class DiscoveredOrg(SQLModel, table=True):
     proposed_at: datetime | None = _time()  # when the admins were told (None: still to tell)
     decided_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     decided_at: datetime | None = _time()
+
+
+class Followup(SQLModel, table=True):
+    """One checkpoint of a release's follow-up (TRACKER_FOLLOWUP_AFTER): when it is due and whether it is done.
+
+    status: pending (retried each cycle until it works) | done (its `followup` event is `event_id`) | skipped (a
+    later checkpoint was due too) | expired (the release stayed unreachable for days). Done is never redone.
+    """
+
+    __tablename__ = "followups"
+    __table_args__ = (UniqueConstraint("model_id", "after_s"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    model_id: int = Field(foreign_key="models.id", index=True)
+    repo_id: str
+    after_s: int  # seconds after the release was first seen
+    due_at: datetime = _time(nullable=False, index=True)
+    status: str = Field(default="pending", index=True)
+    attempts: int = 0
+    last_error: str | None = None
+    done_at: datetime | None = _time()
+    event_id: int | None = None
+    created_at: datetime = _time(nullable=False)
+class QuantBuild(SQLModel, table=True):
+    """A quantized build of a recent release found on the Hub (any organisation), recorded once (migration 0010).
+
+    `variants` is {name: bytes} of its complete weight sets (each GGUF quantization, split parts summed);
+    `smallest_bytes` the smallest of them."""
+
+    __tablename__ = "quant_builds"
+    __table_args__ = (UniqueConstraint("model_id", "repo_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    model_id: int = Field(foreign_key="models.id", index=True)  # the release it is a build of
+    repo_id: str = Field(sa_column=Column(String(200), nullable=False, index=True))
+    format: str
+    smallest_variant: str
+    smallest_bytes: int = Field(sa_column=Column(BigInteger, nullable=False))
+    variants: dict[str, int] | None = _json()
+    created_at: datetime | None = _time()  # the build repo's creation on the Hub
+    first_seen_at: datetime = _time(nullable=False)
+
+
+class QuantNotice(SQLModel, table=True):
+    """What a subscriber was told about a release's builds, so each is said once: `quant` (its first
+    quantized build) or `fits` (the first build that fits their memory); written with the delivery."""
+
+    __tablename__ = "quant_notices"
+    __table_args__ = (UniqueConstraint("user_id", "model_id", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    model_id: int = Field(foreign_key="models.id", index=True)
+    kind: str  # quant | fits
+    alert_id: int = Field(foreign_key="alerts.id", index=True)
+    vram_gb: float | None = None  # the memory they had set when told
+    at: datetime = _time(nullable=False)

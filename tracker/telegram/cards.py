@@ -12,10 +12,11 @@ from typing import Any
 
 from telegram.constants import MessageLimit
 
+from tracker.facts.builds import Variant, best_fit
 from tracker.render.templates import render
 from tracker.render.text import fit_message, visible_length
 from tracker.render.views import fits as fits_on
-from tracker.render.views import hubs, license_url, made_public, model_url, release_url, stored_extras
+from tracker.render.views import followup, hubs, license_url, made_public, model_url, release_url, stored_extras
 
 
 def wave_key(model: Any) -> str:
@@ -93,11 +94,35 @@ def fit_card(render_cut: Callable[[Cuts], str], sources: Sequence[Any],
     return text, visible_length(text) <= limit
 
 
+FOLLOWUP_LINES = 10  # a wave's card names at most this many models' follow-ups
+
+
+def followup_block(models: Sequence[Any], followups: dict[int, list[dict[str, Any]]], lang: str) -> str:
+    """The follow-up lines of a card: every checkpoint of a lone release, the latest of each model of a wave."""
+    if len(models) == 1:
+        entries = [{"name": None, "fu": followup(fu)} for fu in followups.get(models[0].id, [])]
+    else:
+        entries = [{"name": m.repo_id.split("/", 1)[-1], "fu": followup(followups[m.id][-1])} for m in models
+                   if followups.get(m.id)][:FOLLOWUP_LINES]
+    return render("card_followup.html", lang=lang, entries=entries) if entries else ""
+
+
 def release_card(models: Sequence[Any], lang: str, hub_url: str, kind: str = "new",
-                 follow_url: str | None = None) -> str:
+                 follow_url: str | None = None, followups: dict[int, list[dict[str, Any]]] | None = None) -> str:
     """The card of one release or of a wave of releases of one family, fitted to Telegram's limit; `kind`
     "shared" is one model's card shared from inline search (no "released", its Hub dates); `follow_url` adds
-    a "Follow <lab> releases in a private chat" link (channel cards)."""
+    a "Follow <lab> releases in a private chat" link (channel cards); `followups` ({model id: the numbers of
+    each checkpoint}) adds what became of the release (tracker.poll.followup) at the end."""
+    block = followup_block(models, followups or {}, lang)
+    if not block:
+        return _release_card(models, lang, hub_url, kind, follow_url, MessageLimit.MAX_TEXT_LENGTH)
+    block = fit_message(block, limit=MessageLimit.MAX_TEXT_LENGTH // 2)
+    limit = MessageLimit.MAX_TEXT_LENGTH - visible_length(block) - 2
+    return _release_card(models, lang, hub_url, kind, follow_url, limit) + "\n\n" + block
+
+
+def _release_card(models: Sequence[Any], lang: str, hub_url: str, kind: str, follow_url: str | None,
+                  limit: int) -> str:
     if len(models) == 1:
         m = models[0]
 
@@ -107,7 +132,7 @@ def release_card(models: Sequence[Any], lang: str, hub_url: str, kind: str = "ne
                           license_url=license_url(hub_url, m), follow_url=follow_url, hubs=hubs(m, hub_url),
                           fits=fits_on(m), extras=stored_extras(m), made_public=made_public(m))
 
-        text, fits = fit_card(single, [m])
+        text, fits = fit_card(single, [m], limit)
         if fits:
             return text
     ordered = sorted(models, key=lambda m: (-(m.params_total or 0), m.repo_id))
@@ -119,11 +144,11 @@ def release_card(models: Sequence[Any], lang: str, hub_url: str, kind: str = "ne
                           org_url=model_url(hub_url, ordered[0].org), total=len(ordered), hidden=len(ordered) - count,
                           follow_url=follow_url, **_context(some, hub_url))
 
-        text, fits = fit_card(wave, ordered[:shown])
+        text, fits = fit_card(wave, ordered[:shown], limit)
         if fits:
             return text
         if shown <= 1:
-            return fit_message(text)
+            return fit_message(text, limit=limit)
         shown = max(1, int(shown * 0.8))
 
 
@@ -142,3 +167,14 @@ def license_card(model: Any, old: dict[str, Any], new: dict[str, Any], lang: str
 
     text, fits = fit_card(card, [model, old or {}, new or {}])
     return text if fits else fit_message(text)
+
+
+def build_card(model: Any, build: dict[str, Any], notices: Sequence[str], vram_gb: float | None, lang: str,
+               hub_url: str) -> str:
+    """A subscriber's notice of a quantized build: the release's first, or the first that fits their memory
+    ("Qwen3-32B now fits your 24 GB: bartowski's Q4_K_M GGUF, 19.9 GB"), naming the best variant that fits."""
+    sizes = [Variant(str(k), v) for k, v in (build.get("variants") or {}).items() if isinstance(v, int)]
+    fit = best_fit(sizes, vram_gb) if vram_gb is not None else None
+    text = render("card_build.html", lang=lang, m=model, b=build, notices=list(notices), fit=fit, vram=vram_gb,
+                  url=model_url(hub_url, model.repo_id), build_url=model_url(hub_url, str(build.get("repo_id"))))
+    return fit_message(text)

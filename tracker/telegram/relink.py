@@ -17,6 +17,7 @@ from telegram.error import BadRequest, TelegramError
 from tracker.config import Settings
 from tracker.render.follow import follow_url
 from tracker.store import cards as card_rows
+from tracker.store import followups as followup_rows
 from tracker.store.queries import models_by_ids
 from tracker.store.releases import Store
 from tracker.telegram.cards import release_card
@@ -41,7 +42,9 @@ async def relink_cards(bot: Bot, store: Store, settings: Settings, now: datetime
         if card.target == CHANNEL:
             with contextlib.suppress(RuntimeError):  # the bot not initialised: no username yet
                 follow = follow_url(bot.username, models[0].lab)
-        text = release_card(models, card.lang, settings.hub_web_url, "new", follow)
+        found = await asyncio.to_thread(followup_rows.of_models, store, ids)  # what became of it stays on it
+        kind = await asyncio.to_thread(followup_rows.release_kind, store, ids)
+        text = release_card(models, card.lang, settings.hub_web_url, kind, follow, found)
         try:
             await bot.edit_message_text(text, chat_id=card.chat_id, message_id=card.message_id,
                                         parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)

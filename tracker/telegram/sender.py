@@ -27,13 +27,16 @@ from tracker.config import Settings
 from tracker.outage import Outage, OutageLog, duration
 from tracker.render.follow import follow_url
 from tracker.store import cards as card_rows
+from tracker.store import followups as followup_rows
 from tracker.store import outbox
 from tracker.store import subscribers as subscriptions
+from tracker.store.builds import KIND, notices_of
 from tracker.store.queries import models_by_ids
 from tracker.store.releases import Store
 from tracker.store.tables import Card, utcnow
 from tracker.telegram.app import retry_after_seconds
-from tracker.telegram.cards import license_card, release_card, wave_key, weights_card
+from tracker.telegram.cards import build_card, license_card, release_card, wave_key, weights_card
+from tracker.telegram.followups import Where, send_followup
 from tracker.telegram.relink import relink_cards
 from tracker.telegram.targets import CHANNEL, TargetsFn, telegram_targets
 
@@ -175,7 +178,8 @@ class TelegramDelivery:
         """The deliveries that become one message each, by chat."""
         groups: dict[tuple[str, str], _Group] = {}
         for item in items:
-            key = wave_key(item.model) if item.alert.kind == "release" else f"alert:{item.alert.id}"
+            key = (wave_key(item.model) if item.alert.kind == "release" else  # a wave's follow-ups: one edit
+                   f"followup:{wave_key(item.model)}" if item.alert.kind == "followup" else f"alert:{item.alert.id}")
             group = groups.setdefault((item.delivery.target, key), _Group(item.delivery.target, key))
             group.items.append(item)
         by_target: dict[str, list[_Group]] = {}
@@ -265,14 +269,17 @@ class TelegramDelivery:
         first = group.items[0]
         hub_url = self.settings.hub_web_url
         thread_id = await self._thread_for(chat, first.model.lab) if group.target == CHANNEL else None
-        if first.alert.kind == "weights_updated":
-            text = weights_card(first.model, first.event.old_value or {}, first.event.new_value or {}, chat.lang,
-                                hub_url)
-            await self._post(chat, text, thread_id)
-            return False
+        if first.alert.kind == "followup":
+            where = Where(group.target, chat.chat_id, chat.lang, thread_id, self._follow(group))
+            return await send_followup(self.bot, self.store, group.items, where, hub_url)
         if first.alert.kind != "release":
-            text = license_card(first.model, first.event.old_value or {}, first.event.new_value or {}, chat.lang,
-                                hub_url)
+            old, new = first.event.old_value or {}, first.event.new_value or {}
+            if first.alert.kind == KIND and chat.user_id is not None:  # a quantized build: what this person is told
+                notices, vram = await asyncio.to_thread(notices_of, self.store, chat.user_id, first.alert.id or 0)
+                text = build_card(first.model, new, notices, vram, chat.lang, hub_url)
+            else:
+                card = weights_card if first.alert.kind == "weights_updated" else license_card
+                text = card(first.model, old, new, chat.lang, hub_url)
             await self._post(chat, text, thread_id)
             return False
         new_ids = [i.model.id for i in group.items if i.model.id is not None]
@@ -280,7 +287,8 @@ class TelegramDelivery:
         if card is not None:
             ids = list(dict.fromkeys([*(card.model_ids or []), *new_ids]))
             models = await asyncio.to_thread(models_by_ids, self.store.engine, ids)
-            text = release_card(models, card.lang, hub_url, _kind(group), self._follow(group))
+            found = await asyncio.to_thread(followup_rows.of_models, self.store, ids)
+            text = release_card(models, card.lang, hub_url, _kind(group), self._follow(group), found)
             try:
                 await self.bot.edit_message_text(text, chat_id=card.chat_id, message_id=card.message_id,
                                                  parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)

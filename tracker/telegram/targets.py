@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from tracker.config import Settings
+from tracker.deliver import builds as build_notices
 from tracker.deliver.filters import SubscriptionFilter, matches
-from tracker.store import discovered
+from tracker.store import builds, discovered
 from tracker.store import subscribers as subscriptions
 from tracker.store.releases import Store
 from tracker.store.tables import Alert, TrackedModel
@@ -31,6 +32,10 @@ def telegram_targets(store: Store, settings: Settings) -> TargetsFn:
             # Digest subscribers get their releases once a period instead (tracker.deliver.digests).
             people = [(s.user_id, SubscriptionFilter.of(s)) for s in subscriptions.active(store)
                       if s.digest in (None, "off")]
+        if alert.kind == "followup":  # it edits the channel's card; subscribers are not told again
+            return [CHANNEL] if settings.telegram_channel and model.org.lower() not in quiet else []
+        if alert.kind == builds.KIND:  # subscribers only, each with the notices they get (said once)
+            return build_targets(store, alert, model, people)
         weights = alert.kind == "weights_updated"  # opt-in: TRACKER_ALERT_WEIGHT_UPDATES, /settings weights
         channel = settings.telegram_channel and (settings.alert_weight_updates or not weights)
         chosen = [CHANNEL] if channel and model.org.lower() not in quiet else []
@@ -38,3 +43,18 @@ def telegram_targets(store: Store, settings: Settings) -> TargetsFn:
         return chosen
 
     return targets
+
+
+def build_targets(store: Store, alert: Alert, model: TrackedModel,
+                  people: list[tuple[int, SubscriptionFilter]]) -> list[str]:
+    """The subscribers who hear of a quantized build, each named with its notices (`user:42#fits`)."""
+    assert alert.model_id is not None
+    said: dict[int, set[str]] = {}
+    for uid, kind in builds.told(store, alert.model_id):
+        said.setdefault(uid, set()).add(kind)
+    build = builds.event_value(store, alert.event_id)
+    chosen = []
+    for uid, f in people:
+        if notices := build_notices.notices(f, model, build, said.get(uid, set())):
+            chosen.append(builds.notice_target(f"user:{uid}", notices))
+    return chosen

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from tracker.history.stats import Summary, summarize
-from tracker.store import queries
+from tracker.store import followups, queries
 from tracker.store.engine import Engine
 from tracker.store.queries import HistoryFilter
 
@@ -41,6 +41,8 @@ class SiteData:
     summary: Summary
     family_slugs: dict[str, str] = field(default_factory=dict)  # family name -> slug
     lab_slugs: dict[str, str] = field(default_factory=dict)
+    followups: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # repo id -> its follow-ups
+    model_slugs: dict[str, str] = field(default_factory=dict)  # repo id -> its page's slug (with follow-ups)
 
     @property
     def latest(self) -> datetime | None:
@@ -86,8 +88,11 @@ def load(engine: Engine, f: HistoryFilter | None = None) -> SiteData:
                       region=members[0].region)
                 for name, members in by_family.items()]
     families.sort(key=lambda g: (g.rows[0].released_at, g.name), reverse=True)
+    shown = {r.repo_id for r in rows}
+    grew = {repo: found for repo, found in followups.by_repo(engine).items() if repo in shown}
     return SiteData(rows=rows, labs=labs, families=families, summary=summarize(rows),
-                    family_slugs=family_slugs, lab_slugs=lab_slugs)
+                    family_slugs=family_slugs, lab_slugs=lab_slugs, followups=grew,
+                    model_slugs=_unique_slugs(list(grew)))
 
 
 def lab_slugs(engine: Engine) -> dict[str, str]:

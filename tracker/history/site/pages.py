@@ -21,12 +21,12 @@ from tracker.hub.sources import MS, on_hub
 from tracker.render import charts
 from tracker.render.follow import follow_url
 from tracker.render.templates import environment, templates_dir
-from tracker.render.views import iso, model_url, release_url
+from tracker.render.views import followup, iso, model_url, release_url
 
 PAGE_SIZE = 1000  # rows per page of the all-releases table (about 0.4 MB of HTML)
 LATEST = 25
 LAB_ROWS = 1000  # a lab's or a family's page lists its newest releases up to this many
-OWNED_DIRS = ("labs", "families", "charts", "static", "feeds")
+OWNED_DIRS = ("labs", "families", "charts", "static", "feeds", "models")
 
 
 @dataclass
@@ -77,6 +77,7 @@ def row_views(data: SiteData, hub_url: str) -> list[dict[str, Any]]:
             "openness": r.openness_level or "", "summary": r.summary or "",
             "variant": (r.variant or "") if r.variant != "other" else "",  # "other" is never shown to a reader
             "gated": r.gated != "no", "removed": r.status == "removed",
+            "page": f"models/{data.model_slugs[r.repo_id]}.html" if r.repo_id in data.model_slugs else None,
         })
     return views
 
@@ -179,6 +180,9 @@ def build_pages(writer: SiteWriter, data: SiteData, hub_url: str, now: datetime,
     for fam in data.families:
         pages.page("family.html", f"families/{fam.slug}.html", lab_slug=data.lab_slugs[fam.lab or ""],
                    **_group_context(fam, by_repo))
+    for repo, slug in data.model_slugs.items():  # how the tree grew, for releases that had follow-ups
+        pages.page("model.html", f"models/{slug}.html", v=by_repo[repo],
+                   checkpoints=[followup(fu) for fu in data.followups[repo]])
     return {"pages": npages, "releases_page_bytes": writer.bytes.get("releases.html", 0)}
 
 

@@ -5,7 +5,7 @@ Rows stored before have no list: they are on the Hugging Face Hub only, under th
 their first_seen_at (tracker.hub.sources.sources_of reads them so), so no row needs rewriting.
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-07
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0009"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
