@@ -84,6 +84,7 @@ def base_env(home: Path) -> dict[str, str]:
         "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1",
         "PYTHONUNBUFFERED": "1",
         "TRACKER_HTTP_PORT": "0",  # `tracker run` serves HTTP: any free port, so tests never collide on 8787
+        "TRACKER_MODELSCOPE": "0",  # never modelscope.cn: tests that want it point MODELSCOPE_ENDPOINT at the fake
     }
 
 

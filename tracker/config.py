@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     discovery: bool = Field(False, validation_alias="TRACKER_DISCOVERY")
     discovery_min_likes: int = Field(50, ge=0, le=10**9, validation_alias="TRACKER_DISCOVERY_MIN_LIKES")
     discovery_channel: bool = Field(False, validation_alias="TRACKER_DISCOVERY_CHANNEL")
+    # ModelScope as a second source (tracker.poll.modelscope): on by default for the labs whose watchlist entry
+    # names ModelScope organisations; MODELSCOPE_ENDPOINT points it elsewhere, as HF_ENDPOINT does for the Hub.
+    modelscope: bool = Field(True, validation_alias="TRACKER_MODELSCOPE")
+    modelscope_endpoint: str = Field("https://modelscope.cn", validation_alias="MODELSCOPE_ENDPOINT")
+    modelscope_timeout: float = Field(20, gt=0, le=600, validation_alias="TRACKER_MODELSCOPE_TIMEOUT")
+    modelscope_web_url_setting: str | None = Field(None, validation_alias="TRACKER_MODELSCOPE_WEB_URL")
     # Follow-ups (tracker.poll.followup): when to look at a release again, in seconds after it was seen.
     followup_after: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [86_400, 604_800],
                                                            validation_alias="TRACKER_FOLLOWUP_AFTER")
@@ -107,14 +113,14 @@ class Settings(BaseSettings):
             raise ValueError("must be between 1 and 32")
         return value
 
-    @field_validator("hub_web_url_setting", "site_url")
+    @field_validator("hub_web_url_setting", "site_url", "modelscope_web_url_setting")
     @classmethod
     def _optional_http_url(cls, value: str | None) -> str | None:
         if value in (None, ""):
             return None
         return cls._http_url(value)
 
-    @field_validator("hf_endpoint", "telegram_api_url")
+    @field_validator("hf_endpoint", "telegram_api_url", "modelscope_endpoint")
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
@@ -148,6 +154,11 @@ class Settings(BaseSettings):
     def hub_web_url(self) -> str:
         """Where links in messages, feeds and pages point: TRACKER_HUB_WEB_URL, else HF_ENDPOINT."""
         return self.hub_web_url_setting or self.hf_endpoint
+
+    @property
+    def modelscope_web_url(self) -> str:
+        """Where links to ModelScope point: TRACKER_MODELSCOPE_WEB_URL, else MODELSCOPE_ENDPOINT."""
+        return self.modelscope_web_url_setting or self.modelscope_endpoint
 
     @property
     def telegram_enabled(self) -> bool:

@@ -1,4 +1,4 @@
-"""The watchlist: which labs we follow, through which Hugging Face organisations."""
+"""The watchlist: which labs we follow, through which Hugging Face (and ModelScope) organisations."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ class Lab:
     region: str
     aliases: tuple[str, ...] = ()
     runtime: bool = False  # added at runtime by an admin (discovery), kept in the store, not in a file
+    modelscope: tuple[str, ...] = ()  # its ModelScope organisations (case-sensitive there: `ZhipuAI`)
 
     @property
     def slug(self) -> str:
@@ -70,6 +71,11 @@ class Watchlist:
         """Every watched organisation with its lab, in watchlist order."""
         return [(org, lab) for lab in self.labs for org in lab.orgs]
 
+    @property
+    def modelscope_orgs(self) -> list[tuple[str, Lab]]:
+        """Every watched ModelScope organisation with its lab, in watchlist order."""
+        return [(org, lab) for lab in self.labs for org in lab.modelscope]
+
 
 def default_watchlist_text() -> str:
     """The TOML of the watchlist shipped inside the package."""
@@ -110,6 +116,7 @@ def _merge(base: Watchlist, extra: Watchlist, given: dict[str, set[str]]) -> Wat
                 country=lab.country if "country" in keys else old.country,
                 region=lab.region if "region" in keys else old.region,
                 aliases=lab.aliases if "aliases" in keys else old.aliases,
+                modelscope=tuple(dict.fromkeys([*old.modelscope, *lab.modelscope])),
             )
         by_name[lab.name.lower()] = lab
     return Watchlist(labs=tuple(by_name.values()))
@@ -135,6 +142,7 @@ def parse_watchlist(text: str, source: str) -> Watchlist:
         raise WatchlistError(f"{source}:1: no labs: add at least one [[lab]] table")
     labs: list[Lab] = []
     seen_orgs: dict[str, str] = {}
+    seen_ms: dict[str, str] = {}
     for index, raw in enumerate(raw_labs):
         line = header_lines[index] if index < len(header_lines) else 1
         lab = _parse_lab(raw, f"{source}:{line}")
@@ -144,6 +152,11 @@ def parse_watchlist(text: str, source: str) -> Watchlist:
                     f"{source}:{line}: organisation {org!r} is already listed under {seen_orgs[org.lower()]!r}"
                 )
             seen_orgs[org.lower()] = lab.name
+        for org in lab.modelscope:  # case-sensitive on ModelScope
+            if org in seen_ms:
+                raise WatchlistError(
+                    f"{source}:{line}: ModelScope organisation {org!r} is already listed under {seen_ms[org]!r}")
+            seen_ms[org] = lab.name
         labs.append(lab)
     return Watchlist(labs=tuple(labs))
 
@@ -151,7 +164,7 @@ def parse_watchlist(text: str, source: str) -> Watchlist:
 def _parse_lab(raw: Any, where: str) -> Lab:
     if not isinstance(raw, dict):
         raise WatchlistError(f"{where}: each lab must be a [[lab]] table")
-    allowed = {"name", "orgs", "country", "region", "aliases"}
+    allowed = {"name", "orgs", "country", "region", "aliases", "modelscope"}
     extra = set(raw) - allowed
     if extra:
         raise WatchlistError(
@@ -166,6 +179,9 @@ def _parse_lab(raw: Any, where: str) -> Lab:
     for org in orgs:
         if not _ORG_NAME.match(org):
             raise WatchlistError(f"{where}: {org!r} is not a valid Hugging Face organisation name")
+    modelscope = raw.get("modelscope", [])
+    if not isinstance(modelscope, list) or not all(isinstance(o, str) and _ORG_NAME.match(o) for o in modelscope):
+        raise WatchlistError(f"{where}: `modelscope` of lab {name!r} must be a list of ModelScope organisation names")
     country = raw.get("country", "Unknown")
     region = raw.get("region", country)
     aliases = raw.get("aliases", [])
@@ -180,4 +196,5 @@ def _parse_lab(raw: Any, where: str) -> Lab:
         country=country.strip(),
         region=region.strip(),
         aliases=tuple(aliases),
+        modelscope=tuple(dict.fromkeys(modelscope)),
     )

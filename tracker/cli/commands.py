@@ -24,11 +24,12 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
     """One poll cycle, then the alerts it produced (and any left from before) are delivered."""
     from tracker.run.leader import Leadership
     from tracker.run.oneshot import deliver_once, until_interrupted
-    from tracker.run.wiring import make_followups, make_poller, open_store, telegram_ready
+    from tracker.run.wiring import make_followups, make_modelscope_poller, make_poller, open_store, telegram_ready
 
     watchlist = load_watchlist(settings.watchlist)
     store = open_store(settings)
     poller = make_poller(settings, store, watchlist)
+    modelscope = make_modelscope_poller(settings, store, watchlist)
     poller.guard.announce = False  # an unreachable Hub is this command's one summary line
     # Never alongside a running `tracker run`: it holds the leadership, and this refuses (tracker.run.leader).
     with Leadership.for_database(settings.database_url, store.engine, settings.leader_lease).one_shot():
@@ -44,6 +45,12 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
         cards = until_interrupted(lambda: poller.enrich_cards(args.enrich), poller.gate) if args.enrich else 0
         followed = until_interrupted(make_followups(settings, store, poller).run, poller.gate).done
         delivered = deliver_once(settings, store, deliver)  # Apprise targets even when Telegram cannot work
+        ms_line = ""
+        if modelscope is not None:  # after the Hub's alerts went out: ModelScope never holds them up
+            ms = until_interrupted(modelscope.run_cycle, modelscope.gate)
+            delivered += deliver_once(settings, store, deliver) if ms.alerts or any(s.linked for s in ms.summaries) \
+                else 0
+            ms_line = _modelscope_line(ms)
     failed = len(report.orgs_failed)
     backfilled = sum(s.backfill for s in report.summaries)
     recorded = f"recorded {backfilled} existing models (backfill, no alerts), " if backfilled else ""
@@ -56,7 +63,22 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
         + (f"; followed up {len(followed)} releases" if followed else ""),
         file=sys.stderr,
     )
+    if ms_line:
+        print(ms_line, file=sys.stderr)
     return 1 if report.all_failed else 0
+
+
+def _modelscope_line(report: Any) -> str:
+    """`tracker poll`'s line for ModelScope."""
+    if report.hub_unreachable is not None:
+        return f"ModelScope: unreachable ({report.hub_unreachable}); the Hub's releases were polled"
+    failed = len(report.orgs_failed)
+    linked = sum(s.linked for s in report.summaries)
+    backfilled = sum(s.backfill for s in report.summaries)
+    return (f"ModelScope: polled {len(report.orgs_ok)} of {len(report.orgs_ok) + failed} organisations: "
+            + (f"recorded {backfilled} existing models (backfill, no alerts), " if backfilled else "")
+            + f"{report.new} new releases, {linked} already on the Hub"
+            + (f", {failed} failed ({', '.join(sorted(report.orgs_failed))})" if failed else ""))
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -185,6 +207,7 @@ def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
     facts = facts_for(model, config, problem, reading, sizes)
     row = row_from_hub(model, facts, watchlist.lab_for_org(model.org))
     row.readme_sha = readme.sha
+    row.sources = _stored_sources(settings, model.repo_id)
     stored = _stored_followups(settings, model.repo_id)
     if args.format == "json":
         data: dict[str, Any] = record(row, settings.hub_web_url)
@@ -195,6 +218,15 @@ def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _stored_sources(settings: Settings, repo_id: str) -> list[dict[str, Any]] | None:
+    """The hubs the store knows the release on (None without a store, or when it is on the Hub only)."""
+    from tracker.store.engine import open_engine
+    from tracker.store.queries import stored_sources
+
+    try:
+        return stored_sources(open_engine(settings.database_url, create=False), repo_id)
+    except Exception:  # noqa: BLE001  (no store, or an unreadable one, never fails an inspection of the Hub)
+        return None
 def _stored_followups(settings: Settings, repo_id: str) -> list[dict[str, Any]]:
     """The follow-ups the store holds for a release (none when there is no store here)."""
     from tracker.store import followups
@@ -217,12 +249,13 @@ def cmd_labs(args: argparse.Namespace, settings: Settings) -> int:
     watchlist = effective_watchlist_if_stored(load_watchlist(settings.watchlist), settings.database_url)
     if args.format == "json":
         output.write_json([{"name": lab.name, "slug": lab.slug, "orgs": list(lab.orgs), "country": lab.country,
-                            "region": lab.region, "aliases": list(lab.aliases), "added_at_runtime": lab.runtime}
+                            "region": lab.region, "aliases": list(lab.aliases), "added_at_runtime": lab.runtime,
+                            "modelscope": list(lab.modelscope)}
                            for lab in watchlist.labs], sys.stdout)
         return 0
-    rows = [[lab.name + (" (added at runtime)" if lab.runtime else ""), ", ".join(lab.orgs), lab.country, lab.region]
-            for lab in watchlist.labs]
-    output.write_table(rows, ("lab", "organisations", "country", "region"), sys.stdout)
+    rows = [[lab.name + (" (added at runtime)" if lab.runtime else ""), ", ".join(lab.orgs),
+             ", ".join(lab.modelscope) or "-", lab.country, lab.region] for lab in watchlist.labs]
+    output.write_table(rows, ("lab", "organisations", "ModelScope", "country", "region"), sys.stdout)
     return 0
 
 

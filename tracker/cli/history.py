@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tracker.cli.args import UsageError, add_filter_arguments, int_at_least
 
@@ -41,7 +41,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 
     stats = sub.add_parser("stats", help="counts, median sizes, biggest release, share of permissive licenses")
     add_filter_arguments(stats)
-    stats.add_argument("--by", choices=GROUPINGS, default="lab", help="group by (default lab)")
+    stats.add_argument("--by", choices=(*GROUPINGS, "hub-lead"), default="lab",
+                       help="group by (default lab); hub-lead: which hub shows each lab's releases first, by how long")
     stats.add_argument("--format", choices=("table", "json"), default="table")
     stats.set_defaults(handler=cmd_stats)
 
@@ -116,6 +117,8 @@ def cmd_stats(args: argparse.Namespace, settings: Settings | ReaderSettings) -> 
     engine = open_engine(settings.database_url, create=False)
     # One streamed pass over just the columns the numbers need: memory stays flat on a big store.
     rows = queries.iter_history(engine, history_filter(args, settings, None), columns=queries.STATS_COLUMNS)
+    if args.by == "hub-lead":
+        return _hub_lead(rows, args.format)
     overall, groups = stats.summarize_grouped(rows, args.by)
     if args.format == "json":
         output.write_json([{"by": "all", **overall.as_dict()}, *({"by": args.by, **g.as_dict()} for g in groups)],
@@ -131,4 +134,27 @@ def cmd_stats(args: argparse.Namespace, settings: Settings | ReaderSettings) -> 
               f"{g.permissive_share:.0%}"] for g in groups]
     output.write_table(table, (args.by, "releases", "median total", "median active", "biggest", "permissive"),
                        sys.stdout)
+    return 0
+
+
+def _hub_lead(rows: Any, fmt: str) -> int:
+    """`tracker stats --by hub-lead`: per lab, releases on both hubs, which was first and its median lead."""
+    from tracker.history.hub_lead import hub_lead
+    from tracker.render import output
+    from tracker.render.l10n import lead_time
+
+    overall, labs = hub_lead(rows)
+    if fmt == "json":
+        output.write_json([overall.as_dict(), *(lab.as_dict() for lab in labs)], sys.stdout)
+        return 0
+
+    def ahead(tally: Any, hub: str) -> str:
+        count = tally.first.get(hub, 0)
+        median = tally.median_lead(hub)
+        return f"{count} (median {lead_time(median)} ahead)" if count and median is not None else str(count)
+
+    table = [[t.key, str(t.both), ahead(t, "modelscope"), ahead(t, "huggingface"), str(t.only["modelscope"]),
+              str(t.only["huggingface"])] for t in [*labs, overall]]
+    output.write_table(table, ("lab", "on both hubs", "ModelScope first", "Hugging Face first", "only ModelScope",
+                               "only Hugging Face"), sys.stdout)
     return 0

@@ -17,7 +17,7 @@ from typing import Any
 from tracker.facts import format_params
 from tracker.history.site.data import slugify
 from tracker.render.templates import environment
-from tracker.render.views import iso, model_url
+from tracker.render.views import iso, model_url, release_url
 from tracker.store import queries
 from tracker.store.engine import Engine
 from tracker.store.queries import HistoryFilter
@@ -93,14 +93,14 @@ def _entry(wave: Wave, opts: FeedOptions) -> dict[str, Any]:
     first = wave.first
     if len(wave.models) == 1:
         title = f"{first.lab}: {first.repo_id.split('/', 1)[-1]} · {_size(first)}"
-        link = model_url(opts.hub_url, first.repo_id)
+        link = release_url(opts.hub_url, first)
     else:
         biggest = max(wave.models, key=lambda m: m.params_total or 0)
         title = f"{first.lab}: {first.family} wave · {len(wave.models)} models, up to {_size(biggest)}"
         link = model_url(opts.hub_url, first.repo_id)
         if opts.base_url:
             link = f"{opts.base_url.rstrip('/')}/families/{slugify(first.family)}.html"
-    models = [{"m": m, "url": model_url(opts.hub_url, m.repo_id), "size": _size(m)} for m in wave.models]
+    models = [{"m": m, "url": release_url(opts.hub_url, m), "size": _size(m)} for m in wave.models]
     html = environment().get_template("feed/entry.html").render(models=models, wave=len(models) > 1)
     return {
         "id": entry_id(first.repo_id), "title": title, "link": link, "lab": first.lab,

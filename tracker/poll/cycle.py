@@ -117,6 +117,7 @@ class Poller:
         # Called (from a worker thread) as soon as an organisation's poll stored alerts: `tracker run` wakes its
         # delivery then, instead of waiting for the whole cycle.
         self.on_alerts: Callable[[], None] | None = None
+        self.web_url = hub.endpoint  # the Hub's web address, for a release's source entry (TRACKER_HUB_WEB_URL)
         self.builds = BuildScan()  # quantized builds of recent releases (tracker.poll.builds)
 
     def run_cycle(self, only: Collection[str] | None = None, probe_first: bool = False) -> CycleReport:
@@ -243,7 +244,8 @@ class Poller:
         checked = {c.repo_id for c in changes if c.model is not None and c.kind != "backfill"}
         with self.gate.write():
             summary = self.store.apply_org_poll(org, lab, changes, facts, now=now, model_count=len(listing.models),
-                                                config_checked=checked, cards=cards, digests=digests)
+                                                config_checked=checked, cards=cards, digests=digests,
+                                                web_url=self.web_url)
         if summary.alerts and self.on_alerts is not None:
             self.on_alerts()
         if summary.new or summary.license_changes or summary.removed:

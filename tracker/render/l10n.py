@@ -94,6 +94,22 @@ def moment(value: datetime | None) -> str:
     return f"{format_date(value.date(), 'd MMM y', locale=locale)}, {format_time(value, 'HH:mm', locale=locale)} UTC"
 
 
+def lead_time(seconds: float | None) -> str:
+    """How long one hub was ahead of the other: `2 h 10 min`, `3 d 4 h`, `45 min` (the same in Italian,
+    with `g` for days)."""
+    if seconds is None:
+        return "?"
+    minutes = max(1, round(seconds / 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    day = "g" if LOCALE.get() == "it" else "d"
+    if days:
+        return f"{days} {day} {hours} h" if hours else f"{days} {day}"
+    if hours:
+        return f"{hours} h {mins} min" if mins else f"{hours} h"
+    return f"{mins} min"
+
+
 _DAYS = {"en": ("today", "yesterday"), "it": ("oggi", "ieri")}
 
 

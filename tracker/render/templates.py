@@ -67,6 +67,7 @@ def environment(directory: Path | None = None) -> Environment:
     env.filters["place"] = l10n.place
     env.filters["setup"] = l10n.setup_name
     env.filters["evidence"] = l10n.evidence
+    env.filters["lead"] = l10n.lead_time
     env.filters["later"] = l10n.later
     env.filters["md"] = _markdown
     return env

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tracker.facts.fits import FitsOn, fits_on
+from tracker.hub.sources import HF, HUB_NAMES, lead, sources_of
 
 if TYPE_CHECKING:
     from tracker.store.queries import ModelRow
@@ -21,7 +22,7 @@ RECORD_FIELDS = (
     "license_reason", "gated", "pipeline_tag", "library_name", "family", "variant", "quant_format",
     "modality", "base_models", "distilled_from", "backfill", "url",
     "context_length", "weights_bytes", "fits_on", "openness", "openness_level", "summary",
-    "kv_bytes_per_token",
+    "kv_bytes_per_token", "sources", "first_hub", "hub_lead_s",
 )
 
 
@@ -40,6 +41,33 @@ def model_url(hub_url: str, repo_id: str) -> str:
     return f"{hub_url.rstrip('/')}/{repo_id}"
 
 
+def release_url(hub_url: str, row: Any) -> str:
+    """Where a release's link points: the Hub when it is there, else the hub that has it (ModelScope)."""
+    found = sources_of(row, hub_url)
+    if any(s.get("hub") == HF for s in found):
+        return model_url(hub_url, row.repo_id)
+    return str(found[0].get("url") or model_url(hub_url, row.repo_id))
+
+
+def hubs(row: Any, hub_url: str) -> dict[str, Any] | None:
+    """What a card says about the hubs of a release on ModelScope: its links, "only on ModelScope", and which
+    hub was first by how long. None for a release on the Hugging Face Hub only (cards unchanged)."""
+    found = sources_of(row, hub_url)
+    if len(found) == 1 and found[0].get("hub") == HF:
+        return None
+    links = [(HUB_NAMES.get(s.get("hub", ""), s.get("hub")),
+              model_url(hub_url, s["repo_id"]) if s.get("hub") == HF else s.get("url")) for s in found]
+    first = lead(row)
+    return {"links": links, "only": links[0][0] if len(links) == 1 else None,
+            "first": HUB_NAMES.get(first.first, first.first), "second": HUB_NAMES.get(first.second or "", None),
+            "by": first.seconds}
+
+
+def record_sources(row: Any, hub_url: str) -> list[dict[str, Any]]:
+    """`sources` of a record: one entry per hub, oldest first, and the lead in seconds on the second."""
+    return [dict(s) for s in sources_of(row, hub_url)]
+
+
 def license_url(hub_url: str, row: Any) -> str | None:
     """The license text's address: the card's link as given, or a file in the repo made absolute."""
     link = getattr(row, "license_link", None)
@@ -52,7 +80,7 @@ def license_url(hub_url: str, row: Any) -> str | None:
     return f"{model_url(hub_url, row.repo_id)}/blob/main/{link}"
 
 
-_DERIVED = frozenset({"url", "params_source", "fits_on", "openness"})
+_DERIVED = frozenset({"url", "params_source", "fits_on", "openness", "sources", "first_hub", "hub_lead_s"})
 _TIMES = tuple(name for name in RECORD_FIELDS if name.endswith(("_at", "last_modified")))
 
 
@@ -63,7 +91,10 @@ def record(row: TrackedModel | ModelRow, hub_url: str) -> dict[str, Any]:
     for name in _TIMES:
         if isinstance(value := data[name], datetime):
             data[name] = iso(value)
-    data["url"] = model_url(hub_url, row.repo_id)
+    data["url"] = release_url(hub_url, row)
+    data["sources"] = record_sources(row, hub_url)
+    first = lead(row)
+    data["first_hub"], data["hub_lead_s"] = first.first, first.seconds
     data["params_source"] = row.params_total_source
     data["fits_on"] = fits(row).as_dict()
     data["openness"] = openness(row)
@@ -112,7 +143,8 @@ def card(row: TrackedModel | ModelRow, hub_url: str, event_kind: str = "new", **
     """Template context for one model's card or line."""
     return {
         "m": row,
-        "url": model_url(hub_url, row.repo_id),
+        "url": release_url(hub_url, row),
+        "hubs": hubs(row, hub_url),
         "name": row.repo_id.split("/", 1)[-1],
         "kind": event_kind,
         "active_differs": row.params_active is not None and row.params_active != row.params_total,

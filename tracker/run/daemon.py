@@ -35,8 +35,16 @@ from tracker.run.http_routes import StatusRoutes
 from tracker.run.http_server import HttpServer
 from tracker.run.leader import Leadership, LeadershipLost
 from tracker.run.metrics import Metrics
+from tracker.run.modelscope_lane import found_something, modelscope_cycle
 from tracker.run.webhook import PATH, WebhookReceiver
-from tracker.run.wiring import alert_targets, alerts_destination, make_apprise, make_followups, make_poller
+from tracker.run.wiring import (
+    alert_targets,
+    alerts_destination,
+    make_apprise,
+    make_followups,
+    make_modelscope_poller,
+    make_poller,
+)
 from tracker.store import digests as digest_rows
 from tracker.store import outbox
 from tracker.store import subscribers as subscriptions
@@ -63,6 +71,7 @@ class Runtime:
         self.store = store
         self.watchlist = watchlist
         self.poller = make_poller(settings, store, watchlist)
+        self.modelscope = make_modelscope_poller(settings, store, watchlist)  # a lane of its own, or None
         self.followups = make_followups(settings, store, self.poller)
         self.apprise = make_apprise(settings, store)  # a bad URL is said here, once, at start
         self.fan_out_to = alert_targets(settings, store, self.apprise)
@@ -133,12 +142,16 @@ class Runtime:
             await self.deliver()
             if report.discovered:
                 self.delivery.wake("admins")
-            if self.settings.site_dir and _found_something(report):
-                await asyncio.to_thread(self._rebuild_outputs)
+            if self.settings.site_dir and found_something(report):
+                await asyncio.to_thread(self.rebuild_site)
         except PollAbandoned:
             log.debug("poll abandoned: stopping")
         except Exception:  # noqa: BLE001
             _log_failure("poll cycle failed")
+
+    async def modelscope_cycle(self) -> None:
+        """One ModelScope poll cycle, its own job beside the Hub's (tracker.run.modelscope_lane)."""
+        await modelscope_cycle(self)
 
     @contextlib.asynccontextmanager
     async def _polls_first(self) -> AsyncIterator[None]:
@@ -157,6 +170,7 @@ class Runtime:
         with self.metrics.poll_duration.time():
             report = await asyncio.to_thread(self.poller.run_cycle, orgs)
         self.metrics.polls.inc()
+        self.metrics.source_polls.labels("huggingface").inc()
         self.metrics.alerts.inc(report.alerts)
         return report
 
@@ -185,7 +199,7 @@ class Runtime:
     async def _start_http(self) -> None:
         """Serve /healthz, /metrics and (with TRACKER_HUB_WEBHOOK_SECRET) the Hub webhook."""
         routes = StatusRoutes(self.store, self.settings.poll_interval, self.metrics, lambda: self.role,
-                              self.started_at, self.poller.guard.rate_limited_orgs).routes()
+                              self.started_at, self._rate_limited).routes()
         server = HttpServer(self.settings.http_host, self.settings.http_port, routes)
         if self.settings.hub_webhook_secret is not None:
             receiver = WebhookReceiver(self.settings.hub_webhook_secret.get_secret_value(), self.watchlist,
@@ -200,6 +214,11 @@ class Runtime:
         self.http = server
         log.info("HTTP on http://%s:%d: /healthz, /metrics%s", self.settings.http_host, server.port,
                  ", /hub-webhook" if self.settings.hub_webhook_secret else "")
+
+    def _rate_limited(self, now: datetime) -> dict[str, datetime]:
+        """Organisations skipped for a 429 on either hub (ModelScope's as `modelscope:ORG`)."""
+        limited = self.poller.guard.rate_limited_orgs(now)
+        return limited | (self.modelscope.rate_limited_orgs(now) if self.modelscope is not None else {})
 
     async def enrich(self) -> None:
         """Read config.json and the model card of a few backfilled models per organisation (a bounded trickle)."""
@@ -244,7 +263,7 @@ class Runtime:
         except Exception:  # noqa: BLE001
             _log_failure("housekeeping failed; it is tried again later")
 
-    def _rebuild_outputs(self) -> None:
+    def rebuild_site(self) -> None:
         rebuild_outputs(self.settings, self.store.engine)
 
     async def queue_digests(self) -> None:
@@ -309,8 +328,9 @@ class Runtime:
         scheduler.start()
         self.delivery.start()
         self.poller.on_alerts = self.delivery.alerts_stored  # called from the poll's worker threads
-        log.info("tracker running: %d labs, %d organisations, every %ss; Ctrl-C stops", len(self.watchlist.labs),
-                 len(self.watchlist.orgs), self.settings.poll_interval)
+        log.info("tracker running: %d labs, %d organisations%s, every %ss; Ctrl-C stops", len(self.watchlist.labs),
+                 len(self.watchlist.orgs), f" (+{len(self.watchlist.modelscope_orgs)} on ModelScope)"
+                 if self.modelscope is not None else "", self.settings.poll_interval)
         log.info("alerts go to %s", await asyncio.to_thread(alerts_destination, self.settings, self.store,
                                                              self.apprise))
         stopping = asyncio.create_task(self.stop.wait())
@@ -334,6 +354,9 @@ class Runtime:
         every = self.settings.poll_interval
         scheduler.add_job(self._job(self.cycle), "interval", seconds=every, id="poll", max_instances=JOB_INSTANCES,
                           coalesce=True, next_run_time=soon, misfire_grace_time=None)
+        if self.modelscope is not None:
+            scheduler.add_job(self._job(self.modelscope_cycle), "interval", seconds=every, id="modelscope",
+                              max_instances=JOB_INSTANCES, coalesce=True, next_run_time=soon, misfire_grace_time=None)
         scheduler.add_job(self._job(self.enrich), "interval", seconds=every, id="enrich", max_instances=JOB_INSTANCES,
                           coalesce=True, next_run_time=soon + timedelta(seconds=every / 2), misfire_grace_time=None)
         if self.settings.followup_after:  # between polls: a poll never waits for them
@@ -361,6 +384,8 @@ class Runtime:
         A cancelled delivery leaves its unsent messages pending; a poll stuck on the Hub is abandoned and
         writes nothing (its worker thread is left behind: the process exits without waiting for it)."""
         self.poller.gate.close(timeout=0)  # at once: from now on a poll starts no store write
+        if self.modelscope is not None:
+            self.modelscope.gate.close(timeout=0)
         if self._jobs:
             log.info("waiting for %d running job(s) to finish", len(self._jobs))
             _done, pending = await asyncio.wait(set(self._jobs), timeout=STOP_GRACE)
@@ -371,7 +396,7 @@ class Runtime:
                     task.cancel()
                 await asyncio.wait(pending, timeout=0.5)
         for _ in range(20):  # a poll's write already under way in a worker thread is one short transaction
-            if not self.poller.gate.busy:
+            if not self.poller.gate.busy and (self.modelscope is None or not self.modelscope.gate.busy):
                 break
             await asyncio.sleep(0.05)
 
@@ -390,10 +415,6 @@ def _log_failure(message: str) -> None:
         log.debug("%s: the database disk is full", message)
     else:
         log.exception(message)
-
-
-def _found_something(report: CycleReport) -> bool:
-    return any(s.new or s.license_changes or s.removed for s in report.summaries)
 
 
 async def run_forever(settings: Settings, store: Store, watchlist: Watchlist) -> None:

@@ -9,7 +9,7 @@ its start; a standby, which does not poll, is healthy; so is a tracker paused by
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +32,9 @@ class Health:
     outbox_pending: int
     oldest_pending_age_s: float | None
     detail: str
+    # Each hub's state: {"huggingface": {...}, "modelscope": {...}} (last_poll_at, last_poll_age_s,
+    # orgs_failing, orgs_rate_limited); ModelScope only once it was polled.
+    hubs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def healthy(self) -> bool:
@@ -49,6 +52,7 @@ class Health:
             "outbox_pending": self.outbox_pending,
             "oldest_pending_age_s": _round(self.oldest_pending_age_s),
             "detail": self.detail,
+            "hubs": self.hubs,
         }
 
 
@@ -72,10 +76,16 @@ def read_health(store: Store, poll_interval: float, now: datetime, role: str | N
         status = "stale"
         detail = (f"no successful poll for {age:.0f}s (more than {STALE_INTERVALS} poll intervals of "
                   f"{poll_interval:g}s)" if age is not None else "no successful poll yet")
+    limited = dict(rate_limited or {})
+    hubs = {hub: {"last_poll_at": last.isoformat() if last else None,
+                  "last_poll_age_s": _round((now - last).total_seconds()) if last else None,
+                  "orgs_failing": failing, "orgs_rate_limited": _limited_on(limited, hub)}
+            for hub, (last, failing) in facts.hubs.items()}
     return Health(status=status, role=role, last_poll_at=last_poll, last_poll_age_s=age,
-                  orgs_failing=facts.orgs_failing, orgs_rate_limited=dict(rate_limited or {}),
+                  orgs_failing=facts.orgs_failing,
+                  orgs_rate_limited={o: u for o, u in limited.items() if ":" not in o},  # the Hub's
                   outbox_pending=facts.outbox_pending,
-                  oldest_pending_age_s=(now - oldest).total_seconds() if oldest else None, detail=detail)
+                  oldest_pending_age_s=(now - oldest).total_seconds() if oldest else None, detail=detail, hubs=hubs)
 
 
 def format_health(health: Health) -> str:
@@ -93,9 +103,24 @@ def format_health(health: Health) -> str:
         f"outbox pending:  {health.outbox_pending}"
         + (f" (oldest {ago(health.oldest_pending_age_s)})" if health.oldest_pending_age_s is not None else ""),
     ]
+    for hub, state in health.hubs.items():
+        if hub == "huggingface":
+            continue
+        failing = ", ".join(state["orgs_failing"]) or "none failing"
+        limited = ", ".join(state["orgs_rate_limited"])
+        lines.append(f"{hub + ':':<17}last poll {ago(state['last_poll_age_s'])}; {failing}"
+                     + (f"; rate-limited: {limited}" if limited else ""))
     if health.role is not None:
         lines.insert(1, f"role:            {health.role}")
     return "\n".join(lines)
+
+
+def _limited_on(limited: Mapping[str, datetime], hub: str) -> dict[str, str]:
+    """The organisations of one hub skipped for a 429 (ModelScope's are keyed `modelscope:ORG`)."""
+    if hub == "huggingface":
+        return {org: until.isoformat() for org, until in limited.items() if ":" not in org}
+    prefix = f"{hub}:"
+    return {org.removeprefix(prefix): until.isoformat() for org, until in limited.items() if org.startswith(prefix)}
 
 
 def _round(value: float | None) -> float | None:

@@ -44,6 +44,12 @@ class Metrics:
                                        buckets=POLL_BUCKETS, registry=r)
         self.leader = Gauge("tracker_leader", "1 when this instance is the leader (polls and delivers), else 0.",
                             registry=r)
+        self.source_polls = Counter("tracker_source_polls", "Poll cycles completed, by hub (huggingface, "
+                                    "modelscope).", ["hub"], registry=r)
+        self.source_poll_age = Gauge("tracker_source_last_poll_age_seconds", "Seconds since the last successful "
+                                     "poll of any organisation, by hub.", ["hub"], registry=r)
+        self.source_failing = Gauge("tracker_source_orgs_failing", "Organisations whose last poll failed, by hub.",
+                                    ["hub"], registry=r)
         for outcome in DELIVERY_OUTCOMES:  # present from the start, so rate() works from the first scrape
             self.deliveries.labels(outcome)
 
@@ -61,4 +67,8 @@ class Metrics:
         if health is not None:
             self.outbox_pending.set(health.outbox_pending)
             self.leader.set(1 if health.role == "leader" else 0)
+            for hub, state in health.hubs.items():
+                if state["last_poll_age_s"] is not None:
+                    self.source_poll_age.labels(hub).set(state["last_poll_age_s"])
+                self.source_failing.labels(hub).set(len(state["orgs_failing"]))
         return generate_latest(self.registry), CONTENT_TYPE

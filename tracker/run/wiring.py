@@ -14,8 +14,10 @@ from tracker.deliver.apprise_sink import AppriseDelivery, AppriseOptions
 from tracker.deliver.apprise_targets import parse_targets
 from tracker.deliver.console import console_targets
 from tracker.hub.client import HubClient
+from tracker.hub.modelscope import ModelScopeClient
 from tracker.poll.cycle import Poller
 from tracker.poll.followup import FollowupRunner
+from tracker.poll.modelscope import ModelScopePoller
 from tracker.store import subscribers
 from tracker.store.releases import Store
 from tracker.store.url import sqlite_folder
@@ -54,8 +56,21 @@ def hub_cache_dir(settings: Settings) -> Path:
 
 def make_poller(settings: Settings, store: Store, watchlist: Watchlist) -> Poller:
     """A Poller over the watchlist, with discovery when TRACKER_DISCOVERY is on."""
-    return Poller(make_hub(settings), store, watchlist, workers=settings.hub_workers,
-                  discover_min_likes=settings.discovery_min_likes if settings.discovery else None)
+    poller = Poller(make_hub(settings), store, watchlist, workers=settings.hub_workers,
+                    discover_min_likes=settings.discovery_min_likes if settings.discovery else None)
+    poller.web_url = settings.hub_web_url
+    return poller
+
+
+def make_modelscope_poller(settings: Settings, store: Store, watchlist: Watchlist) -> ModelScopePoller | None:
+    """The ModelScope lane (TRACKER_MODELSCOPE, on by default), or None when it is off or no lab names
+    ModelScope organisations. The client keeps its session id beside the Hub's cache, not in ~/.modelscope."""
+    if not settings.modelscope or not watchlist.modelscope_orgs:
+        return None
+    client = ModelScopeClient(settings.modelscope_endpoint, settings.modelscope_timeout,
+                              hub_cache_dir(settings).parent / "modelscope", settings.modelscope_web_url)
+    return ModelScopePoller(client, store, watchlist, settings.hub_web_url,
+                            workers=min(settings.hub_workers, 4))
 
 
 def make_followups(settings: Settings, store: Store, poller: Poller) -> FollowupRunner:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import col, select
 
 from tracker.store.releases import Store
-from tracker.store.tables import Card, ForumTopic
+from tracker.store.tables import Card, Event, ForumTopic, RuntimeFlag
+
+SOURCE_EDIT_WINDOW = timedelta(days=7)  # a card is edited when a second hub shows its release within this long
+RELINK_MARK = "relinked_source_event"  # runtime flag: the newest source_added event whose cards were edited
 
 
 def open_card(store: Store, target: str, wave_key: str, since: datetime) -> Card | None:
@@ -44,3 +47,26 @@ def forum_topic(store: Store, chat_id: str, lab: str) -> int | None:
 def remember_forum_topic(store: Store, chat_id: str, lab: str, thread_id: int, now: datetime) -> None:
     with store.session() as session, session.begin():
         session.merge(ForumTopic(chat_id=chat_id, lab=lab, thread_id=thread_id, created_at=now))
+
+
+def cards_to_relink(store: Store, now: datetime) -> tuple[list[Card], int | None]:
+    """Cards (of the last week) showing a release that another hub has shown since the last relinking (a
+    `source_added` event not yet handled): they are edited to link both hubs. Also returns the newest such
+    event's id, for `relinked` once the edits are done (None when there is nothing to do)."""
+    since = now - SOURCE_EDIT_WINDOW
+    with store.session() as session:
+        flag = session.get(RuntimeFlag, RELINK_MARK)
+        mark = int(flag.value) if flag is not None and flag.value.isdigit() else 0
+        added = session.exec(select(Event.id, Event.model_id).where(
+            Event.kind == "source_added", col(Event.id) > mark, col(Event.at) >= since)).all()
+        if not added:
+            return [], None
+        models = {model_id for _id, model_id in added}
+        cards = session.exec(select(Card).where(col(Card.opened_at) >= since)).all()
+    return [c for c in cards if models & set(c.model_ids or ())], max(event_id for event_id, _m in added)
+
+
+def relinked(store: Store, event_id: int, now: datetime) -> None:
+    """The cards of every `source_added` event up to `event_id` were edited: remember it."""
+    with store.session() as session, session.begin():
+        session.merge(RuntimeFlag(key=RELINK_MARK, value=str(event_id), updated_at=now))

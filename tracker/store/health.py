@@ -3,13 +3,14 @@ queue and the pause flag (the judging is tracker.run.health's)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
+from tracker.hub.sources import HF, MS, MS_STATE_PREFIX
 from tracker.store.releases import Store
 from tracker.store.tables import Delivery, OrgState, RuntimeFlag
 
@@ -23,18 +24,27 @@ class HealthFacts:
     outbox_pending: int
     oldest_pending_at: datetime | None
     paused: bool
+    # Per hub (huggingface, and modelscope once polled): its newest successful poll and failing organisations.
+    hubs: dict[str, tuple[datetime | None, list[str]]] = field(default_factory=dict)
 
 
 def health_facts(store: Store) -> HealthFacts:
-    """The facts now."""
+    """The facts now. The health rule reads the Hugging Face Hub's polls; ModelScope's are reported beside."""
+    on_ms = col(OrgState.org).startswith(MS_STATE_PREFIX)
     with store.session() as session:
-        last_poll = _aware(session.exec(select(func.max(OrgState.last_success_at))).one())
-        failing = list(session.exec(select(OrgState.org).where(OrgState.error_count > 0).order_by(OrgState.org)))
+        hubs: dict[str, tuple[datetime | None, list[str]]] = {}
+        for hub, where in ((HF, ~on_ms), (MS, on_ms)):
+            last = _aware(session.exec(select(func.max(OrgState.last_success_at)).where(where)).one())
+            failing = list(session.exec(select(OrgState.org).where(where, OrgState.error_count > 0)
+                                        .order_by(OrgState.org)))
+            polled = session.exec(select(func.count()).select_from(OrgState).where(where)).one()
+            if hub == HF or polled:
+                hubs[hub] = (last, [o.removeprefix(MS_STATE_PREFIX) for o in failing])
         pending, oldest = session.exec(
             select(func.count(), func.min(Delivery.created_at)).where(Delivery.status == "pending")
         ).one()
         paused = session.get(RuntimeFlag, "paused") is not None
-    return HealthFacts(last_poll, failing, int(pending), _aware(oldest), paused)
+    return HealthFacts(hubs[HF][0], hubs[HF][1], int(pending), _aware(oldest), paused, hubs)
 
 
 def _aware(value: Any) -> datetime | None:

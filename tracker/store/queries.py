@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, MappingResult, Result, text
 
 T = TypeVar("T")
 _JSON_COLUMNS = ("tags", "base_models", "dtype_breakdown", "params_notes", "problems", "openness_evidence",
-                 "readme_meta")
+                 "readme_meta", "sources")
 _TIME_COLUMNS = ("created_at", "first_seen_at", "released_at", "last_modified", "removed_at", "readme_checked_at")
 _BOOL_COLUMNS = ("backfill", "is_moe")
 # What ModelRow decodes, for outputs that read the bare stored values (iter_history_values).
@@ -140,7 +140,7 @@ def history(engine: Engine, f: HistoryFilter) -> list[ModelRow]:
 
 # What `stats` reads of each release (the rest of a row is not needed to count and take medians).
 STATS_COLUMNS = ("repo_id", "lab", "region", "released_at", "license", "license_id", "license_class",
-                 "params_total", "params_active")
+                 "params_total", "params_active", "sources")
 # Kept for recomputing facts, never shown: records and exports leave it out (it is the biggest column).
 _NOT_SHOWN = frozenset({"hub_meta"})
 _UNIQUE = frozenset({"repo_id", "sha", "created_at", "first_seen_at", "released_at", "last_modified"})
@@ -332,3 +332,13 @@ def org_states(engine: Engine) -> list[dict[str, Any]]:
     """Polling state per organisation."""
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(text("SELECT * FROM org_state ORDER BY org")).mappings()]
+
+
+def stored_sources(engine: Engine, repo_id: str) -> list[dict[str, Any]] | None:
+    """The stored `sources` of a release by any of its repo ids (the Hub's or ModelScope's), or None."""
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT sources FROM models WHERE repo_id = :r"), {"r": repo_id}).first()
+    if row is None or row[0] is None:
+        return None
+    value = json.loads(row[0]) if isinstance(row[0], str) else row[0]
+    return value if isinstance(value, list) else None

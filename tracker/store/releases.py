@@ -17,7 +17,9 @@ from sqlmodel import Session, col, select
 from tracker.detect import Change, Known, LicenseKey, WeightState, license_of
 from tracker.facts import ModelFacts
 from tracker.facts.openness import classify_openness
+from tracker.hub.sources import HF
 from tracker.store.engine import StoreError, is_read_only, open_engine
+from tracker.store.linking import link_from_hub
 from tracker.store.tables import Alert, Event, OrgState, TrackedModel
 from tracker.watchlist import Lab
 
@@ -38,6 +40,7 @@ class OrgPollSummary:
     weight_updates: int = 0
     removed: int = 0
     alerts: int = 0
+    linked: int = 0  # releases another hub showed first, now seen here too (no alert; the card is edited)
 
 
 class Store:
@@ -73,11 +76,13 @@ class Store:
             state = session.get(OrgState, org)
             rows = session.exec(
                 select(TrackedModel.repo_id, TrackedModel.status, TrackedModel.license,
-                       TrackedModel.license_name, TrackedModel.license_link, TrackedModel.sha)
+                       TrackedModel.license_name, TrackedModel.license_link, TrackedModel.sha, TrackedModel.sources)
                 .where(TrackedModel.org == org)
             ).all()
+        # A release only ModelScope has shown (its org may be named alike) is not yet known to the Hub.
         known = {
             r[0]: Known(repo_id=r[0], status=r[1], license=LicenseKey(r[2], r[3], r[4]), sha=r[5]) for r in rows
+            if not r[6] or any(isinstance(s, dict) and s.get("hub") == HF for s in r[6])
         }
         return state, known
 
@@ -93,13 +98,15 @@ class Store:
         config_checked: Set[str] = frozenset(),
         cards: Mapping[str, tuple[dict[str, Any], str | None]] | None = None,
         digests: Mapping[str, str] | None = None,
+        web_url: str = "https://huggingface.co",
     ) -> OrgPollSummary:
-        """Write one organisation's changes, their events and alerts, and its poll state, atomically."""
+        """Write one organisation's changes, their events and alerts, and its poll state, atomically.
+        `web_url`: the Hub's web address, for the source entry of a release ModelScope showed first."""
         summary = OrgPollSummary(org=org)
         with self.session() as session, session.begin():
             state = session.get(OrgState, org) or OrgState(org=org, lab=lab.name)
             for change in changes:
-                row = self._apply_change(session, change, lab, facts.get(change.repo_id), now, summary)
+                row = self._apply_change(session, change, lab, facts.get(change.repo_id), now, summary, web_url)
                 if row is not None and change.repo_id in config_checked:
                     row.config_checked_at = now
                 if row is not None and cards and change.repo_id in cards:
@@ -135,8 +142,23 @@ class Store:
         facts: ModelFacts | None,
         now: datetime,
         summary: OrgPollSummary,
+        web_url: str = "https://huggingface.co",
     ) -> TrackedModel | None:
         row = session.exec(select(TrackedModel).where(TrackedModel.repo_id == change.repo_id)).first()
+        if (row is None or row.sources) and (linked := link_from_hub(session, change, lab, now, web_url, row)):
+            row = linked
+            # ModelScope showed it first: one release, already alerted; the Hub's facts win where it has them.
+            assert change.model is not None
+            copy_hub_fields(row, change.model)
+            if facts is not None and (facts.params_total is not None or row.params_total is None):
+                copy_facts(row, facts)
+            session.add(row)
+            session.flush()
+            assert row.id is not None
+            session.add(Event(model_id=row.id, repo_id=row.repo_id, kind="source_added", at=now,
+                              new_value={"hub": "huggingface", "repo_id": change.repo_id}))
+            summary.linked += 1
+            return row
         if row is None:
             if change.model is None:
                 return None
@@ -144,9 +166,9 @@ class Store:
                                first_seen_at=now, backfill=change.kind == "backfill")
             row.released_at = (change.model.created_at or now) if row.backfill else now
         if change.model is not None:
-            _copy_hub_fields(row, change.model)
+            copy_hub_fields(row, change.model)
             if facts is not None:
-                _copy_facts(row, facts)
+                copy_facts(row, facts)
         if change.kind == "removed":
             row.status = "removed"
             row.removed_at = now
@@ -241,7 +263,7 @@ class Store:
         with self.session() as session, session.begin():
             row = session.exec(select(TrackedModel).where(TrackedModel.repo_id == repo_id)).first()
             if row is not None:
-                _copy_facts(row, facts)
+                copy_facts(row, facts)
                 row.config_checked_at = now
                 session.add(row)
 
@@ -250,12 +272,13 @@ def row_from_hub(model: HubModel, facts: ModelFacts, lab: Lab | None) -> Tracked
     """An unsaved row for a model fetched now (for `tracker inspect`)."""
     row = TrackedModel(repo_id=model.repo_id, lab=lab.name if lab else "(not watched)", org=model.org,
                        region=lab.region if lab else None)
-    _copy_hub_fields(row, model)
-    _copy_facts(row, facts)
+    copy_hub_fields(row, model)
+    copy_facts(row, facts)
     return row
 
 
-def _copy_hub_fields(row: TrackedModel, model: HubModel) -> None:
+def copy_hub_fields(row: TrackedModel, model: HubModel) -> None:
+    """The Hub's (or ModelScope's) metadata of a model onto its row."""
     lic = license_of(model)
     row.created_at = model.created_at
     row.last_modified = model.last_modified
@@ -269,7 +292,8 @@ def _copy_hub_fields(row: TrackedModel, model: HubModel) -> None:
     row.hub_meta = model.fact_meta()
 
 
-def _copy_facts(row: TrackedModel, facts: ModelFacts) -> None:
+def copy_facts(row: TrackedModel, facts: ModelFacts) -> None:
+    """Computed facts onto a row."""
     for name in _FACT_COLUMNS:
         value = getattr(facts, name)
         if isinstance(value, tuple):

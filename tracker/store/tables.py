@@ -118,6 +118,10 @@ class TrackedModel(SQLModel, table=True):
     readme_meta: dict[str, Any] | None = _json()  # what was found in it (tracker.facts.readme.CardText)
     readme_checked_at: datetime | None = _time()
     weights_digest: str | None = None  # digest of the weight files (names, sizes, LFS sha256) at the last check
+    # The hubs that show it: [{hub, repo_id, url, first_seen_at}] (migration 0012); None = the Hub only, under
+    # repo_id (tracker.hub.sources.sources_of). A release first seen on ModelScope has its ModelScope repo id
+    # until the Hub shows it too.
+    sources: list[dict[str, Any]] | None = _json()
 
 
 class Event(SQLModel, table=True):

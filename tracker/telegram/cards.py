@@ -16,7 +16,7 @@ from tracker.facts.builds import Variant, best_fit
 from tracker.render.templates import render
 from tracker.render.text import fit_message, visible_length
 from tracker.render.views import fits as fits_on
-from tracker.render.views import followup, license_url, made_public, model_url, stored_extras
+from tracker.render.views import followup, hubs, license_url, made_public, model_url, release_url, stored_extras
 
 
 def wave_key(model: Any) -> str:
@@ -25,8 +25,8 @@ def wave_key(model: Any) -> str:
 
 
 def _context(models: Sequence[Any], hub_url: str) -> dict[str, Any]:
-    return {"models": list(models), "urls": {m.repo_id: model_url(hub_url, m.repo_id) for m in models},
-            "hub_url": hub_url}
+    return {"models": list(models), "urls": {m.repo_id: release_url(hub_url, m) for m in models},
+            "hubs": {m.repo_id: hubs(m, hub_url) for m in models}, "hub_url": hub_url}
 
 
 # Texts that come from the Hub (or are derived from its names), cut longest first when a card is too long.
@@ -128,8 +128,8 @@ def _release_card(models: Sequence[Any], lang: str, hub_url: str, kind: str, fol
 
         def single(cuts: Cuts) -> str:
             shown = _Cut(m, 0, cuts)
-            return render("card_release.html", lang=lang, m=shown, url=model_url(hub_url, m.repo_id), kind=kind,
-                          license_url=license_url(hub_url, m), follow_url=follow_url,
+            return render("card_release.html", lang=lang, m=shown, url=release_url(hub_url, m), kind=kind,
+                          license_url=license_url(hub_url, m), follow_url=follow_url, hubs=hubs(m, hub_url),
                           fits=fits_on(m), extras=stored_extras(m), made_public=made_public(m))
 
         text, fits = fit_card(single, [m], limit)

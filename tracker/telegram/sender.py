@@ -37,6 +37,7 @@ from tracker.store.tables import Card, utcnow
 from tracker.telegram.app import retry_after_seconds
 from tracker.telegram.cards import build_card, license_card, release_card, wave_key, weights_card
 from tracker.telegram.followups import Where, send_followup
+from tracker.telegram.relink import relink_cards
 from tracker.telegram.report import DeliveryReport, failing_line, recovered_line, short_error
 from tracker.telegram.targets import CHANNEL, SUBSCRIBERS, TargetsFn, telegram_targets
 from tracker.telegram.waits import until_left, woken_before_done
@@ -165,10 +166,11 @@ class TelegramDelivery:
             # Everything due has started: what is fanned out meanwhile joins this drain, until it all landed.
             if woken is None or not await woken_before_done(woken, tasks, stop):
                 break
-        if not tasks:
-            return report
-        await asyncio.gather(*tasks)
-        self._track_outage(report)
+        if tasks:
+            await asyncio.gather(*tasks)
+            self._track_outage(report)
+        if prefix in (None, CHANNEL):  # posted cards of releases a second hub now shows are edited to link it
+            report.edited += await relink_cards(self.bot, self.store, self.settings, self.clock())
         return report
 
     def _page(self, started: set[int], prefix: str | None) -> tuple[list[outbox.DeliveryItem], bool]:

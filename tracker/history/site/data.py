@@ -64,7 +64,7 @@ def _unique_slugs(names: list[str]) -> dict[str, str]:
 # What the site's pages and charts show of a release (add a column here when a page shows more).
 SITE_COLUMNS = ("repo_id", "lab", "org", "region", "status", "released_at", "family", "variant", "params_total",
                 "params_total_source", "params_active", "params_active_source", "license", "license_id",
-                "license_class", "gated", "openness_level", "summary")
+                "license_class", "gated", "openness_level", "summary", "sources")
 
 
 # One release as the site keeps it: a named tuple (a tenth of a ModelRow's memory; 100k releases are kept).

@@ -18,10 +18,11 @@ from markupsafe import Markup
 from tracker.facts import format_params
 from tracker.history.site.charts_openness import openness_by_lab
 from tracker.history.site.data import Group, SiteData
+from tracker.hub.sources import MS, on_hub
 from tracker.render import charts
 from tracker.render.follow import follow_url
 from tracker.render.templates import environment, templates_dir
-from tracker.render.views import followup, iso, model_url
+from tracker.render.views import followup, iso, model_url, release_url
 
 PAGE_SIZE = 1000  # rows per page of the all-releases table (about 0.4 MB of HTML)
 LATEST = 25
@@ -73,11 +74,13 @@ class RowView:
     after a failed getattr, and that was a third of the site build's time at 100k releases."""
 
     __slots__ = ("date", "repo", "url", "lab", "lab_slug", "family", "family_slug", "total", "total_v", "active",
-                 "active_v", "license", "cls", "openness", "summary", "variant", "gated", "removed", "page")
+                 "active_v", "license", "cls", "openness", "summary", "variant", "gated", "removed", "page",
+                 "modelscope")
 
     def __init__(self, r: Any, data: SiteData, hub_url: str) -> None:
         active = _active(r)
-        self.date, self.repo, self.url = _day(r), r.repo_id, model_url(hub_url, r.repo_id)
+        self.date, self.repo, self.url = _day(r), r.repo_id, release_url(hub_url, r)
+        self.modelscope = (on_hub(r, MS) or {}).get("url")
         self.lab, self.lab_slug, self.family = r.lab, data.lab_slugs[r.lab], r.family
         self.family_slug = data.family_slugs.get(r.family) if r.family else None
         self.total, self.total_v = (format_params(r.params_total) if r.params_total else ""), r.params_total or 0
@@ -120,9 +123,8 @@ def _index_lines(data: SiteData, hub_url: str) -> Iterator[str]:
     families = sorted(data.family_slugs)
     lab_ix = {n: i for i, n in enumerate(labs)}
     fam_ix = {n: i for i, n in enumerate(families)}
-    first = data.rows[0].repo_id if data.rows else ""
     head = {
-        "hub": model_url(hub_url, first)[: -len(first)] if data.rows else "",
+        "hub": model_url(hub_url, ""),
         "labs": [[n, data.lab_slugs[n]] for n in labs],
         "families": [[n, data.family_slugs[n]] for n in families],
     }
