@@ -36,6 +36,14 @@ def _varied_store(tmp_path: Path) -> Engine:
          "dtype_breakdown": {"F8_E4M3": 1, "BF16": 2, "A": 3}, "readme_meta": {"b": 1, "a": [{"z": 1, "y": 2}]}},
         {"repo_id": "tiny/Model-0.5B", "params_total": 500_000_000, "kv_bytes_per_token": 12_288,
          "context_length": 32_768},
+        {"repo_id": "zai-org/GLM-5-Air", "sources": [  # first on ModelScope, then on the Hub
+            {"hub": "huggingface", "repo_id": "zai-org/GLM-5-Air", "url": "https://huggingface.co/zai-org/GLM-5-Air",
+             "first_seen_at": "2026-11-02T12:10:00Z"},
+            {"hub": "modelscope", "repo_id": "ZhipuAI/GLM-5-Air",
+             "url": "https://modelscope.cn/models/ZhipuAI/GLM-5-Air", "first_seen_at": "2026-11-02T10:00:00Z"}]},
+        {"repo_id": "stepfun-ai/Step-4", "sources": [  # on ModelScope only, seen at the first look
+            {"hub": "modelscope", "repo_id": "stepfun-ai/Step-4", "url": "https://modelscope.cn/models/stepfun-ai/Step-4",
+             "first_seen_at": "2026-11-03T08:00:00Z", "backfill": True}]},
     ])
     with sqlite3.connect(tmp_path / "tracker.db") as db:  # what only raw SQL (or another writer) could store
         db.execute("INSERT INTO models (repo_id, lab, org, status, backfill, gated, is_moe, released_at, created_at,"
@@ -71,7 +79,7 @@ def test_the_fast_csv_is_the_record_paths_bytes(tmp_path: Path) -> None:
 def test_the_export_command_takes_the_fast_path_and_writes_the_same_file(tmp_path: Path) -> None:
     engine = _varied_store(tmp_path)
     target = tmp_path / "out.csv"
-    assert export(engine, HistoryFilter(), HUB, fmt="csv", events=False, path=target) == 5
+    assert export(engine, HistoryFilter(), HUB, fmt="csv", events=False, path=target) == 7
     assert target.read_bytes().decode("utf-8") == _record_path(engine, HistoryFilter())
 
 

@@ -20,17 +20,20 @@ from types import SimpleNamespace
 from typing import Any, TextIO
 
 from tracker.facts.fits import Fit, fits_on
+from tracker.hub.sources import HF, lead
 from tracker.render.output import csv_cell, defuse_formulas
-from tracker.render.views import iso, model_url, openness
+from tracker.render.views import iso, model_url, openness, record_sources, release_url
 from tracker.store import queries
 from tracker.store.engine import Engine
 from tracker.store.queries import HistoryFilter
 
 # Fields made from other columns, and the column each starts from.
 _DERIVED = {"url": "repo_id", "params_source": "params_total_source", "gated": "gated", "gated_mode": "gated",
-            "fits_on": "weights_bytes", "openness": "openness_level"}
+            "fits_on": "weights_bytes", "openness": "openness_level", "sources": "sources",
+            "first_hub": "sources", "hub_lead_s": "sources"}
 _READ_ALSO = ("repo_id", "gated", "weights_bytes", "params_total", "kv_bytes_per_token", "openness_level",
-              "openness_evidence")
+              "openness_evidence", "sources", "first_seen_at", "backfill")
+_HUBS = ("url", "sources", "first_hub", "hub_lead_s")  # the fields made from a release's sources
 _MEMO_SIZE = 20_000  # remembered cells per kind; forgotten all at once past it, so memory stays flat
 
 
@@ -77,7 +80,9 @@ def write_releases(engine: Engine, f: HistoryFilter, hub_url: str, chosen: CsvPl
     repo, gated, level, evidence = col["repo_id"], col["gated"], col["openness_level"], col["openness_evidence"]
     weights, total, kv = col["weights_bytes"], col["params_total"], col["kv_bytes_per_token"]
     derived = dict((name, cell) for cell, name in chosen.derived)
-    url_at, gated_at, fits_at, openness_at = (derived.get(n) for n in ("url", "gated", "fits_on", "openness"))
+    gated_at, fits_at, openness_at = (derived.get(n) for n in ("gated", "fits_on", "openness"))
+    hubs_at = {name: derived[name] for name in _HUBS if name in derived}
+    sources, seen, backfill = col["sources"], col["first_seen_at"], col["backfill"]
     json_cells: dict[str, Any] = {}
     fits_cells: dict[tuple[Any, Any], str] = {}
     openness_cells: dict[tuple[Any, Any], str] = {}
@@ -106,8 +111,16 @@ def write_releases(engine: Engine, f: HistoryFilter, hub_url: str, chosen: CsvPl
         for cell, i in chosen.bools:
             if (value := values[i]) is not None:
                 cells[cell] = bool(value)
-        if url_at is not None:
-            cells[url_at] = csv_cell(model_url(hub_url, values[repo]))
+        if hubs_at and values[sources] is None and "sources" not in hubs_at:  # on the Hub only: most rows
+            if "url" in hubs_at:
+                cells[hubs_at["url"]] = csv_cell(model_url(hub_url, values[repo]))
+            for name in ("first_hub", "hub_lead_s"):
+                if name in hubs_at:
+                    cells[hubs_at[name]] = csv_cell(HF if name == "first_hub" else None)
+        elif hubs_at:
+            _hub_cells(cells, hubs_at, hub_url, SimpleNamespace(
+                repo_id=values[repo], sources=_decoded(values[sources]), first_seen_at=_when(values[seen]),
+                backfill=None if values[backfill] is None else bool(values[backfill])))
         if gated_at is not None:
             cells[gated_at] = values[gated] != "no"
         if fits_at is not None:  # what views.fits computes for a row
@@ -133,6 +146,26 @@ def write_releases(engine: Engine, f: HistoryFilter, hub_url: str, chosen: CsvPl
         writer.writerow(cells)
         n += 1
     return n
+
+
+def _hub_cells(cells: list[Any], at: dict[str, int], hub_url: str, row: SimpleNamespace) -> None:
+    """The cells made from a release's sources (which hubs show it), as record() makes them."""
+    if "url" in at:
+        cells[at["url"]] = csv_cell(release_url(hub_url, row))
+    if "sources" in at:
+        cells[at["sources"]] = csv_cell(record_sources(row, hub_url))
+    if "first_hub" in at or "hub_lead_s" in at:
+        first = lead(row)
+        for name, value in (("first_hub", first.first), ("hub_lead_s", first.seconds)):
+            if name in at:
+                cells[at[name]] = csv_cell(value)
+
+
+def _when(value: Any) -> Any:
+    """A stored time as ModelRow reads it."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    return value
 
 
 def _fit_key(fit: Fit | None) -> tuple[Any, ...] | None:
