@@ -16,6 +16,7 @@ import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from json.encoder import encode_basestring as _json_text  # type: ignore[attr-defined]
 from types import SimpleNamespace
 from typing import Any, TextIO
 
@@ -111,12 +112,8 @@ def write_releases(engine: Engine, f: HistoryFilter, hub_url: str, chosen: CsvPl
         for cell, i in chosen.bools:
             if (value := values[i]) is not None:
                 cells[cell] = bool(value)
-        if hubs_at and values[sources] is None and "sources" not in hubs_at:  # on the Hub only: most rows
-            if "url" in hubs_at:
-                cells[hubs_at["url"]] = csv_cell(model_url(hub_url, values[repo]))
-            for name in ("first_hub", "hub_lead_s"):
-                if name in hubs_at:
-                    cells[hubs_at[name]] = csv_cell(HF if name == "first_hub" else None)
+        if hubs_at and values[sources] is None and _canonical(values[seen]):  # on the Hub only: most rows
+            _hub_only_cells(cells, hubs_at, hub_url, values[repo], values[seen], values[backfill])
         elif hubs_at:
             _hub_cells(cells, hubs_at, hub_url, SimpleNamespace(
                 repo_id=values[repo], sources=_decoded(values[sources]), first_seen_at=_when(values[seen]),
@@ -146,6 +143,26 @@ def write_releases(engine: Engine, f: HistoryFilter, hub_url: str, chosen: CsvPl
         writer.writerow(cells)
         n += 1
     return n
+
+
+def _canonical(value: Any) -> bool:
+    """A time stored as ISO 8601 text to the second (what sources' first_seen_at is written as)."""
+    return type(value) is str and len(value) == 20 and value[19] == "Z" and value[10] == "T"
+
+
+def _hub_only_cells(cells: list[Any], at: dict[str, int], hub_url: str, repo: str, seen: str, backfill: Any) -> None:
+    """What _hub_cells makes for a release without stored sources (on the Hub alone), without building a row."""
+    url = model_url(hub_url, repo)
+    if "url" in at:
+        cells[at["url"]] = csv_cell(url)
+    if "sources" in at:  # csv_cell's JSON text (keys sorted) of [sources.entry(HF, …)], put together directly
+        head = '[{"backfill": true, "first_seen_at": "' if backfill else '[{"first_seen_at": "'
+        rest = f'"repo_id": {_json_text(repo)}, "url": {_json_text(url)}}}]'
+        cells[at["sources"]] = f'{head}{seen}", "hub": "{HF}", {rest}'
+    if "first_hub" in at:
+        cells[at["first_hub"]] = HF
+    if "hub_lead_s" in at:
+        cells[at["hub_lead_s"]] = None
 
 
 def _hub_cells(cells: list[Any], at: dict[str, int], hub_url: str, row: SimpleNamespace) -> None:
