@@ -117,3 +117,22 @@ def test_a_release_stored_after_the_bot_started_is_found_inline(bot: Bot) -> Non
         query = bot.fake.user_inline(9, "kimi")
         found = answered(bot.fake, [query])[0]["results"]
     assert [r["title"] for r in found] == ["moonshotai/Kimi-K2"]
+
+
+def test_a_release_only_on_modelscope_links_there_inline(bot: Bot) -> None:
+    insert(bot.db, "stepfun-ai/Step-4", "StepFun", "stepfun-ai", "2025-07-12T00:00:00Z", 3e11)
+    ms = "https://modelscope.cn/models/stepfun-ai/Step-4"
+    with sqlite3.connect(bot.db) as conn:
+        conn.execute("UPDATE models SET sources = ? WHERE repo_id = 'stepfun-ai/Step-4'",
+                     (f'[{{"hub": "modelscope", "repo_id": "stepfun-ai/Step-4", "url": "{ms}",'
+                      ' "first_seen_at": "2025-07-12T00:00:00Z"}]',))
+    deadline, found = time.monotonic() + 6, []
+    while not found and time.monotonic() < deadline:
+        time.sleep(0.5)
+        found = answered(bot.fake, [bot.fake.user_inline(9, "step-4")])[0]["results"]
+    (result,) = found
+    (button,) = result["reply_markup"]["inline_keyboard"][0]
+    assert result["url"] == button["url"] == ms and button["text"] == "Open on ModelScope"
+    assert ms in result["input_message_content"]["message_text"]
+    deepseek = answered(bot.fake, [bot.fake.user_inline(9, "DeepSeek-Toy-3")])[0]["results"][0]
+    assert deepseek["url"] == "https://huggingface.co/deepseek-ai/DeepSeek-Toy-3"

@@ -33,7 +33,7 @@ from tracker.bot.labels import label
 from tracker.render import l10n
 from tracker.render.follow import follow_url
 from tracker.render.text import clean, whole_number
-from tracker.render.views import model_url
+from tracker.render.views import model_url, release_url
 from tracker.store.queries import ModelRow
 from tracker.telegram import cards  # as a module: it imports tracker.render.text
 from tracker.telegram.updates import UpdateLanes
@@ -73,7 +73,8 @@ def description(row: ModelRow, lang: str) -> str:
 
 
 def article(ctx: BotContext, row: ModelRow, lang: str, bot_username: str | None = None) -> InlineQueryResultArticle:
-    url = model_url(ctx.settings.hub_web_url, row.repo_id)
+    url = release_url(ctx.settings.hub_web_url, row)  # the Hub, or ModelScope for a release only there
+    on = "open_hub" if url == model_url(ctx.settings.hub_web_url, row.repo_id) else "open_modelscope"
     card = cards.release_card([row], lang, ctx.settings.hub_web_url, kind="shared",
                               follow_url=follow_url(bot_username, row.lab))
     return InlineQueryResultArticle(
@@ -83,7 +84,7 @@ def article(ctx: BotContext, row: ModelRow, lang: str, bot_username: str | None 
         input_message_content=InputTextMessageContent(
             clean(card), parse_mode=ParseMode.HTML,
             link_preview_options=NO_PREVIEW),
-        reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(label(lang, "open_hub"), url=url)]]),
+        reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(label(lang, on), url=url)]]),
         url=url,
     )
 
