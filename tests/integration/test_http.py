@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -93,7 +94,8 @@ def test_status_prints_the_health_from_the_store(tracker: Tracker, fake_hub: Fak
     assert data["leader"] is None  # `tracker poll` has ended: nobody leads
 
     tracker.env["TRACKER_POLL_INTERVAL"] = "1"
-    time.sleep(4.2)  # three intervals without a poll (and a second: poll times are stored in whole seconds)
+    with sqlite3.connect(tracker.db_path) as conn:  # the last poll was 5 s ago: three intervals without a poll
+        conn.execute("UPDATE org_state SET last_success_at = datetime(last_success_at, '-5 seconds')")
     stale = tracker.run("status", "--format", "json")
     assert stale.returncode == 1 and json.loads(stale.stdout)["status"] == "stale"
 

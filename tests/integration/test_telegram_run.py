@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.clock import VirtualClock
 from tests.conftest import Tracker
 from tests.fakes import hub_catalog
 from tests.fakes.hub import FakeHub
@@ -19,12 +20,16 @@ __all__ = ["bot_tracker", "start", "telegram"]  # fixtures
 
 
 @pytest.fixture
-def start(bot_tracker: Tracker) -> Iterator:
-    """`start()` -> a `tracker run` in this process, stopped at the end."""
+def start(bot_tracker: Tracker, telegram: FakeTelegram) -> Iterator:
+    """`start()` -> a `tracker run` in this process, stopped at the end. No test here measures Telegram's pacing
+    (tests/test_ratelimit.py and bench/ do): the tracker's flood limiter and the fake's count Telegram's limits
+    on one VirtualClock, so their waits take no time and the fake still refuses a send that breaks them."""
     runs: list[InProcessRun] = []
+    clock = VirtualClock()
+    telegram.count_limits_on(clock.now)
 
     def _start() -> InProcessRun:
-        runs.append(InProcessRun(bot_tracker))
+        runs.append(InProcessRun(bot_tracker, clock))
         return runs[-1]
 
     yield _start
@@ -262,7 +267,7 @@ def test_poll_with_telegram_down_keeps_alerts_queued_and_no_secret_leaks(bot_tra
 def test_every_command_answers_under_tracker_run(start, fake_hub: FakeHub, telegram: FakeTelegram) -> None:
     hub_catalog.qwen3_30b_a3b(fake_hub)
     hub_catalog.deepseek_v3(fake_hub)
-    running = start()
+    running = start()  # 17 replies in one private chat: Telegram's 1 a second, on the virtual clock
     running.wait_polls(fake_hub)
     wait_bot(telegram)
     user, admin = 301, 999
@@ -279,6 +284,7 @@ def test_every_command_answers_under_tracker_run(start, fake_hub: FakeHub, teleg
         assert say(telegram, admin, command).strip()
     assert "Non conosco /status" in say(telegram, user, "/status")  # not an admin: unknown command (now in Italian)
     running.stop()
+    assert telegram.count_429_rate_limited == 0  # the tracker kept to the limits the fake counts on the same clock
 
 
 def test_a_misconfigured_channel_keeps_its_cards_until_fixed(bot_tracker: Tracker, fake_hub: FakeHub,
