@@ -74,7 +74,7 @@ def test_healthz_is_503_when_no_poll_succeeds_for_three_intervals(serve, fake_hu
 def test_status_prints_the_health_from_the_store(tracker: Tracker, fake_hub: FakeHub) -> None:
     missing = tracker.run("status")  # a reader never creates the store it looks for
     assert missing.returncode == 1 and "no store at" in missing.stderr
-    fake_hub.fail("list", status=503)
+    fake_hub.fail("list", status=400)  # a refusal, not retried (a 503 is, with backoff: 3.5 s more)
     assert tracker.run("poll").returncode == 1  # the store exists now, without a successful poll
     fake_hub.clear_faults()
     empty = tracker.run("status")
