@@ -14,6 +14,7 @@ from tests.integration.test_telegram_run import start
 from tests.telegram_world import ago, bot_tracker, channel_texts, say, telegram
 
 __all__ = ["bot_tracker", "start", "telegram"]  # fixtures
+VIRTUAL_FLOOD = True  # but the proposals-lane test, on the real clock
 
 ADMIN_ID = 999  # TRACKER_ADMINS of the bot_tracker fixture
 

@@ -13,6 +13,7 @@ from tests.integration.test_telegram_run import start
 from tests.telegram_world import CHANNEL, ago, bot_tracker, channel_texts, say, telegram, wait_bot
 
 __all__ = ["bot_tracker", "start", "telegram"]  # fixtures
+VIRTUAL_FLOOD = True  # Telegram's limits on a virtual clock (test_telegram_run's start)
 
 RELEASE = "Qwen/Qwen3-32B"
 

@@ -12,6 +12,7 @@ from tests.integration.test_telegram_run import start
 from tests.telegram_world import CHANNEL, bot_tracker, telegram
 
 __all__ = ["bot_tracker", "start", "telegram"]  # fixtures
+VIRTUAL_FLOOD = True  # Telegram's limits on a virtual clock (test_telegram_run's start)
 
 
 def ago(**delta: float) -> datetime:

@@ -16,17 +16,20 @@ from tests.integration.daemon_harness import InProcessRun
 from tests.telegram_world import CHANNEL, ago, bot_tracker, channel_texts, say, telegram, wait_bot
 
 __all__ = ["bot_tracker", "start", "telegram"]  # fixtures
+VIRTUAL_FLOOD = True  # no test here measures Telegram's pacing (tests/test_ratelimit.py and bench/ do)
 
 
 
 @pytest.fixture
-def start(bot_tracker: Tracker, telegram: FakeTelegram) -> Iterator:
-    """`start()` -> a `tracker run` in this process, stopped at the end. No test here measures Telegram's pacing
-    (tests/test_ratelimit.py and bench/ do): the tracker's flood limiter and the fake's count Telegram's limits
-    on one VirtualClock, so their waits take no time and the fake still refuses a send that breaks them."""
+def start(request: pytest.FixtureRequest, bot_tracker: Tracker, telegram: FakeTelegram) -> Iterator:
+    """`start()` -> a `tracker run` in this process, stopped at the end. In a module that sets
+    `VIRTUAL_FLOOD = True` (none of its tests measures Telegram's pacing), the tracker's flood limiter and the
+    fake's count Telegram's limits on one VirtualClock, so their waits take no time and the fake still refuses
+    a send that breaks them; elsewhere both run on the real clock."""
     runs: list[InProcessRun] = []
-    clock = VirtualClock()
-    telegram.count_limits_on(clock.now)
+    clock = VirtualClock() if getattr(request.module, "VIRTUAL_FLOOD", False) else None
+    if clock is not None:
+        telegram.count_limits_on(clock.now)
 
     def _start() -> InProcessRun:
         runs.append(InProcessRun(bot_tracker, clock))
