@@ -10,8 +10,8 @@ only the main thread), and `stop()` calls the SIGINT one on the loop, as a Ctrl-
     err = running.stop()
 
 The Runtime is paced faster than a process would be, through its constructor's seam: a poll interval of 1 s
-(the shortest a user may set) polls every FAST_POLL seconds here. The health rule and every other reader of
-TRACKER_POLL_INTERVAL still see the interval set; tests that wait count poll cycles, not seconds.
+(the shortest a user may set) polls every FAST_POLL seconds here (`fast_poll=`). The health rule and every
+other reader of TRACKER_POLL_INTERVAL still see the interval set; tests that wait count poll cycles.
 `flood_clock=` puts the Runtime's Telegram limiter on a VirtualClock, for tests that do not measure
 Telegram's pacing (give the fake Bot API the same clock: `telegram.count_limits_on(clock.now)`).
 """
@@ -75,9 +75,10 @@ class _Exit:
 class InProcessRun:
     """A `tracker run` in a thread of this process, stopped with its SIGINT handler (Ctrl-C) at the end."""
 
-    def __init__(self, tracker: Tracker, flood_clock: VirtualClock | None = None) -> None:
+    def __init__(self, tracker: Tracker, flood_clock: VirtualClock | None = None,
+                 fast_poll: float = FAST_POLL) -> None:
         self.proc = _Exit()
-        self._flood_clock = flood_clock
+        self._flood_clock, self._fast_poll = flood_clock, fast_poll
         self._err, self._out = io.StringIO(), io.StringIO()
         self._env = contextlib.ExitStack()
         self._env.enter_context(_isolated(tracker.cwd, tracker.env))  # for the Runtime's whole life
@@ -116,7 +117,7 @@ class InProcessRun:
 
     async def _main(self) -> None:
         """`run_forever`, paced for tests (see the module's docstring)."""
-        poll_every = FAST_POLL if self.settings.poll_interval <= 1 else None
+        poll_every = self._fast_poll if self.settings.poll_interval <= 1 else None
         clock = self._flood_clock
         limiter = None if clock is None else SlidingWindowLimiter(clock=clock.now, sleep=clock.asleep)
         await Runtime(self.settings, self.store, self._watchlist, poll_every=poll_every, flood_limiter=limiter).run()

@@ -12,7 +12,7 @@ from tests.conftest import Tracker
 from tests.fakes import hub_catalog
 from tests.fakes.hub import FakeHub
 from tests.fakes.telegram_api import FakeTelegram
-from tests.integration.daemon_harness import InProcessRun
+from tests.integration.daemon_harness import FAST_POLL, InProcessRun
 from tests.telegram_world import CHANNEL, ago, bot_tracker, channel_texts, say, telegram, wait_bot
 
 __all__ = ["bot_tracker", "start", "telegram"]  # fixtures
@@ -31,8 +31,10 @@ def start(request: pytest.FixtureRequest, bot_tracker: Tracker, telegram: FakeTe
     if clock is not None:
         telegram.count_limits_on(clock.now)
 
+    fast_poll = getattr(request.module, "FAST_POLL", FAST_POLL)  # a module may pace its polls otherwise
+
     def _start() -> InProcessRun:
-        runs.append(InProcessRun(bot_tracker, clock))
+        runs.append(InProcessRun(bot_tracker, clock, fast_poll))
         return runs[-1]
 
     yield _start
