@@ -21,9 +21,9 @@ run: $(BIN)/.installed  ## start the tracker (alerts print to the terminal until
 # threads, no `tracker` process), under a minute: run it after every change. `make e2e` starts processes
 # for what needs one (signals, replicas, the installed wheel, CLI smoke tests); `make test` is lint, then
 # both tiers: the one command of the README and CI. The in-process tracker runs paced (0.2 s polls) and waits
-# on virtual clocks (tests/README.md), so the tier is bound by CPU: two workers were as fast as three or four
-# (128, 130, 134 s on a loaded machine) with 15 s less CPU, each worker costing ~3 s of imports.
-CHECK_WORKERS ?= 2
+# on virtual clocks (tests/README.md); what waits remain (sockets, backoffs) four workers overlap on 2 cores:
+# 101 s against 133 s with two on a quiet machine (two only tie on a loaded one, with less CPU).
+CHECK_WORKERS ?= 4
 check: $(BIN)/.installed  ## the fast tier: units and in-process integration tests
 	$(BIN)/pytest -q -p no:cacheprovider -n $(CHECK_WORKERS) tests --ignore=tests/e2e
 
