@@ -20,8 +20,9 @@ run: $(BIN)/.installed  ## start the tracker (alerts print to the terminal until
 # Two tiers: `make check` is every unit and in-process integration test (the fakes as
 # threads, no `tracker` process), under a minute: run it after every change. `make e2e` starts processes
 # for what needs one (signals, replicas, the installed wheel, CLI smoke tests); `make test` is lint, then
-# both tiers: the one command of the README and CI. In-process tests still wait on sockets and the
-# tracker's own intervals (1 s polls, 2 s deliveries): four workers overlap those waits on 2 cores.
+# both tiers: the one command of the README and CI. The in-process tracker runs paced (0.2 s polls) and waits
+# on virtual clocks (tests/README.md); what waits remain (sockets, backoffs) four workers overlap on 2 cores:
+# 101 s against 133 s with two on a quiet machine (two only tie on a loaded one, with less CPU).
 CHECK_WORKERS ?= 4
 check: $(BIN)/.installed  ## the fast tier: units and in-process integration tests
 	$(BIN)/pytest -q -p no:cacheprovider -n $(CHECK_WORKERS) tests --ignore=tests/e2e

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import store_template, tls_contexts
 from tests.fakes.hub import FakeHub
 
 TRACKER = str(Path(sys.executable).parent / "tracker")
@@ -42,6 +43,18 @@ orgs = ["openai"]
 country = "United States"
 region = "North America"
 """
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _shared_tls_contexts() -> None:
+    """HTTP clients in this process share their TLS contexts (tests/tls_contexts.py): a tenth of the CPU."""
+    tls_contexts.share()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _migrated_store_template(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """New SQLite stores in this process are copies of one migrated store (tests/store_template.py)."""
+    store_template.install(tmp_path_factory.mktemp("store-template"))
 
 
 @pytest.fixture

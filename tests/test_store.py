@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
+from tests.store_template import real_migrations
 from tracker.store import outbox
 from tracker.store.engine import MIGRATIONS_DIR, SCHEMA_HEAD, current_revision
 from tracker.store.releases import Store
 from tracker.store.tables import Alert, Delivery, Event, TrackedModel
+
+
+@pytest.fixture(autouse=True)
+def _real_migrations() -> Iterator[None]:
+    """These tests are about migrations: new stores too run every one (not the copy of tests/store_template.py)."""
+    with real_migrations():
+        yield
 
 
 def test_schema_head_constant_matches_the_newest_migration() -> None:

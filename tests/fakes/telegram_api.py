@@ -129,6 +129,13 @@ class FakeTelegram(InlineMixin, SimulationMixin):
 
     api_url = url
 
+    def count_limits_on(self, clock: Callable[[], float]) -> None:
+        """Count the flood limits on `clock` instead of the real one: a test's VirtualClock (tests/clock.py)
+        that the tracker's own limiter sleeps on, so that its waits take no time and the limits still hold."""
+        with self._cond:
+            if self._limiter is not None:
+                self._limiter = SlidingWindowLimiter(self._limiter.limits, clock)
+
     # ------------------------------------------------------------- dispatch
     def call(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """Run one Bot API method; returns (HTTP status, JSON body). Used by the HTTP layer."""

@@ -8,6 +8,12 @@ only the main thread), and `stop()` calls the SIGINT one on the loop, as a Ctrl-
     running = InProcessRun(tracker)
     running.wait_polls(fake_hub)
     err = running.stop()
+
+The Runtime is paced faster than a process would be, through its constructor's seam: a poll interval of 1 s
+(the shortest a user may set) polls every FAST_POLL seconds here (`fast_poll=`). The health rule and every
+other reader of TRACKER_POLL_INTERVAL still see the interval set; tests that wait count poll cycles.
+`flood_clock=` puts the Runtime's Telegram limiter on a VirtualClock, for tests that do not measure
+Telegram's pacing (give the fake Bot API the same clock: `telegram.count_limits_on(clock.now)`).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+from tests.clock import VirtualClock
 from tests.conftest import TEST_WATCHLIST, Tracker
 from tests.fakes.hub import FakeHub
 from tests.http_harness import HealthClient, free_port
@@ -31,11 +38,13 @@ from tests.inprocess import _isolated
 from tracker import logsafe
 from tracker.cli.main import _setup_logging
 from tracker.config import load_settings
-from tracker.run.daemon import run_forever
+from tracker.run.daemon import Runtime
 from tracker.run.wiring import open_store, telegram_ready
+from tracker.telegram.ratelimit import SlidingWindowLimiter
 from tracker.watchlist import load_watchlist, parse_watchlist
 
 ORGS = len(parse_watchlist(TEST_WATCHLIST, "test").orgs)
+FAST_POLL = 0.2
 
 
 class _RecordingLoop(asyncio.SelectorEventLoop):
@@ -66,8 +75,10 @@ class _Exit:
 class InProcessRun:
     """A `tracker run` in a thread of this process, stopped with its SIGINT handler (Ctrl-C) at the end."""
 
-    def __init__(self, tracker: Tracker) -> None:
+    def __init__(self, tracker: Tracker, flood_clock: VirtualClock | None = None,
+                 fast_poll: float = FAST_POLL) -> None:
         self.proc = _Exit()
+        self._flood_clock, self._fast_poll = flood_clock, fast_poll
         self._err, self._out = io.StringIO(), io.StringIO()
         self._env = contextlib.ExitStack()
         self._env.enter_context(_isolated(tracker.cwd, tracker.env))  # for the Runtime's whole life
@@ -96,13 +107,20 @@ class InProcessRun:
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
         try:
-            self._loop.run_until_complete(run_forever(self.settings, self.store, self._watchlist))
+            self._loop.run_until_complete(self._main())
             self.proc.returncode = 0
         except BaseException as exc:  # noqa: BLE001  (the CLI's one line, or a traceback when unexpected)
             self._err.write(f"error: {exc}\n" if type(exc).__name__ == "LeadershipLost" else traceback.format_exc())
             self.proc.returncode = 1
         finally:
             self._loop.close()
+
+    async def _main(self) -> None:
+        """`run_forever`, paced for tests (see the module's docstring)."""
+        poll_every = self._fast_poll if self.settings.poll_interval <= 1 else None
+        clock = self._flood_clock
+        limiter = None if clock is None else SlidingWindowLimiter(clock=clock.now, sleep=clock.asleep)
+        await Runtime(self.settings, self.store, self._watchlist, poll_every=poll_every, flood_limiter=limiter).run()
 
     def interrupt(self, sig: int = signal.SIGINT) -> None:
         """What the signal does to the process: the handler the Runtime installed, called on its loop."""

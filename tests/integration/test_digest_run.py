@@ -27,6 +27,7 @@ from tests.telegram_world import (
 )
 
 __all__ = ["bot_tracker", "start", "telegram"]  # fixtures
+VIRTUAL_FLOOD = True  # Telegram's limits on a virtual clock (test_telegram_run's start)
 
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -73,7 +74,7 @@ def test_healthz_is_503_when_no_poll_succeeds_for_three_intervals(serve, fake_hu
 def test_status_prints_the_health_from_the_store(tracker: Tracker, fake_hub: FakeHub) -> None:
     missing = tracker.run("status")  # a reader never creates the store it looks for
     assert missing.returncode == 1 and "no store at" in missing.stderr
-    fake_hub.fail("list", status=503)
+    fake_hub.fail("list", status=400)  # a refusal, not retried (a 503 is, with backoff: 3.5 s more)
     assert tracker.run("poll").returncode == 1  # the store exists now, without a successful poll
     fake_hub.clear_faults()
     empty = tracker.run("status")
@@ -93,7 +94,8 @@ def test_status_prints_the_health_from_the_store(tracker: Tracker, fake_hub: Fak
     assert data["leader"] is None  # `tracker poll` has ended: nobody leads
 
     tracker.env["TRACKER_POLL_INTERVAL"] = "1"
-    time.sleep(4.2)  # three intervals without a poll (and a second: poll times are stored in whole seconds)
+    with sqlite3.connect(tracker.db_path) as conn:  # the last poll was 5 s ago: three intervals without a poll
+        conn.execute("UPDATE org_state SET last_success_at = datetime(last_success_at, '-5 seconds')")
     stale = tracker.run("status", "--format", "json")
     assert stale.returncode == 1 and json.loads(stale.stdout)["status"] == "stale"
 

@@ -13,6 +13,8 @@ from tests.integration.test_telegram_run import start
 from tests.telegram_world import CHANNEL, ago, bot_tracker, channel_texts, say, telegram, wait_bot
 
 __all__ = ["bot_tracker", "start", "telegram"]  # fixtures
+VIRTUAL_FLOOD = True  # Telegram's limits on a virtual clock (test_telegram_run's start)
+FAST_POLL = 1.0  # counts the requests of a quiet cycle: at 0.2 s a late look could count the next cycle's
 
 RELEASE = "Qwen/Qwen3-32B"
 

@@ -12,6 +12,7 @@ from tests.integration.test_telegram_run import start
 from tests.telegram_world import CHANNEL, bot_tracker, telegram
 
 __all__ = ["bot_tracker", "start", "telegram"]  # fixtures
+VIRTUAL_FLOOD = True  # Telegram's limits on a virtual clock (test_telegram_run's start)
 
 
 def ago(**delta: float) -> datetime:
@@ -32,7 +33,7 @@ def test_a_429_with_retry_after_120_on_one_org_does_not_delay_another_orgs_alert
     telegram.wait_for_messages(CHANNEL, 1, timeout=30)
     delay = time.monotonic() - added
     limited = fake_hub.count(path_prefix="/api/models", status=429)
-    time.sleep(3)  # more cycles: the rate-limited organisation is left alone until its time
+    running.wait_polls(fake_hub, cycles=3)  # more cycles: the rate-limited organisation is left alone until its time
     limited_later = fake_hub.count(path_prefix="/api/models", status=429)
     err = running.stop()
 

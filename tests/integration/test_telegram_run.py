@@ -7,24 +7,34 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.clock import VirtualClock
 from tests.conftest import Tracker
 from tests.fakes import hub_catalog
 from tests.fakes.hub import FakeHub
 from tests.fakes.telegram_api import FakeTelegram
-from tests.integration.daemon_harness import InProcessRun
+from tests.integration.daemon_harness import FAST_POLL, InProcessRun
 from tests.telegram_world import CHANNEL, ago, bot_tracker, channel_texts, say, telegram, wait_bot
 
 __all__ = ["bot_tracker", "start", "telegram"]  # fixtures
+VIRTUAL_FLOOD = True  # no test here measures Telegram's pacing (tests/test_ratelimit.py and bench/ do)
 
 
 
 @pytest.fixture
-def start(bot_tracker: Tracker) -> Iterator:
-    """`start()` -> a `tracker run` in this process, stopped at the end."""
+def start(request: pytest.FixtureRequest, bot_tracker: Tracker, telegram: FakeTelegram) -> Iterator:
+    """`start()` -> a `tracker run` in this process, stopped at the end. In a module that sets
+    `VIRTUAL_FLOOD = True` (none of its tests measures Telegram's pacing), the tracker's flood limiter and the
+    fake's count Telegram's limits on one VirtualClock, so their waits take no time and the fake still refuses
+    a send that breaks them; elsewhere both run on the real clock."""
     runs: list[InProcessRun] = []
+    clock = VirtualClock() if getattr(request.module, "VIRTUAL_FLOOD", False) else None
+    if clock is not None:
+        telegram.count_limits_on(clock.now)
+
+    fast_poll = getattr(request.module, "FAST_POLL", FAST_POLL)  # a module may pace its polls otherwise
 
     def _start() -> InProcessRun:
-        runs.append(InProcessRun(bot_tracker))
+        runs.append(InProcessRun(bot_tracker, clock, fast_poll))
         return runs[-1]
 
     yield _start
@@ -262,7 +272,7 @@ def test_poll_with_telegram_down_keeps_alerts_queued_and_no_secret_leaks(bot_tra
 def test_every_command_answers_under_tracker_run(start, fake_hub: FakeHub, telegram: FakeTelegram) -> None:
     hub_catalog.qwen3_30b_a3b(fake_hub)
     hub_catalog.deepseek_v3(fake_hub)
-    running = start()
+    running = start()  # 17 replies in one private chat: Telegram's 1 a second, on the virtual clock
     running.wait_polls(fake_hub)
     wait_bot(telegram)
     user, admin = 301, 999
@@ -279,6 +289,7 @@ def test_every_command_answers_under_tracker_run(start, fake_hub: FakeHub, teleg
         assert say(telegram, admin, command).strip()
     assert "Non conosco /status" in say(telegram, user, "/status")  # not an admin: unknown command (now in Italian)
     running.stop()
+    assert telegram.count_429_rate_limited == 0  # the tracker kept to the limits the fake counts on the same clock
 
 
 def test_a_misconfigured_channel_keeps_its_cards_until_fixed(bot_tracker: Tracker, fake_hub: FakeHub,

@@ -32,9 +32,8 @@ def run_briefly(tracker: Tracker, fake_hub: FakeHub) -> tuple[str, str]:
     target = fake_hub.count(kind="list") + 4  # one whole poll cycle of this run
     run = InProcessRun(tracker)
     deadline = time.time() + 20
-    while fake_hub.count(kind="list") < target and time.time() < deadline:
-        time.sleep(0.05)
-    time.sleep(1.0)
+    while fake_hub.count(kind="list") < target + 3 * 4 and time.time() < deadline:  # and three more cycles,
+        time.sleep(0.05)  # each followed by a delivery run: time for a warning to be said again, if it were
     err = run.stop(sig=signal.SIGTERM)
     out = run.out
     assert run.proc.returncode == 0 and "Traceback" not in err, err

@@ -10,6 +10,7 @@ from tests.integration.test_telegram_run import start
 from tests.telegram_world import bot_tracker, channel_texts, say, telegram, wait_bot
 
 __all__ = ["bot_tracker", "start", "telegram"]  # fixtures
+VIRTUAL_FLOOD = True  # Telegram's limits on a virtual clock (test_telegram_run's start)
 
 
 def test_weight_update_cards_go_to_the_channel_and_to_subscribers_who_opted_in(

@@ -25,6 +25,7 @@ from tracker.store import subscribers
 from tracker.store.releases import Store
 from tracker.store.tables import utcnow
 from tracker.telegram.app import TOKEN_REJECTED, build_application
+from tracker.telegram.ratelimit import SlidingWindowLimiter
 from tracker.telegram.report import short_error
 from tracker.watchlist import Watchlist
 
@@ -70,12 +71,13 @@ class PollerOutage:
 
 
 async def connect_bot(settings: Settings, store: Store, watchlist: Watchlist, on_429: Callable[[], None],
-                      stop: asyncio.Event) -> Application | None:
+                      stop: asyncio.Event, limiter: SlidingWindowLimiter | None = None) -> Application | None:
     """The bot's Application, started and polling for updates; retried with backoff while Telegram is
-    unreachable. None when Telegram rejects the token (said once) or `stop` is set first."""
+    unreachable. None when Telegram rejects the token (said once) or `stop` is set first. `limiter`: see
+    build_application."""
     delay = FIRST_RETRY
     while not stop.is_set():
-        application = build_application(settings, on_429=on_429)
+        application = build_application(settings, on_429=on_429, limiter=limiter)
         poller = PollerOutage(application.bot)
         application.bot_data["poller_outage"] = poller  # its "is Telegram back?" task ends with the bot
         effective = await asyncio.to_thread(effective_watchlist, watchlist, store)

@@ -53,6 +53,7 @@ from tracker.store.engine import location
 from tracker.store.releases import Store
 from tracker.store.tables import utcnow
 from tracker.telegram.digests import DigestSender
+from tracker.telegram.ratelimit import SlidingWindowLimiter
 from tracker.telegram.sender import TelegramDelivery
 from tracker.watchlist import Watchlist
 
@@ -66,8 +67,13 @@ JOB_INSTANCES = 2  # a turn due while the last still runs reaches _job, which sk
 class Runtime:
     """The parts of `tracker run` and how they start and stop together."""
 
-    def __init__(self, settings: Settings, store: Store, watchlist: Watchlist) -> None:
+    def __init__(self, settings: Settings, store: Store, watchlist: Watchlist, *, poll_every: float | None = None,
+                 flood_limiter: SlidingWindowLimiter | None = None) -> None:
+        """Tests alone pass `poll_every` (default TRACKER_POLL_INTERVAL) and `flood_limiter` (default: one on the
+        real clock): polls faster than a user may set, Telegram's waits on a virtual clock."""
         self.settings = settings
+        self.flood_limiter = flood_limiter
+        self.poll_every = settings.poll_interval if poll_every is None else poll_every
         self.store = store
         self.watchlist = watchlist
         self.poller = make_poller(settings, store, watchlist)
@@ -287,7 +293,7 @@ class Runtime:
         """Connect the bot (retrying while Telegram is unreachable; alerts wait in the store meanwhile), then
         deliver through it."""
         application = await connect_bot(self.settings, self.store, self.watchlist, self.metrics.telegram_429.inc,
-                                        self.stop)
+                                        self.stop, self.flood_limiter)
         if application is None:
             return
         self.application = application
@@ -351,7 +357,7 @@ class Runtime:
     def _scheduler(self) -> AsyncIOScheduler:
         scheduler = AsyncIOScheduler(timezone=UTC)
         soon = datetime.now(UTC) + timedelta(milliseconds=10)
-        every = self.settings.poll_interval
+        every = self.poll_every
         scheduler.add_job(self._job(self.cycle), "interval", seconds=every, id="poll", max_instances=JOB_INSTANCES,
                           coalesce=True, next_run_time=soon, misfire_grace_time=None)
         if self.modelscope is not None:

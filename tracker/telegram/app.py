@@ -111,10 +111,11 @@ class BotRequest(HTTPXRequest):
         return response.status_code, response.content
 
 
-def build_application(settings: Settings, on_429: Callable[[], None] | None = None) -> Application:
+def build_application(settings: Settings, on_429: Callable[[], None] | None = None,
+                      limiter: SlidingWindowLimiter | None = None) -> Application:
     """An Application that talks to TELEGRAM_API_URL (`{url}/bot{token}/{method}`); no JobQueue, since
     APScheduler in tracker.run.daemon is the one scheduler. Updates run concurrently in UpdateLanes.
-    `on_429` is called on each 429 answer."""
+    `on_429` is called on each 429 answer; `limiter` (default: a new one on the real clock) paces the sends."""
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     return (
@@ -126,7 +127,7 @@ def build_application(settings: Settings, on_429: Callable[[], None] | None = No
         .request(BotRequest(connection_pool_size=16, connect_timeout=10, read_timeout=15, write_timeout=15,
                             pool_timeout=10))
         .get_updates_request(HTTPXRequest(connection_pool_size=1, read_timeout=40))  # as PTB's own, 40 s reads
-        .rate_limiter(FloodLimiter(on_429=on_429))
+        .rate_limiter(FloodLimiter(limiter, on_429=on_429))
         .concurrent_updates(UpdateLanes())
         .build()
     )
