@@ -75,7 +75,7 @@ def test_first_on_modelscope_then_on_the_hub_one_card_edited_to_link_both(
     assert "Only on" not in texts[0]
     links = [e.get("url") for e in telegram.messages(CHANNEL)[0].entities if e.get("type") == "text_link"]
     assert "https://huggingface.co/zai-org/GLM-5-Air" in links and f"{WEB}/models/ZhipuAI/GLM-5-Air" in links
-    assert "Traceback" not in err
+    assert "Traceback" not in err, err
 
 
 def test_modelscope_failing_and_rate_limiting_never_delays_a_hub_alert(
