@@ -78,7 +78,10 @@ def test_headers_trickled_byte_by_byte_are_cut_off_at_the_header_deadline() -> N
             await asyncio.sleep(0.1)
             if reader.at_eof():
                 break
-        with_data = await asyncio.wait_for(reader.read(), 5)
+        try:
+            with_data = await asyncio.wait_for(reader.read(), 5)
+        except ConnectionError:  # the close raced a byte still in flight: the kernel answered with a reset
+            with_data = b""
         closed_after = time.monotonic() - start
         writer.close()
         assert with_data == b""  # dropped without an answer
