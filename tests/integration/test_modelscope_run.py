@@ -20,9 +20,6 @@ from tests.integration.test_telegram_run import start
 from tests.telegram_world import CHANNEL, bot_tracker, channel_texts, telegram
 
 __all__ = ["bot_tracker", "start", "telegram"]  # fixtures
-# Paced as before the fast tier (1 s): at 0.2 s, on a loaded machine, one run in about five logged a
-# Traceback from the store while the Hub and ModelScope lanes polled together (left for issue 17).
-FAST_POLL = 1.0
 OLD = datetime(2025, 7, 1, tzinfo=UTC)
 WEB = "https://modelscope.cn"
 GLM_CONFIG = hub_catalog.real_config("zai-org/GLM-4.7-Flash")

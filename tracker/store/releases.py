@@ -6,6 +6,7 @@ lost and nothing is alerted twice, across restarts too.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -41,6 +42,12 @@ class OrgPollSummary:
     removed: int = 0
     alerts: int = 0
     linked: int = 0  # releases another hub showed first, now seen here too (no alert; the card is edited)
+
+
+# One organisation's poll is written at a time in a process: the Hub's and ModelScope's polls run side by
+# side, and both may find the same new release; each must see the other's row before it inserts its own
+# (else one fails on models.repo_id and its organisation waits for the next cycle).
+POLL_WRITES = threading.Lock()
 
 
 class Store:
@@ -103,7 +110,7 @@ class Store:
         """Write one organisation's changes, their events and alerts, and its poll state, atomically.
         `web_url`: the Hub's web address, for the source entry of a release ModelScope showed first."""
         summary = OrgPollSummary(org=org)
-        with self.session() as session, session.begin():
+        with POLL_WRITES, self.session() as session, session.begin():
             state = session.get(OrgState, org) or OrgState(org=org, lab=lab.name)
             for change in changes:
                 row = self._apply_change(session, change, lab, facts.get(change.repo_id), now, summary, web_url)

@@ -20,7 +20,7 @@ from tracker.detect import Change
 from tracker.facts import ModelFacts
 from tracker.hub.sources import MS, MS_STATE_PREFIX, entry, on_hub
 from tracker.store.linking import add_source, find_release
-from tracker.store.releases import OrgPollSummary, Store, copy_facts, copy_hub_fields
+from tracker.store.releases import POLL_WRITES, OrgPollSummary, Store, copy_facts, copy_hub_fields
 from tracker.store.tables import Alert, Event, OrgState, TrackedModel
 from tracker.watchlist import Lab
 
@@ -56,7 +56,7 @@ def apply_ms_poll(store: Store, org: str, lab: Lab, changes: Sequence[Change], f
     silent backfill), or a second source of a known release (a `source_added` event, no alert)."""
     summary = OrgPollSummary(org=MS_STATE_PREFIX + org)
     links: list[SourceLink] = []
-    with store.session() as session, session.begin():
+    with POLL_WRITES, store.session() as session, session.begin():  # one at a time with the Hub's (see there)
         state = session.get(OrgState, MS_STATE_PREFIX + org) or OrgState(org=MS_STATE_PREFIX + org, lab=lab.name)
         for change in changes:
             model = change.model
