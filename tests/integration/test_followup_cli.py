@@ -42,6 +42,11 @@ def test_poll_follows_up_and_every_reader_shows_it(tracker: Tracker, fake_hub: F
     (stored,) = as_json["followups"]
     assert stored["quantized"]["count"] == 1 and stored["providers"] == ["novita"] and stored["likes"] == 7
 
+    history = {r["repo_id"]: r for r in json.loads(tracker.run("history", "--format", "json", check=True).stdout)}
+    (listed,) = history[RELEASE]["followups"]
+    assert listed["quantized"]["count"] == 1 and listed["providers"] == ["novita"] and listed["at"]
+    assert all("followups" not in r for repo, r in history.items() if repo != RELEASE)
+
     events = json.loads(tracker.run("export", "--events", "--format", "json", check=True).stdout)
     (event,) = [e for e in events if e["kind"] == "followup"]
     assert event["repo_id"] == RELEASE and event["new_value"]["paper"]["upvotes"] == 142

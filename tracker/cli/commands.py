@@ -6,7 +6,7 @@ import argparse
 import json
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tracker.cli.args import UsageError
@@ -169,7 +169,7 @@ def cmd_history(args: argparse.Namespace, settings: Settings | ReaderSettings) -
     # Streamed: each row is written as it is read, so memory stays flat however many are stored.
     records = (record(row, settings.hub_web_url) for row in queries.iter_history(engine, wanted))
     if args.format == "json":
-        output.write_json(records, sys.stdout)
+        output.write_json(_with_followups(records, engine), sys.stdout)
     elif args.format == "csv":
         output.write_csv(records, sys.stdout, RECORD_FIELDS)
     elif not (table := output.history_table_rows(records)):
@@ -177,6 +177,18 @@ def cmd_history(args: argparse.Namespace, settings: Settings | ReaderSettings) -
     else:
         output.write_table(table, output.HISTORY_HEADERS, sys.stdout)
     return 0
+
+
+def _with_followups(records: Iterable[dict[str, Any]], engine: Any) -> Iterator[dict[str, Any]]:
+    """The records, each release that was followed up (TRACKER_FOLLOWUP_AFTER) with its `followups`."""
+    from tracker.render.views import followup
+    from tracker.store import queries
+
+    done: dict[str, list[dict[str, Any]]] = {}
+    for event in queries.iter_events(engine, kinds=["followup"]):  # a few per release, only those followed up
+        done.setdefault(event["repo_id"], []).append(followup({**(event["new_value"] or {}), "at": event["at"]}))
+    for rec in records:
+        yield {**rec, "followups": done[rec["repo_id"]]} if rec["repo_id"] in done else rec
 
 
 def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
