@@ -48,6 +48,16 @@ class CycleReport:
     discovered: list[str] = field(default_factory=list)
     builds: list[str] = field(default_factory=list)  # quantized builds of recent releases stored
 
+    def add(self, org: str, outcome: OrgPollSummary | str | None) -> None:
+        """One organisation's outcome: its summary, None when it was skipped, or why it failed."""
+        if isinstance(outcome, OrgPollSummary):
+            self.orgs_ok.append(org)
+            self.summaries.append(outcome)
+        elif outcome is None:
+            self.orgs_skipped.append(org)
+        else:
+            self.orgs_failed[org] = outcome
+
     @property
     def alerts(self) -> int:
         return sum(s.alerts for s in self.summaries)
@@ -141,13 +151,7 @@ class Poller:
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="poll") as pool:
             results = list(pool.map(lambda pair: self._poll_org_safely(*pair, cycle), orgs))
         for (org, _lab), result in zip(orgs, results, strict=True):
-            if isinstance(result, OrgPollSummary):
-                report.orgs_ok.append(org)
-                report.summaries.append(result)
-            elif result is None:
-                report.orgs_skipped.append(org)
-            else:
-                report.orgs_failed[org] = result
+            report.add(org, result)
         report.hub_unreachable = cycle.reason if cycle.down.is_set() else None
         self.guard.cycle_done(cycle, bool(report.orgs_ok), self.clock())
         if self.discover_min_likes is not None and only is None:

@@ -80,15 +80,9 @@ class ModelScopePoller:
             results = list(pool.map(lambda pair: self._poll_org_safely(*pair), orgs))
         unreachable: list[str] = []
         for (org, _lab), result in zip(orgs, results, strict=True):
-            if isinstance(result, OrgPollSummary):
-                report.orgs_ok.append(org)
-                report.summaries.append(result)
-            elif result is None:
-                report.orgs_skipped.append(org)
-            else:
-                report.orgs_failed[org] = result[1]
-                if result[0] in ("unreachable", "timeout"):
-                    unreachable.append(result[1])
+            report.add(org, result[1] if isinstance(result, tuple) else result)  # (failure kind, why)
+            if isinstance(result, tuple) and result[0] in ("unreachable", "timeout"):
+                unreachable.append(result[1])
         now = self.clock()
         if unreachable and not report.orgs_ok and len(unreachable) == len(report.orgs_failed):
             report.hub_unreachable = unreachable[0].split(": ", 1)[-1]
