@@ -14,7 +14,7 @@ from tracker.render.text import visible_length
 from tracker.store import digests as digest_rows
 from tracker.store import subscribers as subscriptions
 from tracker.store.releases import Store
-from tracker.store.tables import Alert, Digest, Event, TrackedModel
+from tracker.store.tables import Alert, Delivery, Digest, Event, TrackedModel
 from tracker.telegram.channel_digest import caption
 
 WED = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)  # a Wednesday
@@ -151,3 +151,26 @@ def test_changes_list_license_changes_and_opted_in_weight_updates_escaped(tmp_pa
     assert "weights updated (commit <code>bbbbbbbbbb</code>)" in text
     italian = digest.digest_text(digest.DigestView("weekly", *window, [], both), "it", "https://huggingface.co")
     assert "2 cambiamenti" in italian and "pesi aggiornati" in italian and "non commerciale" in italian
+
+
+def test_a_digest_lists_a_change_past_the_memory_filter_only_for_a_release_its_reader_was_told_of(
+        tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    _release(store, "Qwen/Qwen3-235B-A22B", "Qwen", WED, weights_bytes=470_187_269_120)
+    with store.session() as session, session.begin():
+        model = session.exec(select(TrackedModel)).one()
+        release = session.exec(select(Alert)).one()
+        session.add(Delivery(alert_id=release.id, target="user:7", status="sent", created_at=WED))
+        session.add(Delivery(alert_id=release.id, target="user:8", status="dropped", created_at=WED))
+        event = Event(model_id=model.id, repo_id=model.repo_id, kind="license_changed", at=WED,
+                      old_value={"license": "apache-2.0"}, new_value={"license": "other"})
+        session.add(event)
+        session.flush()
+        session.add(Alert(event_id=event.id, model_id=model.id, kind="license_changed", created_at=WED))
+    window = (WED - timedelta(hours=1), WED + timedelta(hours=1))
+    small = SubscriptionFilter(vram_gb=24)
+    assert [c.model.repo_id for c in digest.changes(store, *window, small, user_id=7)] == ["Qwen/Qwen3-235B-A22B"]
+    assert digest.changes(store, *window, small, user_id=8) == []  # its release alert never reached them
+    assert digest.changes(store, *window, small, user_id=9) == []  # never heard of it
+    assert digest.changes(store, *window, SubscriptionFilter(vram_gb=24, labs=("DeepSeek",)), user_id=7) == []
+    assert len(digest.changes(store, *window, SubscriptionFilter(vram_gb=1024), user_id=9)) == 1  # it fits

@@ -9,7 +9,8 @@
     /settings weights on|off   (also alert when a matching model's weight files change)
     /settings digest off|daily|weekly
     /settings quants on|off    (also tell of a followed release's first quantized build)
-    /settings vram 24 | vram off   (GB: only what fits, and later the first build that makes a release fit)
+    /settings vram 24 | vram off   (GB: only what fits, and later the first build that makes a release fit;
+                                   changes of a release they were told of reach them either way)
     /settings reset
 """
 

@@ -10,17 +10,16 @@ A build that is both the first and the one that fits is one message.
 from __future__ import annotations
 
 from collections.abc import Mapping, Set
-from dataclasses import replace
 from typing import Any
 
-from tracker.deliver.filters import ModelLike, SubscriptionFilter, matches
+from tracker.deliver.filters import ModelLike, SubscriptionFilter, matches_besides_memory
 from tracker.facts.builds import fits
 
 
 def notices(f: SubscriptionFilter, release: ModelLike, build: Mapping[str, Any], said: Set[str]) -> tuple[str, ...]:
     """The notices (`quant`, `fits`) a subscriber with filter `f` gets for `build` (an event's new_value), given
     those already `said` about this release."""
-    if not (f.quant_builds or f.vram_gb is not None) or not matches(replace(f, vram_gb=None), release):
+    if not (f.quant_builds or f.vram_gb is not None) or not matches_besides_memory(f, release):
         return ()
     out: list[str] = []
     if f.quant_builds and build.get("first") and "quant" not in said:

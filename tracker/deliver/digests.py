@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from tracker.deliver.filters import SubscriptionFilter, matches
+from tracker.deliver.filters import SubscriptionFilter, fits_memory, matches, wants_change
 from tracker.render.templates import render
 from tracker.render.text import MAX_VISIBLE, visible_length
 from tracker.render.views import card
 from tracker.store import digests as digest_rows
+from tracker.store import outbox
 from tracker.store.releases import Store
 from tracker.store.tables import Digest, Subscriber, TrackedModel
 
@@ -103,13 +104,17 @@ class Change:
 
 
 def changes(store: Store, since: datetime, until: datetime, f: SubscriptionFilter | None = None,
-            weight_updates: bool = False) -> list[Change]:
+            weight_updates: bool = False, user_id: int | None = None) -> list[Change]:
     """License changes (and, when opted in, weight updates) alerted in [since, until) that the filter
-    matches, oldest first."""
+    matches, oldest first: the memory filter aside for a release subscriber `user_id` was told of."""
     kinds = ["license_changed", "weights_updated"] if weight_updates else ["license_changed"]
+    rows = digest_rows.alerted_changes(store, kinds, since, until)
+    told: set[int] = set()
+    unfit = [model.id for _, _, model in rows if f is not None and model.id is not None and not fits_memory(f, model)]
+    if unfit and user_id is not None:
+        told = {mid for _, mid in outbox.told_of_releases(store, unfit, user_id)}
     return [Change(alert.kind, model, _as_dict(event.old_value), _as_dict(event.new_value))
-            for alert, event, model in digest_rows.alerted_changes(store, kinds, since, until)
-            if f is None or matches(f, model)]
+            for alert, event, model in rows if f is None or wants_change(f, model, model.id in told)]
 
 
 def _as_dict(value: Any) -> dict[str, Any]:

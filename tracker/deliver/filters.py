@@ -65,12 +65,28 @@ def is_quantized(model: ModelLike) -> bool:
     return (model.variant in QUANTIZED_VARIANTS) or bool(model.quant_format)
 
 
-def matches(f: SubscriptionFilter, model: ModelLike) -> bool:
-    """True when the subscriber wants this model. A size filter never matches a model of unknown size; a
-    memory filter lets through a model whose weights' size is unknown (nothing says it does not fit)."""
+def fits_memory(f: SubscriptionFilter, model: ModelLike) -> bool:
+    """The memory filter alone: the weights as shipped fit the subscriber's memory, or no memory is set, or the
+    weights' size is unknown (nothing says they do not fit)."""
     size = getattr(model, "weights_bytes", None)
-    if f.vram_gb is not None and size is not None and not fits(size, f.vram_gb):
-        return False
+    return f.vram_gb is None or size is None or fits(size, f.vram_gb)
+
+
+def matches(f: SubscriptionFilter, model: ModelLike) -> bool:
+    """True when the subscriber wants this model's release alert: every filter, memory included. A size filter
+    never matches a model of unknown size."""
+    return fits_memory(f, model) and matches_besides_memory(f, model)
+
+
+def wants_change(f: SubscriptionFilter, model: ModelLike, told: bool) -> bool:
+    """True when a license change or weight update of `model` reaches the subscriber: the filters besides
+    memory match, and the model fits their memory or they were `told` of the release (its release alert or
+    its "now fits" notice reached them). The memory filter decides release alerts, not what follows them."""
+    return matches_besides_memory(f, model) and (told or fits_memory(f, model))
+
+
+def matches_besides_memory(f: SubscriptionFilter, model: ModelLike) -> bool:
+    """Every filter but the memory one (which decides release alerts and "now fits" notices only)."""
     if f.labs and model.lab not in f.labs:
         return False
     if f.min_params is not None and (model.params_total is None or model.params_total < f.min_params):

@@ -41,13 +41,13 @@ def newest_models(client: HubClient, since: datetime | None, page: int = PAGE,
     params: list[tuple[str, Any]] = [("sort", "createdAt"), ("limit", page)]
     params += [("expand", value) for value in NEWEST_EXPAND]
     models: list[HubModel] = []
-    url: str | None = f"{client.endpoint}/api/models"
+    url: str | None = "/api/models"
     requests = 0
     with translate_errors("the newest models"):
         while url is not None and requests < max_pages:
-            response = client._get(url, params if requests == 0 else None)
+            answer = client.get_api_json(url, params if requests == 0 else None)
             requests += 1
-            items = response.json()
+            items = answer.data
             if not isinstance(items, list):
                 raise HubError("malformed", "the newest models: the Hub answered with something else than a list")
             for item in items:
@@ -59,7 +59,7 @@ def newest_models(client: HubClient, since: datetime | None, page: int = PAGE,
                 if since is not None and parsed.created_at is not None and parsed.created_at <= since:
                     return NewestModels(tuple(models), True, requests)
                 models.append(parsed)
-            url = response.links.get("next", {}).get("url")
+            url = answer.next_url
             if since is None:
                 break  # no earlier listing to reach back to: the first page is the window
     return NewestModels(tuple(models), url is None or since is None, requests)

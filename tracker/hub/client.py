@@ -21,6 +21,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -85,6 +86,15 @@ _RETRY_ON = (httpx2.ReadError, httpx2.WriteError, httpx2.RemoteProtocolError)
 TRENDING_EXPAND = ("createdAt", "likes", "trendingScore", "private")
 
 
+@dataclass(frozen=True)
+class ApiAnswer:
+    """One answer of the Hub's API: its decoded JSON, and the next page's URL when it is a page of a listing
+    (`Link: rel="next"`; None on the last page, or for an answer that is not a listing)."""
+
+    data: Any
+    next_url: str | None = None
+
+
 class HubClient:
     """A small client for the few Hub calls the tracker makes; synchronous, call it from threads."""
 
@@ -114,6 +124,18 @@ class HubClient:
                 continue
             raise HubError("rate-limited", f"the Hub answered 429: rate-limited for {wait:.0f}s", retry_after=wait)
         raise AssertionError("unreachable")
+
+    def get_api_json(self, path: str, params: list[tuple[str, Any]] | None = None) -> ApiAnswer:
+        """GET a path of the Hub's API (`/api/models`, `/api/papers/2505.09388`), or a listing's next page as
+        `next_url` gave it, with `params`; returns the decoded JSON and the next page's URL.
+
+        The polls' own bounded GET: a few quick retries of read errors and 5xx, none of a failed connection,
+        a 429 asking for at most SHORT_RATE_WAIT waited out once and a longer one raised as
+        HubError('rate-limited'). Other failures raise as huggingface_hub's and httpx2's exceptions, a body
+        that is not JSON as ValueError: call it inside `translate_errors(what)` to get HubErrors."""
+        url = path if path.startswith(("https://", "http://")) else f"{self.endpoint}/{path.lstrip('/')}"
+        response = self._get(url, params)
+        return ApiAnswer(response.json(), response.links.get("next", {}).get("url"))
 
     def reachable(self) -> str | None:
         """None when the Hub answers anything at all over HTTP; else why it cannot be reached or is silent

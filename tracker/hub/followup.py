@@ -9,7 +9,7 @@
 - `paper`: `GET /api/papers/{arxiv id}` (what `HfApi.paper_info` reads): title and upvotes; None without a page.
 
 Every value is bounded on the way in (tracker.hub.bounds), like the rest of the Hub's data. The requests go
-through the client's own bounded GET (`HubClient._get`: the same retries, timeouts and 429 handling as polls).
+through the client's bounded GET (`HubClient.get_api_json`: the same retries, timeouts and 429 handling as polls).
 """
 
 from __future__ import annotations
@@ -72,9 +72,9 @@ class Paper:
 
 def reach(client: HubClient, repo_id: str) -> Reach:
     """The model's reach now (one request); raises HubError ('not-found' when it is gone)."""
-    url = f"{client.endpoint}/api/models/{quote(repo_id, safe='/')}"
+    path = f"/api/models/{quote(repo_id, safe='/')}"
     with translate_errors(repo_id):
-        item = client._get(url, [("expand", value) for value in REACH_EXPAND]).json()
+        item = client.get_api_json(path, [("expand", value) for value in REACH_EXPAND]).data
     if not isinstance(item, dict):
         raise HubError("malformed", f"{repo_id}: the Hub's answer is not an object")
     notes: list[str] = []
@@ -105,18 +105,18 @@ def children(client: HubClient, repo_id: str, pages: int = 1) -> Children:
     params: list[tuple[str, Any]] = [("filter", f"base_model:{repo_id}"), ("sort", "likes"),
                                      ("limit", CHILD_PAGE)]
     params += [("expand", value) for value in CHILD_EXPAND]
-    url: str | None = f"{client.endpoint}/api/models"
+    url: str | None = "/api/models"
     found: list[Child] = []
     read = 0
     with translate_errors(f"models derived from {repo_id}"):
         while url is not None and read < pages:
-            response = client._get(url, params if read == 0 else None)
+            answer = client.get_api_json(url, params if read == 0 else None)
             read += 1
-            page = response.json()
+            page = answer.data
             if not isinstance(page, list):
                 raise HubError("malformed", f"models derived from {repo_id}: not a JSON list")
             found += [child for item in page if (child := _child(item)) is not None]
-            url = response.links.get("next", {}).get("url")
+            url = answer.next_url
     return Children(tuple(found), url is None, read)
 
 
@@ -132,10 +132,10 @@ def _child(item: Any) -> Child | None:
 
 def paper(client: HubClient, arxiv_id: str) -> Paper | None:
     """The Hub's paper page of an arXiv id (one request); None when the Hub has none."""
-    url = f"{client.endpoint}/api/papers/{quote(arxiv_id, safe='')}"
+    path = f"/api/papers/{quote(arxiv_id, safe='')}"
     try:
         with translate_errors(f"paper {arxiv_id}"):
-            item = client._get(url).json()
+            item = client.get_api_json(path).data
     except HubError as exc:
         if exc.kind == "not-found" or (exc.kind == "http-error" and "HTTP 404" in str(exc)):
             return None

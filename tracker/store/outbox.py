@@ -5,7 +5,7 @@ A delivery is marked sent right after its target accepted it, so a restart resum
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -15,13 +15,14 @@ from sqlmodel import Session, col, select
 
 from tracker.store import builds
 from tracker.store.releases import Store
-from tracker.store.tables import Alert, Delivery, Event, TrackedModel
+from tracker.store.tables import Alert, Delivery, Event, QuantNotice, TrackedModel
 
 T = TypeVar("T")
 
 # Backoff between attempts of one delivery: 5 s, 10 s, 20 s ... capped at 15 minutes.
 BASE_RETRY = timedelta(seconds=5)
 MAX_RETRY = timedelta(minutes=15)
+REACHING = ("pending", "sent")  # a delivery that reached its target, or will
 
 
 @dataclass(frozen=True)
@@ -177,3 +178,30 @@ def mark_failed(store: Store, items: Sequence[DeliveryItem], error: str, status:
         for item in items:
             session.execute(update(Delivery).where(col(Delivery.id) == item.delivery.id)
                             .values(status=status, attempts=item.delivery.attempts + 1, last_error=error[:500]))
+
+
+def told_of_releases(store: Store, model_ids: Collection[int], user_id: int | None = None) -> set[tuple[int, int]]:
+    """(user id, model id) for each subscriber told of a release among `model_ids` (only `user_id`, when given):
+    its release alert's delivery to them was sent (or waits to be), or a "now fits" notice of one of its builds
+    was said to them and its delivery did not fail. Finished deliveries are pruned after 30 days; notices stay."""
+    ids = list(set(model_ids))
+    if not ids:
+        return set()
+    with store.session() as session:
+        query = (select(Delivery.target, Alert.model_id).join(Alert, col(Alert.id) == Delivery.alert_id)
+                 .where(Alert.kind == "release", col(Alert.model_id).in_(ids), col(Delivery.status).in_(REACHING),
+                        col(Delivery.target).startswith("user:")))
+        if user_id is not None:
+            query = query.where(Delivery.target == f"user:{user_id}")
+        told = {(int(target.split(":", 1)[1]), mid) for target, mid in session.exec(query).all()}
+        notices = select(QuantNotice.user_id, QuantNotice.model_id, QuantNotice.alert_id).where(
+            QuantNotice.kind == "fits", col(QuantNotice.model_id).in_(ids))
+        if user_id is not None:
+            notices = notices.where(QuantNotice.user_id == user_id)
+        said = session.exec(notices).all()
+        if said:
+            lost = set(session.exec(select(Delivery.alert_id, Delivery.target).where(
+                col(Delivery.alert_id).in_({aid for _, _, aid in said}),
+                col(Delivery.status).in_(["failed", "dropped"]))).all())
+            told |= {(uid, mid) for uid, mid, aid in said if (aid, f"user:{uid}") not in lost}
+    return told

@@ -130,7 +130,8 @@ class DigestSender:
             raise Undeliverable("target no longer subscribed")
         f = SubscriptionFilter.of(person)
         models = await asyncio.to_thread(digest.releases, self.store, row.since, row.until, f)
-        changed = await asyncio.to_thread(digest.changes, self.store, row.since, row.until, f, f.weight_updates)
+        changed = await asyncio.to_thread(digest.changes, self.store, row.since, row.until, f, f.weight_updates,
+                                            person.user_id)
         if not models and not changed:
             return False
         mode = row.period.split(":", 1)[0]

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from tracker.config import Settings
 from tracker.deliver import builds as build_notices
-from tracker.deliver.filters import SubscriptionFilter, matches
-from tracker.store import builds, discovered
+from tracker.deliver.filters import SubscriptionFilter, fits_memory, matches, wants_change
+from tracker.store import builds, discovered, outbox
 from tracker.store import subscribers as subscriptions
 from tracker.store.releases import Store
 from tracker.store.tables import Alert, TrackedModel
@@ -40,10 +40,20 @@ def telegram_targets(store: Store, settings: Settings) -> TargetsFn:
         weights = alert.kind == "weights_updated"  # opt-in: TRACKER_ALERT_WEIGHT_UPDATES, /settings weights
         channel = settings.telegram_channel and (settings.alert_weight_updates or not weights)
         chosen = [CHANNEL] if channel and model.org.lower() not in quiet else []
-        chosen += [f"user:{uid}" for uid, f in people if (f.weight_updates or not weights) and matches(f, model)]
-        return chosen
+        if alert.kind == "release":
+            return chosen + [f"user:{uid}" for uid, f in people if matches(f, model)]
+        return chosen + change_targets(store, model, [(uid, f) for uid, f in people if f.weight_updates or not weights])
 
     return targets
+
+
+def change_targets(store: Store, model: TrackedModel, people: list[tuple[int, SubscriptionFilter]]) -> list[str]:
+    """The subscribers who hear of a license change or weight update: those whose filters match it, memory
+    aside when they were told of the release (a change to a model they were told about reaches them)."""
+    told: set[int] = set()
+    if model.id is not None and any(not fits_memory(f, model) for _, f in people):  # one query, only if needed
+        told = {uid for uid, _ in outbox.told_of_releases(store, [model.id])}
+    return [f"user:{uid}" for uid, f in people if wants_change(f, model, uid in told)]
 
 
 def build_targets(store: Store, alert: Alert, model: TrackedModel,

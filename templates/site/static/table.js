@@ -75,7 +75,7 @@
     var lab = index.labs[r[2]], fam = r[3] >= 0 ? index.families[r[3]] : null;
     var tr = document.createElement("tr");
     cell(tr, r[0], "d");
-    var model = cell(tr, link(index.hub + r[1], r[1]), "m");
+    var model = cell(tr, link(r[9] || index.hub + r[1], r[1]), "m");  // r[9]: a release only on ModelScope
     if (r[8]) { var tag = document.createElement("small"); tag.textContent = r[8]; model.appendChild(document.createTextNode(" ")); model.appendChild(tag); }
     cell(tr, link("labs/" + lab[1] + ".html", lab[0]), "l");
     cell(tr, fam ? link("families/" + fam[1] + ".html", fam[0]) : "", "f");

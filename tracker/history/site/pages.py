@@ -118,7 +118,8 @@ def row_views(rows: Sequence[Any], data: SiteData, hub_url: str) -> list[RowView
 
 def _index_lines(data: SiteData, hub_url: str) -> Iterator[str]:
     """releases-index.js: every release as compact arrays, loaded by the table script when a search spans
-    pages; written as it is made, a few hundred releases at a time."""
+    pages; written as it is made, a few hundred releases at a time. A release only on ModelScope carries its
+    link as a tenth field (the others link to `hub` + repo id)."""
     labs = sorted(data.lab_slugs)
     families = sorted(data.family_slugs)
     lab_ix = {n: i for i, n in enumerate(labs)}
@@ -135,9 +136,18 @@ def _index_lines(data: SiteData, hub_url: str) -> Iterator[str]:
         for r in data.rows[start:start + 500]:  # what RowView shows, without its formatted numbers
             family = fam_ix[r.family] if r.family and r.family in data.family_slugs else -1
             chunk.append(dump([_day(r), r.repo_id, lab_ix[r.lab], family, r.params_total or 0, _active(r) or 0,
-                               *_license(r), _variant(r)]))
+                               *_license(r), _variant(r), *_elsewhere(r, hub_url)]))
         yield ("," if start else "") + ",".join(chunk)
     yield "]};\n"
+
+
+def _elsewhere(r: Any, hub_url: str) -> list[str]:
+    """The link of a release not on the Hub (ModelScope only), as the index row's last field; none for a
+    release on the Hub, whose link the page makes from the index's `hub` and its repo id."""
+    if not getattr(r, "sources", None):  # stored before ModelScope was watched: the Hub's
+        return []
+    url = release_url(hub_url, r)
+    return [] if url == model_url(hub_url, r.repo_id) else [url]
 
 
 class PageRenderer:
