@@ -18,16 +18,12 @@ from tracker.render.output import csv_cell
 _MEMO_SIZE = 20_000  # remembered texts; forgotten all at once past it, so memory stays flat
 _NUMBERS = frozenset({int, float})
 
-_buffer = io.StringIO()
-_writer = csv.writer(_buffer, lineterminator="\n")
-
 
 def written(cell: Any) -> str:
     """What csv.writer writes for `cell` among other cells (slow: for the odd cell only)."""
-    _buffer.seek(0)
-    _buffer.truncate()
-    _writer.writerow((cell, None))  # a second cell: a row of one empty cell would be written as ""
-    return _buffer.getvalue()[:-2]
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow((cell, None))  # (a row of one empty cell is written "")
+    return buffer.getvalue()[:-2]
 
 
 def text(cell: Any) -> str:

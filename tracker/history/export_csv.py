@@ -145,7 +145,7 @@ def write_releases(engine: Engine, f: HistoryFilter, hub_url: str, chosen: CsvPl
             texts += made
         lines.append(",".join(order(texts)))
         n += 1
-        if len(lines) >= 500:
+        if len(lines) >= 100:  # about 130 KB a write: more only held more memory
             lines.append("")
             out.write("\n".join(lines))
             lines.clear()
