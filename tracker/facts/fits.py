@@ -12,6 +12,8 @@ from importlib import resources
 from typing import Any
 
 FOUR_BIT_BYTES = 0.5  # bytes per parameter at 4-bit, as memory_4bit_gb counts it
+# What Fit.as_dict shows: weights_gb, set-up id, set-up name, headroom_gb, headroom_tokens.
+FitValues = tuple[float, str | None, str | None, float | None, int | None]
 
 
 @dataclass(frozen=True)
@@ -52,9 +54,7 @@ class Fit:
         return Room(context, self.headroom_tokens // context, min(self.headroom_tokens, context))
 
     def as_dict(self) -> dict[str, Any]:
-        return {"weights_gb": self.weights_gb, "setup": self.setup.id if self.setup else None,
-                "setup_name": self.setup.name if self.setup else None, "kv_headroom_gb": self.headroom_gb,
-                "kv_headroom_tokens": self.headroom_tokens}
+        return _fit_dict(_values((self.weights_gb, self.setup, self.headroom_gb, self.headroom_tokens)))
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,18 @@ class FitsOn:
     def as_dict(self) -> dict[str, Any]:
         return {"as_shipped": self.shipped.as_dict() if self.shipped else None,
                 "4bit": self.four_bit.as_dict() if self.four_bit else None}
+
+
+def fit_values_dict(values: tuple[FitValues | None, FitValues | None]) -> dict[str, Any]:
+    """FitsOn.as_dict() of what fit_values gives."""
+    shipped, four = values
+    return {"as_shipped": _fit_dict(shipped) if shipped else None, "4bit": _fit_dict(four) if four else None}
+
+
+def _fit_dict(values: FitValues) -> dict[str, Any]:
+    weights_gb, setup_id, setup_name, headroom_gb, tokens = values
+    return {"weights_gb": weights_gb, "setup": setup_id, "setup_name": setup_name, "kv_headroom_gb": headroom_gb,
+            "kv_headroom_tokens": tokens}
 
 
 def parse_setups(text: str) -> tuple[tuple[Setup, ...], float]:
@@ -96,13 +108,27 @@ def setup_table() -> tuple[tuple[Setup, ...], float]:
 def smallest_fit(weights_bytes: int, setups: tuple[Setup, ...], headroom: float,
                  kv_bytes_per_token: int | None = None) -> Fit:
     """The smallest set-up whose usable memory holds the weights with `headroom` of it left over."""
+    weights_gb, setup, headroom_gb, tokens = _smallest(weights_bytes, setups, headroom, kv_bytes_per_token)
+    return Fit(weights_gb, setup, headroom_gb, tokens)
+
+
+def _smallest(weights_bytes: int, setups: tuple[Setup, ...], headroom: float, kv_bytes_per_token: int | None
+              ) -> tuple[float, Setup | None, float | None, int | None]:
     gb = weights_bytes / 1e9
     for setup in setups:
         if gb <= setup.usable_gb * (1 - headroom):
             left = setup.usable_gb - gb
             tokens = int(left * 1e9 // kv_bytes_per_token) if kv_bytes_per_token else None
-            return Fit(round(gb, 1), setup, round(left, 1), tokens)
-    return Fit(round(gb, 1), None, None)
+            return round(gb, 1), setup, round(left, 1), tokens
+    return round(gb, 1), None, None, None
+
+
+def _sizes(weights_bytes: int | None, params_total: int | None) -> tuple[int | None, int | None]:
+    """The bytes of the weights as shipped and at 4-bit (never more than as shipped); None when unknown."""
+    four = int(params_total * FOUR_BIT_BYTES) if params_total else None
+    if four is not None and weights_bytes:
+        four = min(four, weights_bytes)
+    return weights_bytes or None, four or None
 
 
 def fits_on(weights_bytes: int | None, params_total: int | None,
@@ -110,8 +136,23 @@ def fits_on(weights_bytes: int | None, params_total: int | None,
     """Where the weights as shipped fit, and where they fit at 4-bit (never more than as shipped); the KV
     headroom in tokens when `kv_bytes_per_token` is known (the cache stays BF16 at 4-bit too)."""
     setups, headroom = table or setup_table()
-    shipped = smallest_fit(weights_bytes, setups, headroom, kv_bytes_per_token) if weights_bytes else None
-    four = int(params_total * FOUR_BIT_BYTES) if params_total else None
-    if four is not None and weights_bytes:
-        four = min(four, weights_bytes)
-    return FitsOn(shipped, smallest_fit(four, setups, headroom, kv_bytes_per_token) if four else None)
+    shipped, four = _sizes(weights_bytes, params_total)
+    return FitsOn(smallest_fit(shipped, setups, headroom, kv_bytes_per_token) if shipped else None,
+                  smallest_fit(four, setups, headroom, kv_bytes_per_token) if four else None)
+
+
+def fit_values(weights_bytes: int | None, params_total: int | None, kv_bytes_per_token: int | None = None
+               ) -> tuple[FitValues | None, FitValues | None]:
+    """What fits_on(...).as_dict() shows, as plain tuples (weights_gb, set-up id, set-up name, headroom_gb,
+    headroom_tokens) as shipped and at 4-bit: for a bulk output that remembers its text by them (building
+    and hashing the dataclasses cost more than the rest of a CSV row's fits)."""
+    setups, headroom = setup_table()
+    shipped, four = _sizes(weights_bytes, params_total)
+    return (None if shipped is None else _values(_smallest(shipped, setups, headroom, kv_bytes_per_token)),
+            None if four is None else _values(_smallest(four, setups, headroom, kv_bytes_per_token)))
+
+
+def _values(fit: tuple[float, Setup | None, float | None, int | None]) -> FitValues:
+    weights_gb, setup, headroom_gb, tokens = fit
+    return (weights_gb, None, None, headroom_gb, tokens) if setup is None else (
+        weights_gb, setup.id, setup.name, headroom_gb, tokens)

@@ -1,9 +1,10 @@
-"""The CSV export of releases, written from the bare stored values: each value becomes its cell once.
+"""The CSV export of releases, written from the bare stored values: each value becomes its text once.
 
 Through ModelRow and record(), every row had its times parsed and formatted back, its JSON decoded and encoded
-again and a dict built, 8.6k rows/s. Here the cells are the same bytes, made cheaply: a time stored as ISO
-8601 text to the second is its own cell; a JSON text's cell is remembered for the next row storing the same
-text; "fits on" and openness are remembered by what they are computed from. Anything unusual (a time stored
+again and a dict built, 8.6k rows/s; through csv.writer, every cell's characters were scanned again on every
+row. Here a row is its cells' texts joined, most of them remembered from earlier rows (tracker.history.csv_text
+makes them as csv.writer would): a time stored as ISO 8601 text to the second is its own text; a stored text,
+a JSON text, "fits on" and openness are remembered by what they are made from. Anything unusual (a time stored
 another way, a column this module does not know) takes the record() path's own functions.
 tests/test_export_csv.py checks both paths write the same bytes (tests/e2e/test_postgres.py, on PostgreSQL).
 """
@@ -13,17 +14,18 @@ from __future__ import annotations
 import csv
 import json
 import operator
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from json.encoder import encode_basestring as _json_text  # type: ignore[attr-defined]
 from types import SimpleNamespace
 from typing import Any, TextIO
 
-from tracker.facts.fits import Fit, fits_on
+from tracker.facts.fits import fit_values, fit_values_dict
+from tracker.history.csv_text import Texts, plain, text, value_text
 from tracker.hub.sources import HF, lead
-from tracker.render.output import csv_cell, defuse_formulas
-from tracker.render.views import iso, model_url, openness, record_sources, release_url
+from tracker.render.output import csv_cell
+from tracker.render.views import iso, openness, record_sources, release_url
 from tracker.store import queries
 from tracker.store.engine import Engine
 from tracker.store.queries import HistoryFilter
@@ -34,44 +36,63 @@ _DERIVED = {"url": "repo_id", "params_source": "params_total_source", "gated": "
             "first_hub": "sources", "hub_lead_s": "sources"}
 _READ_ALSO = ("repo_id", "gated", "weights_bytes", "params_total", "kv_bytes_per_token", "openness_level",
               "openness_evidence", "sources", "first_seen_at", "backfill")
+# The order in which a row's made texts follow its stored ones (CsvPlan.order puts each in its field's place).
+_MADE = ("gated", "fits_on", "openness", "url", "sources", "first_hub", "hub_lead_s")
 _HUBS = ("url", "sources", "first_hub", "hub_lead_s")  # the fields made from a release's sources
-_MEMO_SIZE = 20_000  # remembered cells per kind; forgotten all at once past it, so memory stays flat
+_UNIQUE = ("repo_id", "sha")  # different on every row: not worth remembering
+_MEMO_SIZE = 20_000  # remembered texts per kind; forgotten all at once past it, so memory stays flat
+_TIMES_SIZE = 1_000  # times repeat on a row and in a run of rows (they come in time order), rarely further
+_BOOL = ("False", "True")
+# A time as this tracker stores it: ISO 8601 text to the second, in UTC (its own cell, needing no quotes).
+_CANONICAL = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z").fullmatch
 
 
 @dataclass(frozen=True)
 class CsvPlan:
-    """Which stored columns to read, and where each field's cell comes from."""
+    """Which stored columns to read, and how each field's text is made: each getter picks a kind of value from
+    a row (in field order), their texts follow one another in this order (the stored values whose text is their
+    own, the JSON values, booleans, times and values unique to a row), then the made fields' texts in _MADE's
+    order, and `order` puts them in the fields' order."""
 
     fields: tuple[str, ...]
     columns: tuple[str, ...]
-    pick: Callable[[Sequence[Any]], Any]
-    times: tuple[tuple[int, int], ...]  # (cell, column) pairs
-    jsons: tuple[tuple[int, int], ...]
-    bools: tuple[tuple[int, int], ...]
-    derived: tuple[tuple[int, str], ...]  # (cell, field)
+    stored: Callable[[Sequence[Any]], Sequence[Any]]
+    jsons: Callable[[Sequence[Any]], Sequence[Any]]
+    bools: Callable[[Sequence[Any]], Sequence[Any]]
+    times: Callable[[Sequence[Any]], Sequence[Any]]
+    unique: Callable[[Sequence[Any]], Sequence[Any]]
+    made: frozenset[str]
+    order: Callable[[Sequence[str]], Sequence[str]]
 
 
 def plan(fields: Sequence[str], stored: Sequence[str]) -> CsvPlan | None:
     """The plan for `fields` over a `models` table with columns `stored`; None when a field is neither a column
-    nor one this module derives (the caller then writes through record())."""
-    if any(name not in stored and name not in _DERIVED for name in fields) or not set(_READ_ALSO) <= set(stored):
+    nor one this module derives, or there is only one field (the caller then writes through record())."""
+    if (len(fields) < 2 or any(name not in stored and name not in _DERIVED for name in fields)
+            or not set(_READ_ALSO) <= set(stored)):
         return None
-    columns = tuple(dict.fromkeys([*(n for n in fields if n not in _DERIVED), *_READ_ALSO]))
+    columns = tuple(dict.fromkeys([*(_DERIVED.get(name, name) for name in fields), *_READ_ALSO]))
     at = {name: i for i, name in enumerate(columns)}
-    sources = [at[_DERIVED.get(name, name)] for name in fields]
-    kinds: dict[tuple[str, ...], list[tuple[int, int]]] = {
-        queries.TIME_COLUMNS: [], queries.JSON_COLUMNS: [], queries.BOOL_COLUMNS: []}
-    derived = []
-    for cell, name in enumerate(fields):
-        if name in _DERIVED:  # (`gated` is also a column: record() makes it a boolean)
-            if name not in ("params_source", "gated_mode"):  # these are their column's value as it is
-                derived.append((cell, name))
-            continue
-        for names, found in kinds.items():
-            if name in names:
-                found.append((cell, at[name]))
-    return CsvPlan(tuple(fields), columns, operator.itemgetter(*sources), tuple(kinds[queries.TIME_COLUMNS]),
-                   tuple(kinds[queries.JSON_COLUMNS]), tuple(kinds[queries.BOOL_COLUMNS]), tuple(derived))
+    kinds: dict[Any, list[str]] = {kind: [] for kind in ("stored", queries.JSON_COLUMNS, queries.BOOL_COLUMNS,
+                                                        queries.TIME_COLUMNS, _UNIQUE)}
+    for name in fields:
+        if name in _DERIVED and name not in ("params_source", "gated_mode"):  # those two are their column's value
+            continue  # (`gated` is also a column: record() makes it a boolean)
+        column = _DERIVED.get(name, name)
+        kinds[next((names for names in kinds if names != "stored" and column in names), "stored")].append(name)
+    made = [name for name in _MADE if name in fields]
+    place = {name: i for i, name in enumerate([*(name for names in kinds.values() for name in names), *made])}
+    stored_, jsons, bools, times, unique = (_getter(tuple(at[_DERIVED.get(name, name)] for name in names))
+                                            for names in kinds.values())
+    return CsvPlan(tuple(fields), columns, stored_, jsons, bools, times, unique, frozenset(made),
+                   _getter(tuple(place[name] for name in fields)))
+
+
+def _getter(indexes: tuple[int, ...]) -> Callable[[Sequence[Any]], Sequence[Any]]:
+    """operator.itemgetter of `indexes`, always giving a tuple (itemgetter of one index gives the item)."""
+    if len(indexes) > 1:
+        return operator.itemgetter(*indexes)
+    return lambda values: tuple(values[i] for i in indexes)
 
 
 def write_releases(engine: Engine, f: HistoryFilter, hub_url: str, chosen: CsvPlan, out: TextIO) -> int:
@@ -80,102 +101,143 @@ def write_releases(engine: Engine, f: HistoryFilter, hub_url: str, chosen: CsvPl
     col = {name: i for i, name in enumerate(chosen.columns)}
     repo, gated, level, evidence = col["repo_id"], col["gated"], col["openness_level"], col["openness_evidence"]
     weights, total, kv = col["weights_bytes"], col["params_total"], col["kv_bytes_per_token"]
-    derived = dict((name, cell) for cell, name in chosen.derived)
-    gated_at, fits_at, openness_at = (derived.get(n) for n in ("gated", "fits_on", "openness"))
-    hubs_at = {name: derived[name] for name in _HUBS if name in derived}
     sources, seen, backfill = col["sources"], col["first_seen_at"], col["backfill"]
-    json_cells: dict[str, Any] = {}
-    fits_cells: dict[tuple[Any, Any], str] = {}
-    openness_cells: dict[tuple[Any, Any], str] = {}
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(chosen.fields)
+    stored, jsons, bools, times, unique, order = (chosen.stored, chosen.jsons, chosen.bools, chosen.times,
+                                                  chosen.unique, chosen.order)
+    with_gated, with_fits, with_openness = (name in chosen.made for name in ("gated", "fits_on", "openness"))
+    hubs = tuple(name for name in _HUBS if name in chosen.made)
+    on_hub_only = _OnHubOnly(hub_url) if hubs == _HUBS else None
+    stored_text, json_text = Texts().__getitem__, _JsonTexts().__getitem__
+    bool_text, time_text = _BoolTexts(_BOOL_TEXTS).__getitem__, _TimeTexts().__getitem__
+    fits_texts: dict[tuple[Any, ...], str] = {}
+    openness_texts: dict[tuple[Any, Any], str] = {}
+    csv.writer(out, lineterminator="\n").writerow(chosen.fields)
+    lines: list[str] = []
     n = 0
     for values in queries.iter_history_values(engine, replace(f, limit=None, offset=0), chosen.columns):
-        cells = defuse_formulas(chosen.pick(values))
-        for cell, i in chosen.times:  # ISO 8601 text to the second is its own cell
-            value = values[i]
-            if value is not None and (type(value) is not str or len(value) != 20 or value[19] != "Z"
-                                      or value[10] != "T"):
-                cells[cell] = _time_cell(value)
-        for cell, i in chosen.jsons:
-            value = values[i]
-            if value is None:
-                continue
-            if type(value) is not str:  # a driver that decodes JSON itself (PostgreSQL)
-                cells[cell] = csv_cell(value)
-            elif (found := json_cells.get(value)) is not None:
-                cells[cell] = found
-            else:
-                if len(json_cells) >= _MEMO_SIZE:
-                    json_cells.clear()
-                cells[cell] = json_cells[value] = csv_cell(_decoded(value))
-        for cell, i in chosen.bools:
-            if (value := values[i]) is not None:
-                cells[cell] = bool(value)
-        if hubs_at and values[sources] is None and _canonical(values[seen]):  # on the Hub only: most rows
-            _hub_only_cells(cells, hubs_at, hub_url, values[repo], values[seen], values[backfill])
-        elif hubs_at:
-            _hub_cells(cells, hubs_at, hub_url, SimpleNamespace(
-                repo_id=values[repo], sources=_decoded(values[sources]), first_seen_at=_when(values[seen]),
-                backfill=None if values[backfill] is None else bool(values[backfill])))
-        if gated_at is not None:
-            cells[gated_at] = values[gated] != "no"
-        if fits_at is not None:  # what views.fits computes for a row
-            fit = fits_on(values[weights], values[total], kv_bytes_per_token=values[kv])
-            key = (_fit_key(fit.shipped), _fit_key(fit.four_bit))
-            if (found := fits_cells.get(key)) is None:
-                if len(fits_cells) >= _MEMO_SIZE:
-                    fits_cells.clear()
-                found = fits_cells[key] = csv_cell(fit.as_dict())
-            cells[fits_at] = found
-        if openness_at is not None:
-            key = (values[level], values[evidence])
-            if key[1] is not None and type(key[1]) is not str:  # decoded by the driver: not a memo key
-                cells[openness_at] = csv_cell(openness(SimpleNamespace(openness_level=key[0],
-                                                                       openness_evidence=key[1])))
-            elif (found := openness_cells.get(key)) is None:
-                if len(openness_cells) >= _MEMO_SIZE:
-                    openness_cells.clear()
-                row = SimpleNamespace(openness_level=key[0], openness_evidence=_decoded(key[1]))
-                cells[openness_at] = openness_cells[key] = csv_cell(openness(row))
-            else:
-                cells[openness_at] = found
-        writer.writerow(cells)
+        texts = list(map(stored_text, stored(values)))
+        try:
+            texts += list(map(json_text, jsons(values)))
+        except TypeError:  # a driver that decodes JSON itself (PostgreSQL): a list is no key
+            json_text = _json_value_text
+            texts += map(json_text, jsons(values))
+        texts += map(bool_text, bools(values))
+        texts += map(time_text, times(values))  # ISO 8601 text to the second is its own text
+        texts += map(value_text, unique(values))
+        add = texts.append
+        if with_gated:
+            add(_BOOL[values[gated] != "no"])
+        if with_fits:  # what views.fits computes for a row
+            key = fit_values(values[weights], values[total], kv_bytes_per_token=values[kv])
+            if (found := fits_texts.get(key)) is None:
+                if len(fits_texts) >= _MEMO_SIZE:
+                    fits_texts.clear()
+                found = fits_texts[key] = value_text(fit_values_dict(key))
+            add(found)
+        if with_openness:
+            add(_openness_text(values[level], values[evidence], openness_texts))
+        if hubs:
+            if on_hub_only is None or (made := on_hub_only(values[repo], values[seen], values[sources],
+                                                           values[backfill])) is None:
+                made = _hub_texts(hubs, hub_url, SimpleNamespace(
+                    repo_id=values[repo], sources=_decoded(values[sources]), first_seen_at=_when(values[seen]),
+                    backfill=None if values[backfill] is None else bool(values[backfill])))
+            texts += made
+        lines.append(",".join(order(texts)))
         n += 1
+        if len(lines) >= 100:  # about 130 KB a write: more only held more memory
+            lines.append("")
+            out.write("\n".join(lines))
+            lines.clear()
+    if lines:
+        lines.append("")
+        out.write("\n".join(lines))
     return n
 
 
-def _canonical(value: Any) -> bool:
-    """A time stored as ISO 8601 text to the second (what sources' first_seen_at is written as)."""
-    return type(value) is str and len(value) == 20 and value[19] == "Z" and value[10] == "T"
+class _JsonTexts(dict[Any, str]):
+    """A JSON column's texts by stored JSON text (None for none)."""
+
+    def __missing__(self, value: Any) -> str:
+        return _remember(self, value, value_text(_decoded(value)))
 
 
-def _hub_only_cells(cells: list[Any], at: dict[str, int], hub_url: str, repo: str, seen: str, backfill: Any) -> None:
-    """What _hub_cells makes for a release without stored sources (on the Hub alone), without building a row."""
-    url = model_url(hub_url, repo)
-    if "url" in at:
-        cells[at["url"]] = csv_cell(url)
-    if "sources" in at:  # csv_cell's JSON text (keys sorted) of [sources.entry(HF, …)], put together directly
-        head = '[{"backfill": true, "first_seen_at": "' if backfill else '[{"first_seen_at": "'
-        rest = f'"repo_id": {_json_text(repo)}, "url": {_json_text(url)}}}]'
-        cells[at["sources"]] = f'{head}{seen}", "hub": "{HF}", {rest}'
-    if "first_hub" in at:
-        cells[at["first_hub"]] = HF
-    if "hub_lead_s" in at:
-        cells[at["hub_lead_s"]] = None
+def _json_value_text(value: Any) -> str:
+    """A JSON column's text, the value decoded by the driver or not."""
+    return value_text(value) if type(value) is not str else value_text(_decoded(value))
 
 
-def _hub_cells(cells: list[Any], at: dict[str, int], hub_url: str, row: SimpleNamespace) -> None:
-    """The cells made from a release's sources (which hubs show it), as record() makes them."""
-    if "url" in at:
-        cells[at["url"]] = csv_cell(release_url(hub_url, row))
-    if "sources" in at:
-        cells[at["sources"]] = csv_cell(record_sources(row, hub_url))
-    if "first_hub" in at or "hub_lead_s" in at:
+class _BoolTexts(dict[Any, str]):
+    """A boolean column's texts by stored value: 0 and 1 (False and True, 0.0 and 1.0 are the same keys)."""
+
+    def __missing__(self, value: Any) -> str:
+        return _BOOL[bool(value)]
+
+
+_BOOL_TEXTS = {None: "", 0: "False", 1: "True"}
+
+
+class _TimeTexts(dict[Any, str]):
+    """A time column's texts by stored value: ISO 8601 text to the second as it is, others as record() writes."""
+
+    def __missing__(self, value: Any) -> str:
+        if type(value) is str and _CANONICAL(value):
+            return _remember(self, value, value, _TIMES_SIZE)
+        return text(_time_cell(value)) if value is not None else _remember(self, value, "")
+
+
+def _remember(memo: dict[Any, str], key: Any, made: str, size: int = _MEMO_SIZE) -> str:
+    """`made`, remembered in `memo` by `key` when the key is text or None (the text of a number is not
+    remembered: 1, 1.0 and True are one key to a dict, and their texts differ)."""
+    if type(key) is str or key is None:
+        if len(memo) >= size:
+            memo.clear()
+        memo[key] = made
+    return made
+
+
+class _OnHubOnly:
+    """The texts of url, sources, first_hub and hub_lead_s for a release on the Hub alone (no stored sources)
+    with a plain repo id (nothing JSON or CSV would escape), as _hub_texts makes them, without building a row."""
+
+    def __init__(self, hub_url: str) -> None:
+        self.base = hub_url.rstrip("/") + "/"
+        self.plain = plain(self.base) and plain(HF)
+
+    def __call__(self, repo: Any, seen: Any, sources: Any, backfill: Any) -> list[str] | None:
+        if (sources is not None or not self.plain or type(repo) is not str or type(seen) is not str
+                or not _CANONICAL(seen) or not plain(repo)):
+            return None
+        url = self.base + repo  # model_url(hub_url, repo)
+        # csv_cell's JSON text (keys sorted) of [sources.entry(HF, …)], in CSV's quotes (each " doubled)
+        head = '"[{""backfill"": true, ""first_seen_at"": ""' if backfill else '"[{""first_seen_at"": ""'
+        return [url, f'{head}{seen}"", ""hub"": ""{HF}"", ""repo_id"": ""{repo}"", ""url"": ""{url}""}}]"',
+                HF, ""]
+
+
+def _openness_text(level: Any, evidence: Any, memo: dict[tuple[Any, Any], str]) -> str:
+    """The openness cell's text, remembered by the stored level and evidence text."""
+    if evidence is not None and type(evidence) is not str:  # decoded by the driver: not a memo key
+        return value_text(openness(SimpleNamespace(openness_level=level, openness_evidence=evidence)))
+    if (found := memo.get((level, evidence))) is None:
+        if len(memo) >= _MEMO_SIZE:
+            memo.clear()
+        row = SimpleNamespace(openness_level=level, openness_evidence=_decoded(evidence))
+        found = memo[level, evidence] = value_text(openness(row))
+    return found
+
+
+def _hub_texts(hubs: tuple[str, ...], hub_url: str, row: SimpleNamespace) -> list[str]:
+    """The texts made from a release's sources (which hubs show it), as record() makes them."""
+    made: dict[str, Any] = {}
+    if "url" in hubs:
+        made["url"] = release_url(hub_url, row)
+    if "sources" in hubs:
+        made["sources"] = record_sources(row, hub_url)
+    if "first_hub" in hubs or "hub_lead_s" in hubs:
         first = lead(row)
-        for name, value in (("first_hub", first.first), ("hub_lead_s", first.seconds)):
-            if name in at:
-                cells[at[name]] = csv_cell(value)
+        made["first_hub"], made["hub_lead_s"] = first.first, first.seconds
+    return [value_text(made[name]) for name in hubs]
 
 
 def _when(value: Any) -> Any:
@@ -183,14 +245,6 @@ def _when(value: Any) -> Any:
     if isinstance(value, str):
         return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
     return value
-
-
-def _fit_key(fit: Fit | None) -> tuple[Any, ...] | None:
-    """What Fit.as_dict shows of a fit, as a plain tuple (hashing the dataclasses cost more than the rest)."""
-    if fit is None:
-        return None
-    setup = fit.setup
-    return (fit.weights_gb, setup and setup.id, setup and setup.name, fit.headroom_gb, fit.headroom_tokens)
 
 
 def _decoded(value: Any) -> Any:
