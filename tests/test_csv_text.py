@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from decimal import Decimal
@@ -46,3 +47,12 @@ def test_plain_is_text_that_csv_and_json_leave_alone() -> None:
     for value in found:
         assert value_text(value) == value and json.dumps(value, ensure_ascii=False) == f'"{value}"'
     assert plain("Qwen/Qwen3-8B") and plain("https://huggingface.co/")
+
+
+def test_every_odd_value_reads_back_as_one_cell() -> None:
+    """A bare carriage return left unquoted (csv.writer's way on 3.11) made csv.reader refuse the whole file."""
+    out = io.StringIO()
+    write_csv([{"odd": v, "next": "x"} for v in ODD], out, ["odd", "next"])
+    rows = list(csv.reader(io.StringIO(out.getvalue(), newline="")))
+    assert len(rows) == len(ODD) + 1 and all(row[1] == "x" for row in rows[1:])
+    assert rows[ODD.index("cr\rhere") + 1][0] == "cr\nhere" and rows[ODD.index("crlf\r\n") + 1][0] == "crlf\n"

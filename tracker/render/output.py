@@ -32,8 +32,9 @@ def write_csv(records: Iterable[dict[str, Any]], out: TextIO, fields: Sequence[s
     for rec in records:
         # Inline, not a function per cell (that was a third of an export's time); csv writes None as "". Text
         # a spreadsheet would run as a formula gets a leading ' (OWASP CSV injection); numbers stay numbers.
-        writer.writerow([("'" + v if v[:1] in _FORMULA_CHARS else v) if type(v) is str
-                         else (_JSON_CELL(v) if type(v) in _JSON_TYPES else v) for v in map(rec.get, fields)])
+        writer.writerow([(("'" + v if v[:1] in _FORMULA_CHARS else v) if "\r" not in v else csv_cell(v))
+                         if type(v) is str else (_JSON_CELL(v) if type(v) in _JSON_TYPES else v)
+                         for v in map(rec.get, fields)])
         n += 1
     return n
 
@@ -48,16 +49,14 @@ _JSON_CELL = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode  # one 
 
 
 def csv_cell(value: Any) -> Any:
-    """One value as write_csv writes it (lists and dicts as JSON text, formula-like text defused); csv writes
-    None as an empty cell."""
+    """One value as write_csv writes it (lists and dicts as JSON text, formula-like text defused, a carriage
+    return written as a line break); csv writes None as an empty cell."""
     if type(value) is str:
-        return "'" + value if value[:1] in _FORMULA_CHARS else value
+        defused = "'" + value if value[:1] in _FORMULA_CHARS else value
+        # csv.writer (3.11) leaves a cell with a bare \r unquoted when rows end in \n, and csv.reader then
+        # refuses the file; a line break is quoted by every version, so a Hub-supplied \r is written as one.
+        return defused.replace("\r\n", "\n").replace("\r", "\n") if "\r" in defused else defused
     return _JSON_CELL(value) if type(value) in _JSON_TYPES else value
-
-
-def defuse_formulas(cells: Sequence[Any]) -> list[Any]:
-    """The cells with write_csv's guard against formulas applied to every text (other values as they are)."""
-    return [("'" + v if v[:1] in _FORMULA_CHARS else v) if type(v) is str else v for v in cells]
 
 
 def write_table(rows: Sequence[Sequence[str]], headers: Sequence[str], out: TextIO) -> None:
