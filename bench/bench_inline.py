@@ -1,17 +1,20 @@
 """Benchmark: answering inline queries (`@bot deepseek`) over a store of 100,000 releases.
 
-Two parts. `answer` times, in-process, what the bot does between receiving a query and calling
+Three parts. `answer` times, in-process, what the bot does between receiving a query and calling
 answerInlineQuery: the search and up to 50 results, the first time (rows read, cards rendered) and then
 from memory (no network). `flood` runs the
 real `tracker run` against the fake Bot API (in this process, so its CPU is not the tracker's) and sends
 300 inline queries in 10 s from 50 people, each typing a query a few letters at a time, plus a /help
 from someone else 5 s in: latency from the query to its answer at the fake, and of the /help reply.
+`refresh` times the index's 2 s refresh (CPU of this process): nothing changed, then one release and
+then 100 changed (as a `tracker refacts` writes them), which re-sorts the index.
 The store is filled as in bench_site (realistic spread of labs, sizes, licenses).
 
-Run: .venv/bin/python bench/bench_inline.py [--releases N] [--rounds R] [--part answer|flood|both]
+Run: .venv/bin/python bench/bench_inline.py [--releases N] [--rounds R] [--part answer|flood|refresh|both]
      [--queries 300] [--seconds 10] [--people 50]     (prints numbers; asserts nothing)
-Targets: p95 < 100 ms per answer in-process; in the flood, 95 % of the answers within 2 s and the /help
-reply within 3 s (Telegram drops an inline answer after about 10 s).
+Targets: a refresh with nothing changed costs about an indexed query (~1 ms); p95 < 100 ms per answer
+in-process; in the flood, 95 % of the answers within 2 s and the /help reply within 3 s (Telegram drops an
+inline answer after about 10 s).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +40,7 @@ from tracker.bot.context import BotContext  # noqa: E402
 from tracker.bot.inline import article  # noqa: E402
 from tracker.bot.inline_index import PAGE, InlineIndex  # noqa: E402
 from tracker.config import load_settings  # noqa: E402
+from tracker.store.refacts import stored_models, write_changes  # noqa: E402
 from tracker.store.releases import Store  # noqa: E402
 from tracker.watchlist import load_watchlist  # noqa: E402
 
@@ -68,6 +73,31 @@ def answer_part(db: Path, rounds: int) -> None:
     print(f"answer (up to {PAGE} results): first time p50 {statistics.median(first.values()):.1f} ms; then "
           f"p50 {statistics.median(everything):.2f} ms, p95 {percentile(everything, 95):.2f} ms over "
           f"{len(everything)} answers (target p95 < 100 ms)")
+
+
+def refresh_part(db: Path, rounds: int) -> None:
+    """The CPU of one refresh of the index: nothing changed, one release changed, a hundred changed."""
+    url = f"sqlite:///{db}"
+    ctx = BotContext(load_settings(TRACKER_DATABASE_URL=url), Store.open(url), load_watchlist(None))
+    index = InlineIndex(ctx, lambda row, lang: article(ctx, row, lang).to_dict())
+    index.refresh()
+    models = stored_models(ctx.store)[:100]
+
+    def cpu_ms(change: int) -> list[float]:
+        took = []
+        for round_ in range(rounds):
+            changes = [(m.id, m.repo_id, {"variant": (m.variant, f"bench-{round_}")}) for m in models[:change]]
+            if changes:
+                write_changes(ctx.store, changes, "refacts", datetime.now(UTC))
+            started = cpu_seconds()
+            index.refresh()
+            took.append((cpu_seconds() - started) * 1000)
+        return took
+
+    for change in (0, 1, 100):
+        took = cpu_ms(change)
+        print(f"refresh with {change:>3} changed releases: CPU p50 {statistics.median(took):6.2f} ms, "
+              f"max {max(took):6.2f} ms over {rounds} refreshes")
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -165,7 +195,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--releases", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--part", choices=("answer", "flood", "both"), default="both")
+    parser.add_argument("--part", choices=("answer", "flood", "refresh", "both"), default="both")
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--people", type=int, default=50)
@@ -177,6 +207,8 @@ def main() -> None:
         print(f"store with {args.releases} releases: {time.perf_counter() - started:.1f} s to fill")
         if args.part in ("answer", "both"):
             answer_part(db, args.rounds)
+        if args.part == "refresh":
+            refresh_part(db, args.rounds)
         if args.part in ("flood", "both"):
             flood_part(db, args.queries, args.seconds, args.people)
 
