@@ -29,7 +29,7 @@ from typing import Any
 
 from tracker.facts import parse_param_count
 from tracker.store.engine import Engine
-from tracker.store.queries import ModelRow, changed_searchable, models_by_ids, searchable
+from tracker.store.queries import ModelRow, changed_searchable, changed_stamps, models_by_ids, searchable
 from tracker.watchlist import Watchlist
 
 MAX_WORDS = 8
@@ -90,16 +90,17 @@ class SearchIndex:
             since = datetime.now(UTC) - CHANGES_SEEN_FOR
             if self._built is None or now - self._built > REBUILD_EVERY:
                 # the changes read first: one that lands between the two reads is taken in again next time
-                self._stamps = {row.id: row.updated_at for row in changed_searchable(self.engine, since)}
+                self._stamps = changed_stamps(self.engine, since)
                 entries = [_entry(row) for row in searchable(self.engine, 0)]
                 self._built, self._max_id = now, max((e.id for e in entries), default=0)
                 self.generation += 1
                 changed: set[int] = set()
             else:
                 fresh = {row.id: row for row in searchable(self.engine, self._max_id)}
-                window = changed_searchable(self.engine, since)
-                moved = [row for row in window if self._stamps.get(row.id) != row.updated_at]
-                self._stamps = {row.id: row.updated_at for row in window}
+                stamps = changed_stamps(self.engine, since)  # the rows of the window are read only when one moved
+                moved = [] if stamps.items() <= self._stamps.items() else [
+                    row for row in changed_searchable(self.engine, since) if self._stamps.get(row.id) != row.updated_at]
+                self._stamps = stamps | {row.id: row.updated_at for row in moved}
                 if not fresh and not moved:
                     return set()
                 changed = {row.id for row in moved} - fresh.keys()

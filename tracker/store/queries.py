@@ -330,12 +330,24 @@ def searchable(engine: Engine, after: int) -> Iterator[Any]:
 
 
 
+def changed_stamps(engine: Engine, since: datetime) -> dict[int, str]:
+    """{id: updated_at} of every release whose row changed at `since` or later, from the index on updated_at
+    alone (no row is read)."""
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, updated_at FROM models WHERE updated_at >= :since"),
+                            {"since": _precise(since)})
+        return {model_id: stamp for model_id, stamp in rows}
+
+
 def changed_searchable(engine: Engine, since: datetime) -> list[Any]:
-    """SEARCH_COLUMNS and status of every release whose row changed at `since` or later (removed ones too), by
-    the index on updated_at."""
+    """SEARCH_COLUMNS and status of every release whose row changed at `since` or later (removed ones too)."""
     with engine.connect() as conn:
         return list(conn.execute(text(f"SELECT {SEARCH_COLUMNS}, status FROM models WHERE updated_at >= :since"),
-                                 {"since": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")}))
+                                 {"since": _precise(since)}))
+
+
+def _precise(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # as tables.UTCStamp stores it
 
 
 def org_states(engine: Engine) -> list[dict[str, Any]]:
