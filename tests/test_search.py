@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from tracker.history.search import SearchIndex, words_of
 from tracker.store.engine import open_engine
+from tracker.store.refacts import stored_models, write_changes
+from tracker.store.releases import Store
+from tracker.store.tables import TrackedModel
 from tracker.watchlist import load_watchlist
 
 ROWS = [  # repo id, lab, org, released, params, moe, license, family
@@ -75,3 +79,33 @@ def test_refresh_takes_in_new_rows_at_once_and_changes_after_a_rebuild(db: Path)
     now[0] += 301
     index.refresh()
     assert repos(index, "renamed") == ["moonshotai/Kimi-K2"] and index.generation == 2
+
+
+def test_refresh_takes_in_changed_rows_at_once_and_drops_removed_ones(db: Path) -> None:
+    engine = open_engine(f"sqlite:///{db}")
+    store, index = Store(engine), SearchIndex(engine)
+    assert repos(index, "glm") == ["zai-org/GLM-4.5"] and index.refresh() == set()  # nothing changed
+    (glm,) = [row for row in stored_models(store) if row.repo_id == "zai-org/GLM-4.5"]
+    write_changes(store, [(glm.id, glm.repo_id, {"family": ("GLM-4.5", "GLM-4.5-Renamed")})], "refacts",
+                  datetime.now(UTC))
+
+    assert index.refresh() == {glm.id} and index.refresh() == set()  # each change taken in once
+    assert repos(index, "renamed") == ["zai-org/GLM-4.5"] and index.generation == 1
+    assert repos(index, "") == ["zai-org/GLM-4.5", "Qwen/Qwen3-235B-A22B", "Qwen/Qwen3-8B",
+                                "deepseek-ai/DeepSeek-V3", "Qwen/100%_odd\\name"]  # still newest first, once
+    write_changes(store, [(glm.id, glm.repo_id, {"family": ("GLM-4.5-Renamed", "GLM-4.5-Again")})], "refacts",
+                  datetime.now(UTC))  # within the same second: the stamp still differs
+    assert index.refresh() == {glm.id} and repos(index, "renamed") == [] and repos(index, "again") == [glm.repo_id]
+
+    with store.session() as session, session.begin():
+        row = session.get(TrackedModel, glm.id)
+        assert row is not None
+        row.status = "removed"
+    index.refresh()
+    assert repos(index, "glm") == [] and len(repos(index, "")) == 4
+    with store.session() as session, session.begin():
+        row = session.get(TrackedModel, glm.id)
+        assert row is not None
+        row.status = "public"
+    index.refresh()
+    assert repos(index, "glm") == ["zai-org/GLM-4.5"]

@@ -9,7 +9,7 @@ from typing import Any
 
 from telegram import Update
 
-from tracker.telegram.updates import UpdateLanes, person_of
+from tracker.telegram.updates import UpdateLanes, answering, person_of
 
 
 def inline(update_id: int, user: int, text: str) -> Update:
@@ -46,6 +46,29 @@ def test_a_query_being_computed_is_cancelled_by_the_persons_next() -> None:
     assert log[0] == "start d" and "done d" not in log  # cancelled while computed, never answered
     assert {"start de", "done de", "start q", "done q"} <= set(log)
     assert lanes.stats.superseded == 1
+
+
+def test_an_answer_being_sent_is_not_cut_off_by_the_persons_next_query() -> None:
+    """Cancelling the request mid-send saves nothing (the answer is made) and tears down the connection: the
+    Bot API saw a request with no body, which it refuses, and the next request waits for a new connection."""
+    log: list[str] = []
+
+    async def sending(name: str) -> None:
+        log.append(f"start {name}")
+        answering()  # computed: from here on it is the request to Telegram
+        await asyncio.sleep(0.3)
+        log.append(f"sent {name}")
+
+    async def main() -> UpdateLanes:
+        lanes = UpdateLanes()
+        first = asyncio.create_task(lanes.process_update(inline(1, 7, "d"), sending("d")))
+        await asyncio.sleep(0.05)
+        await lanes.process_update(inline(2, 7, "de"), handled(log, "de"))
+        await first
+        return lanes
+
+    lanes = asyncio.run(main())
+    assert log == ["start d", "start de", "done de", "sent d"] and lanes.stats.superseded == 0
 
 
 def test_a_query_that_waited_too_long_is_dropped_unanswered() -> None:

@@ -17,7 +17,7 @@ from tests.integration.bot_harness import BotHarness
 from tracker.config import load_settings
 from tracker.store import subscribers as subscriptions
 from tracker.store.releases import Store
-from tracker.telegram.updates import INLINE_LANE
+from tracker.telegram.updates import INLINE_LANE, UpdateLanes
 from tracker.watchlist import load_watchlist
 
 TOKEN = "4242:CONCURRENT"
@@ -87,6 +87,18 @@ def test_a_persons_newer_inline_query_supersedes_the_older(bot: Bot) -> None:
         "deepseek-ai/DeepSeek-Toy-11", "deepseek-ai/DeepSeek-Toy-10", "deepseek-ai/DeepSeek-Toy-1"]
     too_old = [r for r in bot.fake.requests("answerInlineQuery") if r.status != 200]
     assert too_old == []
+
+
+def test_an_answer_on_its_way_is_not_cut_off_by_the_persons_next_query(bot: Bot) -> None:
+    bot.fake.latency["answerinlinequery"] = 1.0  # Telegram has the answer, and says so a second later
+    first = bot.fake.user_inline(7, "deepseek")
+    bot.fake.wait_for(lambda: bot.fake.inline_answer(first), timeout=15)
+    second = bot.fake.user_inline(7, "deepseek toy-1")
+    answered(bot.fake, [second])
+    time.sleep(1.2)  # the first answer's response has come back
+    lanes = bot.harness.app.update_processor
+    assert isinstance(lanes, UpdateLanes) and lanes.stats.superseded == 0  # it was not cancelled mid-request
+    assert [r.status for r in bot.fake.requests("answerInlineQuery")] == [200, 200]
 
 
 def test_a_command_during_a_flood_is_answered_at_once_and_a_persons_commands_in_order(bot: Bot) -> None:

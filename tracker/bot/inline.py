@@ -7,7 +7,7 @@ asks for the next page with the `next_offset` we gave. Any query gets an answer:
 nothing gets an empty list. Enable it with @BotFather's /setinline (see the README).
 
 Answers come from memory (tracker.bot.inline_index), and queries run concurrently, a person's newer query
-superseding their older one (tracker.telegram.updates).
+superseding their older one unless its answer is already being sent (tracker.telegram.updates).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from tracker.render.text import clean, whole_number
 from tracker.render.views import model_url, release_url
 from tracker.store.queries import ModelRow
 from tracker.telegram import cards  # as a module: it imports tracker.render.text
-from tracker.telegram.updates import UpdateLanes
+from tracker.telegram.updates import UpdateLanes, answering
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +100,7 @@ async def inline_query(update: Update, context: Context) -> None:
     results, next_offset = await index.page(text, offset, lang)
     button = None if results or offset else InlineQueryResultsButton(label(lang, "inline_none"),
                                                                      start_parameter="inline")
+    answering()  # made: a newer query of theirs no longer cuts this request off
     try:  # the results are kept serialized (each rendered once): they go as they are, through api_kwargs
         await query.answer([], cache_time=CACHE_TIME, is_personal=True, next_offset=next_offset, button=button,
                            api_kwargs={"results": results})

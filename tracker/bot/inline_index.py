@@ -3,9 +3,9 @@
 A keystroke in inline mode reads nothing from the store. The SearchIndex (tracker.history.search) finds
 the ids; each release's result (card, title, description, button) is rendered and serialized once per
 language and kept in a bounded cache, read from the store only the first time it is shown; a person's
-language is kept for a minute (and forgotten when they change it). The index takes in new releases every REFRESH_EVERY
-seconds and is rebuilt whole every few minutes, which also drops the cached results, so changed facts
-show soon after.
+language is kept for a minute (and forgotten when they change it). The index takes in new and changed releases
+every REFRESH_EVERY seconds, dropping the changed ones' cached results, so a new license or recomputed facts
+show within seconds; it is rebuilt whole every few minutes, which drops every cached result.
 
 The work runs in threads of its own, not in the event loop's default pool, so a flood of queries never
 queues ahead of the store calls of commands and delivery. Started and stopped with the bot's Application
@@ -58,6 +58,7 @@ class InlineIndex:
         self.index = SearchIndex(ctx.engine, ctx.watchlist)
         self._results: OrderedDict[tuple[int, str], dict[str, Any]] = OrderedDict()
         self._generation = 0
+        self._dropped = 0  # times cached results were dropped: a result rendered from a read before is not kept
         self._langs: dict[int, tuple[str, float]] = {}
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
@@ -96,13 +97,19 @@ class InlineIndex:
                 log.debug("the inline search index could not be refreshed: %s", exc)
 
     def refresh(self) -> None:
-        """Take in new releases (the whole index every few minutes; cached results go with it)."""
+        """Take in new and changed releases, dropping the changed ones' cached results (the whole index every
+        few minutes; every cached result goes with it)."""
         self.index.watchlist = self.ctx.watchlist  # labs added at runtime are searchable by their aliases
-        self.index.refresh()
+        changed = self.index.refresh()
         with self._lock:
             if self.index.generation != self._generation:
                 self._results.clear()
                 self._generation = self.index.generation
+                self._dropped += 1
+            elif changed:
+                for key in [key for key in self._results if key[0] in changed]:
+                    del self._results[key]
+                self._dropped += 1
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         if self._ready is None or self._pool is None:
@@ -132,10 +139,11 @@ class InlineIndex:
                 self._results.move_to_end((i, lang))
         missing = [i for i in ids if i not in found]
         if missing:
+            dropped = self._dropped
             made = {row.id: self.render(row, lang) for row in models_by_ids(self.ctx.engine, missing)}
             with self._lock:
-                for i, result in made.items():
-                    self._results[(i, lang)] = result
+                if dropped == self._dropped:  # else a refresh meanwhile may have found that a row read here changed
+                    self._results.update(((i, lang), result) for i, result in made.items())
                 while len(self._results) > RESULTS_KEPT:
                     self._results.popitem(last=False)
             found.update(made)

@@ -11,9 +11,9 @@ newest first (about 20 MB for 100,000 releases), and also as one string, one lin
 longest plain word is found with `str.find` (C speed, no Python loop over rows that cannot match), the
 other words are tested on those candidates only, and only the newest matching rows are read. Searching
 reads nothing from the store (but for the first build): whoever holds the index calls `refresh()`, which
-takes in new rows (by id, cheap) and rebuilds the whole index every few minutes, so that changed facts
-are searchable soon after (`generation` counts the rebuilds). The bot refreshes it every 2 s
-(tracker.bot.inline_index); `search()` reads the rows it returns fresh from the store.
+takes in new rows (by id) and changed ones (by models.updated_at, dropping removed ones), each an indexed
+query, and rebuilds the whole index every few minutes as a backstop (`generation` counts the rebuilds). The
+bot refreshes it every 2 s (tracker.bot.inline_index); `search()` reads the rows it returns fresh from the store.
 """
 
 from __future__ import annotations
@@ -24,16 +24,20 @@ import time
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tracker.facts import parse_param_count
 from tracker.store.engine import Engine
-from tracker.store.queries import ModelRow, models_by_ids, searchable
+from tracker.store.queries import ModelRow, changed_searchable, changed_stamps, models_by_ids, searchable
 from tracker.watchlist import Watchlist
 
 MAX_WORDS = 8
 MAX_OFFSET = 10_000
 REBUILD_EVERY = 300.0
+# How long after its stamp a change is looked for: a write is stamped before it commits (a busy SQLite waits up
+# to 30 s for its lock), and a `tracker refacts` on another machine may run on a clock a little off.
+CHANGES_SEEN_FOR = timedelta(seconds=120)
 _SIZE_WORD = re.compile(r"[0-9]+(\.[0-9]+)?[kmbt]")
 
 
@@ -72,32 +76,46 @@ class SearchIndex:
         # whole, so a search running while another thread refreshes reads one consistent snapshot
         self._snapshot: tuple[list[_Entry], str, list[int]] = ([], "", [])
         self._max_id = 0
+        self._stamps: dict[int, str] = {}  # updated_at of the rows changed lately, as taken in
         self._built: float | None = None
         self.generation = 0  # whole rebuilds so far
         self._lock = threading.Lock()
 
-    def _load(self, after: int) -> list[_Entry]:
-        return [_entry(row) for row in searchable(self.engine, after)]
-
-    def refresh(self) -> None:
-        """Take in new releases; rebuild everything when the index is older than REBUILD_EVERY."""
+    def refresh(self) -> set[int]:
+        """Take in new and changed releases and drop removed ones; rebuild everything when the index is older
+        than REBUILD_EVERY. Returns the ids of the known releases that changed (a rebuild changes
+        `generation` instead)."""
         with self._lock:
             now = self.clock()
+            since = datetime.now(UTC) - CHANGES_SEEN_FOR
             if self._built is None or now - self._built > REBUILD_EVERY:
-                entries, self._built = self._load(0), now
+                # the changes read first: one that lands between the two reads is taken in again next time
+                self._stamps = changed_stamps(self.engine, since)
+                entries = [_entry(row) for row in searchable(self.engine, 0)]
+                self._built, self._max_id = now, max((e.id for e in entries), default=0)
                 self.generation += 1
+                changed: set[int] = set()
             else:
-                new = self._load(self._max_id)
-                if not new:
-                    return
-                entries = self._snapshot[0] + new
+                fresh = {row.id: row for row in searchable(self.engine, self._max_id)}
+                stamps = changed_stamps(self.engine, since)  # the rows of the window are read only when one moved
+                moved = [] if stamps.items() <= self._stamps.items() else [
+                    row for row in changed_searchable(self.engine, since) if self._stamps.get(row.id) != row.updated_at]
+                self._stamps = stamps | {row.id: row.updated_at for row in moved}
+                if not fresh and not moved:
+                    return set()
+                changed = {row.id for row in moved} - fresh.keys()
+                fresh.update((row.id, row) for row in moved)
+                removed = {row.id for row in moved if row.status == "removed"}
+                entries = [e for e in self._snapshot[0] if e.id not in fresh]
+                entries += [_entry(row) for i, row in fresh.items() if i not in removed]
+                self._max_id = max(self._max_id, *fresh)
             entries.sort(key=lambda e: (e.released, e.id), reverse=True)
             starts, position = [], 0
             for entry in entries:
                 starts.append(position)
                 position += len(entry.hay) + 1
             self._snapshot = (entries, "\n".join(entry.hay for entry in entries), starts)
-            self._max_id = max((e.id for e in entries), default=self._max_id)
+            return changed
 
     @staticmethod
     def _candidates(blob: str, starts: list[int], word: str) -> Iterator[int]:

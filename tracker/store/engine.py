@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 # The newest migration's revision id; kept here so that opening an up-to-date store costs one query
 # instead of importing Alembic. tests/test_store.py checks it equals Alembic's head.
-SCHEMA_HEAD = "0012"
+SCHEMA_HEAD = "0013"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 MIGRATION_LOCK_KEY = 0x7472_6B72_6D69_6772  # pg_advisory_xact_lock key ("trkrmigr"), ours alone
 MIGRATION_WAIT = 120.0

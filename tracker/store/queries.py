@@ -141,8 +141,9 @@ def history(engine: Engine, f: HistoryFilter) -> list[ModelRow]:
 # What `stats` reads of each release (the rest of a row is not needed to count and take medians).
 STATS_COLUMNS = ("repo_id", "lab", "region", "released_at", "license", "license_id", "license_class",
                  "params_total", "params_active", "sources")
-# Kept for recomputing facts, never shown: records and exports leave it out (it is the biggest column).
-_NOT_SHOWN = frozenset({"hub_meta"})
+# Kept for recomputing facts, never shown: records and exports leave them out (hub_meta is the biggest column;
+# updated_at is bookkeeping for the inline index).
+_NOT_SHOWN = frozenset({"hub_meta", "updated_at"})
 _UNIQUE = frozenset({"repo_id", "sha", "created_at", "first_seen_at", "released_at", "last_modified"})
 
 
@@ -316,8 +317,8 @@ def iter_events(engine: Engine, since: datetime | None = None, until: datetime |
             yield item
 
 
-# What the bot's inline search keeps in memory of each release (tracker.history.search).
-SEARCH_COLUMNS = "id, released_at, repo_id, lab, org, family, license_id, license, is_moe, params_total"
+# What the bot's inline search keeps in memory of each release (tracker.history.search), and when it changed.
+SEARCH_COLUMNS = "id, released_at, repo_id, lab, org, family, license_id, license, is_moe, params_total, updated_at"
 
 
 def searchable(engine: Engine, after: int) -> Iterator[Any]:
@@ -326,6 +327,27 @@ def searchable(engine: Engine, after: int) -> Iterator[Any]:
     with engine.connect() as conn:
         yield from conn.execute(text(f"SELECT {SEARCH_COLUMNS} FROM models WHERE id > :after "
                                      "AND status != 'removed'"), {"after": after})
+
+
+
+def changed_stamps(engine: Engine, since: datetime) -> dict[int, str]:
+    """{id: updated_at} of every release whose row changed at `since` or later, from the index on updated_at
+    alone (no row is read)."""
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, updated_at FROM models WHERE updated_at >= :since"),
+                            {"since": _precise(since)})
+        return {model_id: stamp for model_id, stamp in rows}
+
+
+def changed_searchable(engine: Engine, since: datetime) -> list[Any]:
+    """SEARCH_COLUMNS and status of every release whose row changed at `since` or later (removed ones too)."""
+    with engine.connect() as conn:
+        return list(conn.execute(text(f"SELECT {SEARCH_COLUMNS}, status FROM models WHERE updated_at >= :since"),
+                                 {"since": _precise(since)}))
+
+
+def _precise(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # as tables.UTCStamp stores it
 
 
 def org_states(engine: Engine) -> list[dict[str, Any]]:

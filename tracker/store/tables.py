@@ -36,6 +36,24 @@ class UTCDateTime(TypeDecorator[datetime]):
         return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
 
 
+class UTCStamp(UTCDateTime):
+    """A UTCDateTime to the microsecond ('2025-07-28T10:21:00.123456Z'): two changes of a row within one second
+    get different stamps, and the text still sorts as time does."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        if not isinstance(value, datetime):
+            return value
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: store times as aware UTC")
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _changed_now() -> datetime:
+    return datetime.now(UTC)
+
+
 def utcnow() -> datetime:
     """Now, as an aware UTC datetime truncated to whole seconds (the stored precision)."""
     return datetime.now(UTC).replace(microsecond=0)
@@ -122,6 +140,10 @@ class TrackedModel(SQLModel, table=True):
     # repo_id (tracker.hub.sources.sources_of). A release first seen on ModelScope has its ModelScope repo id
     # until the Hub shows it too.
     sources: list[dict[str, Any]] | None = _json()
+    # When the row last changed, written by every insert and ORM update (migration 0013): the bot's inline index
+    # takes in the rows changed since its last look (tracker.history.search). Bookkeeping; exports leave it out.
+    updated_at: datetime | None = Field(default=None, sa_column=Column(
+        UTCStamp(), nullable=True, index=True, default=_changed_now, onupdate=_changed_now))
 
 
 class Event(SQLModel, table=True):

@@ -6,8 +6,9 @@ with more than one slot (https://docs.python-telegram-bot.org/en/stable/telegram
 queries never holds up a command:
 
 - **inline queries**: at most `inline` at once. A person's newer query supersedes their older one: the
-  older is dropped while it waits for a slot and cancelled while it is computed, never answered late. A
-  query that waited longer than Telegram waits for an answer (about 10 s) is dropped unanswered.
+  older is dropped while it waits for a slot and cancelled while it is computed, never answered late; an
+  answer already being sent (the handler said `answering()`) is let through. A query that waited longer
+  than Telegram waits for an answer (about 10 s) is dropped unanswered.
 - **everything else** (commands, buttons, text): at most `other` at once, and one person's updates one
   at a time, in the order they came, so `/settings min 70B` then `/settings max 100B` apply in that
   order and two presses of a button do not interleave. Different people run concurrently.
@@ -22,6 +23,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -57,6 +59,10 @@ class _Query:
     """One person's newest inline query being answered."""
 
     task: asyncio.Task[None] | None = None
+    sending: bool = False  # its answer is made and on its way: not cancelled any more
+
+
+_ANSWERING: ContextVar[_Query | None] = ContextVar("inline_query", default=None)  # the query a task answers
 
 
 @dataclass
@@ -129,9 +135,9 @@ class UpdateLanes(BaseUpdateProcessor):
         arrived = self.clock()
         previous, query = self._queries.get(who), _Query()
         self._queries[who] = query
-        if previous is not None and previous.task is not None:
+        if previous is not None and previous.task is not None and not previous.sending:
             previous.task.cancel()  # waiting for a slot or being computed: dropped, never answered late
-        query.task = asyncio.ensure_future(self._answer(coroutine, arrived))
+        query.task = asyncio.ensure_future(self._answer(coroutine, arrived, query))
         try:
             await query.task
         except asyncio.CancelledError:
@@ -143,10 +149,20 @@ class UpdateLanes(BaseUpdateProcessor):
             if self._queries.get(who) is query:
                 del self._queries[who]
 
-    async def _answer(self, coroutine: Awaitable[Any], arrived: float) -> None:
+    async def _answer(self, coroutine: Awaitable[Any], arrived: float, query: _Query) -> None:
+        _ANSWERING.set(query)  # this task's own context: the handler's answering() finds it
         async with self._inline_slots:
             if self.clock() - arrived > self.too_late:
                 self.stats.too_late += 1
                 log.debug("inline query dropped: it waited %.1f s", self.clock() - arrived)
                 return
             await coroutine
+
+
+def answering() -> None:
+    """Said by an inline handler once its answer is made, right before it sends it: from then on the person's
+    newer query no longer cancels this one. Cancelling the request mid-send saves nothing and tears down the
+    connection (Telegram gets a request cut off, and the next request waits for a new connection)."""
+    query = _ANSWERING.get()
+    if query is not None:
+        query.sending = True
