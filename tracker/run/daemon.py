@@ -54,7 +54,7 @@ from tracker.store.releases import Store
 from tracker.store.tables import utcnow
 from tracker.telegram.digests import DigestSender
 from tracker.telegram.ratelimit import SlidingWindowLimiter
-from tracker.telegram.sender import TelegramDelivery
+from tracker.telegram.sender import PROBE_EVERY, TelegramDelivery
 from tracker.watchlist import Watchlist
 
 log = logging.getLogger(__name__)
@@ -66,11 +66,15 @@ class Runtime:
     """The parts of `tracker run` and how they start and stop together."""
 
     def __init__(self, settings: Settings, store: Store, watchlist: Watchlist, *, poll_every: float | None = None,
-                 flood_limiter: SlidingWindowLimiter | None = None) -> None:
-        """Tests alone pass `poll_every` (default TRACKER_POLL_INTERVAL) and `flood_limiter` (default: one on the
-        real clock): polls faster than a user may set, Telegram's waits on a virtual clock."""
+                 flood_limiter: SlidingWindowLimiter | None = None, probe_every: float = PROBE_EVERY,
+                 telegram_clock: Callable[[], datetime] = utcnow) -> None:
+        """Tests alone pass `poll_every` (default TRACKER_POLL_INTERVAL), `flood_limiter` (default: one on the
+        real clock), `probe_every` and `telegram_clock` (the sender's: what is due, retries, a wave's window):
+        polls and "is Telegram back?" faster than a user may set, Telegram's waits on a virtual clock, a backoff
+        ended without waiting it out."""
         self.settings = settings
         self.flood_limiter = flood_limiter
+        self.probe_every, self.telegram_clock = probe_every, telegram_clock
         self.poll_every = settings.poll_interval if poll_every is None else poll_every
         self.store = store
         self.watchlist = watchlist
@@ -267,8 +271,9 @@ class Runtime:
         if application is None:
             return
         self.application = application
-        self.telegram = TelegramDelivery(application.bot, self.store, self.settings,
-                                         fan_out_to=self.fan_out_to if self.apprise is not None else None)
+        self.telegram = TelegramDelivery(application.bot, self.store, self.settings, self.telegram_clock,
+                                         fan_out_to=self.fan_out_to if self.apprise is not None else None,
+                                         probe_every=self.probe_every)
         self.digests = DigestSender(application.bot, self.store, self.settings)
         self.delivery.start_telegram(application, self.telegram, self.digests)
         await self.queue_digests()  # catch up on a digest missed while the tracker was down

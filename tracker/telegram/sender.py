@@ -45,9 +45,10 @@ class TelegramDelivery:
     """Sends pending deliveries with one Bot (throttled by its rate limiter) and one store; one run at a time."""
 
     def __init__(self, bot: Bot, store: Store, settings: Settings, clock: Callable[[], datetime] | None = None,
-                 concurrency: int = 16, fan_out_to: Callable[[], TargetsFn] | None = None) -> None:
+                 concurrency: int = 16, fan_out_to: Callable[[], TargetsFn] | None = None,
+                 probe_every: float = PROBE_EVERY) -> None:
         """`fan_out_to` builds the targets of a fan-out when other sinks (Apprise) take alerts too: one fan-out
-        creates every sink's rows (tracker.run.wiring.alert_targets)."""
+        creates every sink's rows (tracker.run.wiring.alert_targets). Tests pass a shorter `probe_every`."""
         self.bot = bot
         self.fan_out_to = fan_out_to
         self.store = store
@@ -57,6 +58,7 @@ class TelegramDelivery:
         self._run_lock = asyncio.Lock()
         self.cards = CardSender(bot, store, settings, self.clock)
         self.outage = OutageLog(log, OUTAGE_WARN_AFTER, failing_line, recovered_line)
+        self.probe_every = probe_every
         self._probed = 0.0  # when Telegram was last asked whether it is back (monotonic)
         self._unmarked: set[int] = set()  # sent while the store could not record it (disk full)
 
@@ -67,9 +69,9 @@ class TelegramDelivery:
 
     # ---- the run -----------------------------------------------------------------------------
     async def _back_yet(self) -> None:
-        """While sends fail for the network, ask Telegram every PROBE_EVERY whether it answers again; once it
-        does, what waits out a backoff is due now instead of minutes later (a 429's wait is kept)."""
-        if not self.outage.down or time.monotonic() - self._probed < PROBE_EVERY:
+        """While sends fail for the network, ask Telegram every `probe_every` seconds whether it answers again;
+        once it does, what waits out a backoff is due now instead of minutes later (a 429's wait is kept)."""
+        if not self.outage.down or time.monotonic() - self._probed < self.probe_every:
             return
         self._probed = time.monotonic()
         with contextlib.suppress(TelegramError):
