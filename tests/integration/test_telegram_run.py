@@ -276,7 +276,7 @@ def test_every_command_answers_under_tracker_run(start, fake_hub: FakeHub, teleg
     hub_catalog.qwen3_30b_a3b(fake_hub)
     hub_catalog.deepseek_v3(fake_hub)
     running = start()  # 17 replies in one private chat: Telegram's 1 a second, on the virtual clock
-    running.wait_polls(fake_hub)
+    running.wait_polls(fake_hub, cycles=2)  # the second cycle's listings: the first cycle's writes are stored
     wait_bot(telegram)
     user, admin = 301, 999
     expectations = {
