@@ -110,6 +110,7 @@ def test_a_telegram_outage_loses_nothing(start, fake_hub: FakeHub, telegram: Fak
     hub_catalog.qwen3_8b(fake_hub)
     running = start()
     running.wait_polls(fake_hub)
+    wait_bot(telegram)  # connected first: an outage during its start is retried by connect_bot after 5 s (FIRST_RETRY)
     telegram.set_down(True, mode="502")
     hub_catalog.glm_4_5_air(fake_hub, created_at=ago(minutes=1))
     running.wait_polls(fake_hub, cycles=2)
