@@ -53,6 +53,12 @@ def test_builds_reach_who_asked_once_and_a_quiet_cycle_costs_at_most_two_request
     assert "Memory: 24 GB" in say(telegram, small, "/settings vram 24")
     assert "First quantized build: told" in say(telegram, quants, "/settings quants on")
     assert "not a memory size" in say(telegram, small, "/settings vram huge")
+    # The backfilled Qwen3-8B's model card is read by enrichment (its own job, once): not a poll's cost
+    deadline = time.time() + 45
+    while not any(r.path.startswith("/Qwen/Qwen3-8B/resolve/") and r.path.endswith("/README.md")
+                  for r in fake_hub.requests):
+        assert time.time() < deadline, "the backfilled model's card was never read"
+        time.sleep(0.05)
     quiet_before = wait_cycles(fake_hub, 1)
     quiet_without_release = between(fake_hub, quiet_before, wait_cycles(fake_hub, 1))
 
