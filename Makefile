@@ -21,11 +21,16 @@ run: $(BIN)/.installed  ## start the tracker (alerts print to the terminal until
 # threads, no `tracker` process), under a minute: run it after every change. `make e2e` starts processes
 # for what needs one (signals, replicas, the installed wheel, CLI smoke tests); `make test` is lint, then
 # both tiers: the one command of the README and CI. The in-process tracker runs paced (0.2 s polls) and waits
-# on virtual clocks (tests/README.md); what waits remain (sockets, backoffs) four workers overlap on 2 cores:
-# 101 s against 133 s with two on a quiet machine (two only tie on a loaded one, with less CPU).
+# on virtual clocks (tests/README.md); what waits remain (sockets, backoffs) several workers overlap on 2 cores.
+# --dist worksteal: xdist's default `load` hands each worker a fixed share up front, and with the slow
+# integration tests bunched in one share three workers sat idle from 41 s while the fourth ran to 81 s
+# (87-89 s wall at -n 4, idle machine); stealing keeps every worker busy to the end (61 s with the same tests).
+# Four workers: the tier is about 62 s of CPU now (each worker also collects for 2.5 s), so more workers add
+# CPU without taking much wall time off 2 cores: on a machine shared at a load of 4-6, 50-55 s wall at -n 4
+# (63-67 s CPU, three runs), 62 s at -n 5, 52 s at -n 6 (73 s CPU).
 CHECK_WORKERS ?= 4
 check: $(BIN)/.installed  ## the fast tier: units and in-process integration tests
-	$(BIN)/pytest -q -p no:cacheprovider -n $(CHECK_WORKERS) tests --ignore=tests/e2e
+	$(BIN)/pytest -q -p no:cacheprovider -n $(CHECK_WORKERS) --dist worksteal tests --ignore=tests/e2e
 
 # Most end-to-end tests wait on clocks and sockets, not the CPU: three workers overlap the waits on 2 cores.
 E2E_WORKERS ?= 3

@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from datetime import datetime, timedelta
+
+from tracker.store.tables import utcnow
 
 
 class VirtualClock:
@@ -25,3 +28,18 @@ class VirtualClock:
     async def asleep(self, seconds: float) -> None:
         self.sleep(seconds)
         await asyncio.sleep(0)  # still a yield to the loop, as a real sleep is
+
+
+class ShiftedClock:
+    """UTC wall time plus whatever a test has skipped (`advance`): a backoff of the tracker's sender ends at
+    once (`InProcessRun(tracker, clock=…)`), without a test waiting it out. It never runs behind real time, so
+    what the tracker stores on the real clock is never in its future."""
+
+    def __init__(self) -> None:
+        self.skipped = timedelta()
+
+    def now(self) -> datetime:
+        return utcnow() + self.skipped
+
+    def advance(self, seconds: float) -> None:
+        self.skipped += timedelta(seconds=seconds)

@@ -7,6 +7,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -70,6 +71,16 @@ def missed_digest_time(db: str, user_id: int) -> None:
         mode, day = period.split(":")
         earlier = date.fromisoformat(day) - timedelta(days=7 if mode == "weekly" else 1)
         conn.execute("UPDATE subscribers SET digest_period = ? WHERE user_id = ?", (f"{mode}:{earlier}", user_id))
+
+
+def alerted_a_second_earlier(db: str | Path) -> None:
+    """Move every alert's time one second back, so that a digest run now takes in the alerts just stored
+    (windows are half-open in whole seconds: see `next_second`), without waiting for the clock's next second."""
+    with sqlite3.connect(db) as conn:
+        for alert_id, created in conn.execute("SELECT id, created_at FROM alerts").fetchall():
+            earlier = datetime.fromisoformat(created.replace("Z", "+00:00")) - timedelta(seconds=1)
+            conn.execute("UPDATE alerts SET created_at = ? WHERE id = ?",
+                         (earlier.strftime("%Y-%m-%dT%H:%M:%SZ"), alert_id))
 
 
 def next_second() -> None:

@@ -25,6 +25,8 @@ from tracker.telegram.app import FloodLimiter, build_application
 from tracker.telegram.ratelimit import SlidingWindowLimiter
 from tracker.watchlist import Watchlist
 
+FAST_REFRESH = 0.2
+
 
 class BotHarness:
     """The tracker's bot, polling the fake Bot API in a thread with its own event loop."""
@@ -38,6 +40,9 @@ class BotHarness:
         assert isinstance(limiter, FloodLimiter)
         limiter.limiter = SlidingWindowLimiter(clock=self.clock.now, sleep=self.clock.asleep)
         attach_bot(self.app, BotContext(settings=settings, store=store, watchlist=watchlist))
+        # The inline index takes in new releases at the pace of the in-process tracker's polls (0.2 s), not
+        # every REFRESH_EVERY (2 s): a test waits for a release to become searchable, not for seconds.
+        self.app.bot_data["inline"].refresh_every = FAST_REFRESH
         self.admins = list(settings.admins)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None

@@ -12,8 +12,10 @@ only the main thread), and `stop()` calls the SIGINT one on the loop, as a Ctrl-
 The Runtime is paced faster than a process would be, through its constructor's seam: a poll interval of 1 s
 (the shortest a user may set) polls every FAST_POLL seconds here (`fast_poll=`). The health rule and every
 other reader of TRACKER_POLL_INTERVAL still see the interval set; tests that wait count poll cycles.
+While Telegram is unreachable, the sender asks whether it is back at the same pace (`probe_every`).
 `flood_clock=` puts the Runtime's Telegram limiter on a VirtualClock, for tests that do not measure
-Telegram's pacing (give the fake Bot API the same clock: `telegram.count_limits_on(clock.now)`).
+Telegram's pacing (give the fake Bot API the same clock: `telegram.count_limits_on(clock.now)`); `clock=`
+(a ShiftedClock) is the sender's, for a test that ends a delivery's backoff with `clock.advance(seconds)`.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from tests.clock import VirtualClock
+from tests.clock import ShiftedClock, VirtualClock
 from tests.conftest import TEST_WATCHLIST, Tracker
 from tests.fakes.hub import FakeHub
 from tests.http_harness import HealthClient, free_port
@@ -76,9 +78,9 @@ class InProcessRun:
     """A `tracker run` in a thread of this process, stopped with its SIGINT handler (Ctrl-C) at the end."""
 
     def __init__(self, tracker: Tracker, flood_clock: VirtualClock | None = None,
-                 fast_poll: float = FAST_POLL) -> None:
+                 fast_poll: float = FAST_POLL, clock: ShiftedClock | None = None) -> None:
         self.proc = _Exit()
-        self._flood_clock, self._fast_poll = flood_clock, fast_poll
+        self._flood_clock, self._fast_poll, self._clock = flood_clock, fast_poll, clock
         self._err, self._out = io.StringIO(), io.StringIO()
         self._env = contextlib.ExitStack()
         self._env.enter_context(_isolated(tracker.cwd, tracker.env))  # for the Runtime's whole life
@@ -120,7 +122,11 @@ class InProcessRun:
         poll_every = self._fast_poll if self.settings.poll_interval <= 1 else None
         clock = self._flood_clock
         limiter = None if clock is None else SlidingWindowLimiter(clock=clock.now, sleep=clock.asleep)
-        await Runtime(self.settings, self.store, self._watchlist, poll_every=poll_every, flood_limiter=limiter).run()
+        paced: dict[str, Any] = {} if poll_every is None else {"probe_every": poll_every}
+        if self._clock is not None:
+            paced["telegram_clock"] = self._clock.now
+        await Runtime(self.settings, self.store, self._watchlist, poll_every=poll_every, flood_limiter=limiter,
+                      **paced).run()
 
     def interrupt(self, sig: int = signal.SIGINT) -> None:
         """What the signal does to the process: the handler the Runtime installed, called on its loop."""

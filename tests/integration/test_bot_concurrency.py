@@ -125,7 +125,7 @@ def test_a_release_stored_after_the_bot_started_is_found_inline(bot: Bot) -> Non
     insert(bot.db, "moonshotai/Kimi-K2", "Moonshot AI", "moonshotai", "2025-07-11T00:00:00Z", 1e12)
     deadline, found = time.monotonic() + 6, []
     while not found and time.monotonic() < deadline:
-        time.sleep(0.5)
+        time.sleep(0.1)
         query = bot.fake.user_inline(9, "kimi")
         found = answered(bot.fake, [query])[0]["results"]
     assert [r["title"] for r in found] == ["moonshotai/Kimi-K2"]
@@ -140,7 +140,7 @@ def test_a_release_only_on_modelscope_links_there_inline(bot: Bot) -> None:
                       ' "first_seen_at": "2025-07-12T00:00:00Z"}]',))
     deadline, found = time.monotonic() + 6, []
     while not found and time.monotonic() < deadline:
-        time.sleep(0.5)
+        time.sleep(0.1)
         found = answered(bot.fake, [bot.fake.user_inline(9, "step-4")])[0]["results"]
     (result,) = found
     (button,) = result["reply_markup"]["inline_keyboard"][0]

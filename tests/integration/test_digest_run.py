@@ -17,6 +17,7 @@ from tests.integration.test_telegram_run import start
 from tests.telegram_world import (
     CHANNEL,
     ago,
+    alerted_a_second_earlier,
     bot_tracker,
     channel_texts,
     missed_digest_time,
@@ -111,6 +112,7 @@ def test_tracker_digest_prints_and_posts_the_channel_digest_as_a_chart(bot_track
         fake_hub.add_model(f"Qwen/Qwen-Toy-{i}-{'x' * 20}", created_at=ago(minutes=1),
                            safetensors={"BF16": (i + 1) * 10**9})
     quiet.run("poll", check=True)
+    alerted_a_second_earlier(bot_tracker.db_path)  # a digest of the poll's very second would not take them in
 
     printed = bot_tracker.run("digest", "--period", "day", check=True)
     assert "Daily digest" in printed.stdout and "61 releases" in printed.stdout

@@ -3,17 +3,20 @@ Bot API: polls, cards, subscribers, retries and the bot's commands. A SIGKILL mi
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.clock import VirtualClock
+from tests.clock import ShiftedClock, VirtualClock
 from tests.conftest import Tracker
 from tests.fakes import hub_catalog
 from tests.fakes.hub import FakeHub
 from tests.fakes.telegram_api import FakeTelegram
 from tests.integration.daemon_harness import FAST_POLL, InProcessRun
 from tests.telegram_world import CHANNEL, ago, bot_tracker, channel_texts, say, telegram, wait_bot
+from tracker.store.outbox import BASE_RETRY
 
 __all__ = ["bot_tracker", "start", "telegram"]  # fixtures
 VIRTUAL_FLOOD = True  # no test here measures Telegram's pacing (tests/test_ratelimit.py and bench/ do)
@@ -107,6 +110,7 @@ def test_a_telegram_outage_loses_nothing(start, fake_hub: FakeHub, telegram: Fak
     hub_catalog.qwen3_8b(fake_hub)
     running = start()
     running.wait_polls(fake_hub)
+    wait_bot(telegram)  # connected first: an outage during its start is retried by connect_bot after 5 s (FIRST_RETRY)
     telegram.set_down(True, mode="502")
     hub_catalog.glm_4_5_air(fake_hub, created_at=ago(minutes=1))
     running.wait_polls(fake_hub, cycles=2)
@@ -273,7 +277,7 @@ def test_every_command_answers_under_tracker_run(start, fake_hub: FakeHub, teleg
     hub_catalog.qwen3_30b_a3b(fake_hub)
     hub_catalog.deepseek_v3(fake_hub)
     running = start()  # 17 replies in one private chat: Telegram's 1 a second, on the virtual clock
-    running.wait_polls(fake_hub)
+    running.wait_polls(fake_hub, cycles=2)  # the second cycle's listings: the first cycle's writes are stored
     wait_bot(telegram)
     user, admin = 301, 999
     expectations = {
@@ -296,12 +300,21 @@ def test_a_misconfigured_channel_keeps_its_cards_until_fixed(bot_tracker: Tracke
                                                              telegram: FakeTelegram) -> None:
     bot_tracker.env["TELEGRAM_CHANNEL"] = "@not_yet_created"
     hub_catalog.qwen2_5_7b(fake_hub)
-    running = InProcessRun(bot_tracker)
+    clock = ShiftedClock()  # the sender's: its first backoff (5 s) ends when the test says, not in 5 s
+    running = InProcessRun(bot_tracker, clock=clock)
     try:
         running.wait_polls(fake_hub)
         hub_catalog.qwen3_8b(fake_hub, created_at=ago(minutes=1))
         telegram.wait_for(lambda: any(r.status == 400 for r in telegram.requests("sendMessage")), timeout=45)
         telegram.add_channel("@not_yet_created", chat_id=-100555)
+        running.wait_polls(fake_hub, cycles=2)  # each poll wakes the lanes: the card still waits out its backoff
+        assert telegram.messages("@not_yet_created") == []
+        with sqlite3.connect(bot_tracker.db_path) as conn:
+            attempts, due, error = conn.execute("SELECT attempts, next_attempt_at, last_error FROM deliveries "
+                                                "WHERE target = 'channel' AND status = 'pending'").fetchone()
+        wait = datetime.fromisoformat(due).replace(tzinfo=UTC) - clock.now()
+        assert attempts == 1 and "chat not found" in error.lower() and timedelta(0) < wait <= BASE_RETRY, (due, error)
+        clock.advance(BASE_RETRY.total_seconds())
         telegram.wait_for_messages("@not_yet_created", 1, timeout=45)  # the retry after the first backoff
     finally:
         err = running.stop()

@@ -1,7 +1,7 @@
 """The long-running process: one asyncio loop holding the scheduler, the delivery and (with a token) the bot.
 
-APScheduler runs the jobs that come round on a clock (`poll` every TRACKER_POLL_INTERVAL seconds, enrichment,
-digests, housekeeping), each never overlapping itself. Delivery is not a job: each kind of recipient has a
+APScheduler runs the jobs that come round on a clock (tracker.run.jobs: `poll` every TRACKER_POLL_INTERVAL seconds,
+enrichment, digests, housekeeping), each never overlapping itself. Delivery is not a job: each kind of recipient has a
 lane of its own (tracker.run.delivery), woken as soon as a poll stored an alert. The Hub client is
 synchronous, so a poll cycle runs in a worker thread.
 
@@ -18,10 +18,9 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram.ext import Application
 
 from tracker.config import ConfigError, Settings
@@ -33,6 +32,7 @@ from tracker.run.bot_link import connect_bot, disconnect_bot
 from tracker.run.delivery import Delivery
 from tracker.run.http_routes import StatusRoutes
 from tracker.run.http_server import HttpServer
+from tracker.run.jobs import STOP_GRACE, Jobs, make_scheduler
 from tracker.run.leader import Leadership, LeadershipLost
 from tracker.run.metrics import Metrics
 from tracker.run.modelscope_lane import found_something, modelscope_cycle
@@ -54,25 +54,27 @@ from tracker.store.releases import Store
 from tracker.store.tables import utcnow
 from tracker.telegram.digests import DigestSender
 from tracker.telegram.ratelimit import SlidingWindowLimiter
-from tracker.telegram.sender import TelegramDelivery
+from tracker.telegram.sender import PROBE_EVERY, TelegramDelivery
 from tracker.watchlist import Watchlist
 
 log = logging.getLogger(__name__)
-STOP_GRACE = 2.5  # running jobs get this long to finish on stop; the bot then gets bot_link.BOT_STOP_GRACE
 WORKER_THREADS = 16
 WEBHOOK_DEBOUNCE = 1.0
-JOB_INSTANCES = 2  # a turn due while the last still runs reaches _job, which skips it without APScheduler's warning
 
 
 class Runtime:
     """The parts of `tracker run` and how they start and stop together."""
 
     def __init__(self, settings: Settings, store: Store, watchlist: Watchlist, *, poll_every: float | None = None,
-                 flood_limiter: SlidingWindowLimiter | None = None) -> None:
-        """Tests alone pass `poll_every` (default TRACKER_POLL_INTERVAL) and `flood_limiter` (default: one on the
-        real clock): polls faster than a user may set, Telegram's waits on a virtual clock."""
+                 flood_limiter: SlidingWindowLimiter | None = None, probe_every: float = PROBE_EVERY,
+                 telegram_clock: Callable[[], datetime] = utcnow) -> None:
+        """Tests alone pass `poll_every` (default TRACKER_POLL_INTERVAL), `flood_limiter` (default: one on the
+        real clock), `probe_every` and `telegram_clock` (the sender's: what is due, retries, a wave's window):
+        polls and "is Telegram back?" faster than a user may set, Telegram's waits on a virtual clock, a backoff
+        ended without waiting it out."""
         self.settings = settings
         self.flood_limiter = flood_limiter
+        self.probe_every, self.telegram_clock = probe_every, telegram_clock
         self.poll_every = settings.poll_interval if poll_every is None else poll_every
         self.store = store
         self.watchlist = watchlist
@@ -86,10 +88,10 @@ class Runtime:
         self.digests: DigestSender | None = None
         self.stop = asyncio.Event()
         self._hub_lock = asyncio.Lock()  # a poll cycle and enrichment never write the same models at once
-        self._jobs: set[asyncio.Task] = set()
         self._webhook_orgs: set[str] = set()
         self._webhook_task: asyncio.Task | None = None
         self.leadership = Leadership.for_database(settings.database_url, store.engine, settings.leader_lease)
+        self.jobs = Jobs(self.leadership.lost)
         self.metrics = Metrics()
         self.disk = DiskFullWatch(store.engine, location(store.engine))  # "the database disk is full", once
         self.delivery = Delivery(settings, store, self.metrics, self.apprise, self.fan_out_to,
@@ -102,34 +104,6 @@ class Runtime:
         """"leader" or "standby": only the leader polls, delivers and runs the bot (tracker.run.leader).
         /healthz, `tracker_leader` and the health rule read it on every request."""
         return self.leadership.role
-
-    def _job(self, func: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
-        """A scheduler job that a stop waits for, up to STOP_GRACE, before cancelling it (see _finish_jobs).
-
-        A turn that comes while the previous one still runs (a poll cycle longer than the interval) is skipped
-        here, quietly: APScheduler would warn about it at every turn (jobs are added with JOB_INSTANCES)."""
-        busy = False
-
-        async def run() -> None:
-            nonlocal busy
-            if busy:
-                log.debug("%s still running: this turn is skipped", getattr(func, "__name__", "a job"))
-                return
-            busy = True
-            task = asyncio.current_task()
-            assert task is not None
-            self._jobs.add(task)
-            try:
-                await func()
-            except asyncio.CancelledError:
-                # cancelled by a stop after its grace, or because the lease was lost: not an error
-                if self.leadership.lost.is_set():
-                    log.info("stopped a running job: this instance is no longer the leader")
-            finally:
-                busy = False
-                self._jobs.discard(task)
-
-        return run
 
     async def cycle(self) -> None:
         """One poll cycle, then delivery and (when configured) the site; a failure is logged, never fatal."""
@@ -186,7 +160,7 @@ class Runtime:
             return  # a standby: the leader's regular poll sees the change
         self._webhook_orgs.add(org)
         if self._webhook_task is None or self._webhook_task.done():
-            self._webhook_task = asyncio.create_task(self._job(self._poll_queued)())
+            self._webhook_task = asyncio.create_task(self.jobs.job(self._poll_queued)())
 
     async def _poll_queued(self) -> None:
         while self._webhook_orgs:  # events arriving during a poll are handled by the next round
@@ -297,8 +271,9 @@ class Runtime:
         if application is None:
             return
         self.application = application
-        self.telegram = TelegramDelivery(application.bot, self.store, self.settings,
-                                         fan_out_to=self.fan_out_to if self.apprise is not None else None)
+        self.telegram = TelegramDelivery(application.bot, self.store, self.settings, self.telegram_clock,
+                                         fan_out_to=self.fan_out_to if self.apprise is not None else None,
+                                         probe_every=self.probe_every)
         self.digests = DigestSender(application.bot, self.store, self.settings)
         self.delivery.start_telegram(application, self.telegram, self.digests)
         await self.queue_digests()  # catch up on a digest missed while the tracker was down
@@ -330,7 +305,7 @@ class Runtime:
         keeper = asyncio.create_task(self.leadership.keep(done))
         bot_usable = self.settings.telegram_enabled and self.settings.telegram_problem() is None
         telegram_task = asyncio.create_task(self.start_telegram()) if bot_usable else None
-        scheduler = self._scheduler()
+        scheduler = make_scheduler(self)
         scheduler.start()
         self.delivery.start()
         self.poller.on_alerts = self.delivery.alerts_stored  # called from the poll's worker threads
@@ -348,63 +323,17 @@ class Runtime:
             self._handle_signals(loop, exit_at_once)
             scheduler.pause()  # no new runs; shutdown() would cancel the running ones mid-write
             self.poller.on_alerts = None
-            await asyncio.gather(self._finish_jobs(), self.delivery.stop(STOP_GRACE))
+            gates = [self.poller.gate] + ([self.modelscope.gate] if self.modelscope is not None else [])
+            await asyncio.gather(self.jobs.finish(gates), self.delivery.stop(STOP_GRACE))
             scheduler.shutdown(wait=False)
             await self._stop_telegram(telegram_task)
             done.set()
             keeper.cancel()
 
-    def _scheduler(self) -> AsyncIOScheduler:
-        scheduler = AsyncIOScheduler(timezone=UTC)
-        soon = datetime.now(UTC) + timedelta(milliseconds=10)
-        every = self.poll_every
-        scheduler.add_job(self._job(self.cycle), "interval", seconds=every, id="poll", max_instances=JOB_INSTANCES,
-                          coalesce=True, next_run_time=soon, misfire_grace_time=None)
-        if self.modelscope is not None:
-            scheduler.add_job(self._job(self.modelscope_cycle), "interval", seconds=every, id="modelscope",
-                              max_instances=JOB_INSTANCES, coalesce=True, next_run_time=soon, misfire_grace_time=None)
-        scheduler.add_job(self._job(self.enrich), "interval", seconds=every, id="enrich", max_instances=JOB_INSTANCES,
-                          coalesce=True, next_run_time=soon + timedelta(seconds=every / 2), misfire_grace_time=None)
-        if self.settings.followup_after:  # between polls: a poll never waits for them
-            scheduler.add_job(self._job(self.follow_up), "interval", seconds=every, id="followup",
-                              max_instances=JOB_INSTANCES, coalesce=True,
-                              next_run_time=soon + timedelta(seconds=every / 4), misfire_grace_time=None)
-        scheduler.add_job(self._job(self.housekeeping), "interval", hours=6, id="housekeeping",
-                          max_instances=JOB_INSTANCES, coalesce=True, next_run_time=soon + timedelta(minutes=1),
-                          misfire_grace_time=None)
-        hour, minute = self.settings.digest_time.split(":")
-        scheduler.add_job(self._job(self.queue_digests), "cron", hour=int(hour), minute=int(minute), second=1,
-                          id="digest", max_instances=JOB_INSTANCES, coalesce=True, misfire_grace_time=None)
-        scheduler.add_job(self._job(self.queue_digests), "interval", minutes=10, id="digest-check",
-                          max_instances=JOB_INSTANCES, coalesce=True, misfire_grace_time=None)
-        return scheduler
-
     @staticmethod
     def _handle_signals(loop: asyncio.AbstractEventLoop, handler: Callable[[], None]) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, handler)
-
-    async def _finish_jobs(self) -> None:
-        """Close the poll's write gate, give running jobs STOP_GRACE, then cancel what is left.
-
-        A cancelled delivery leaves its unsent messages pending; a poll stuck on the Hub is abandoned and
-        writes nothing (its worker thread is left behind: the process exits without waiting for it)."""
-        self.poller.gate.close(timeout=0)  # at once: from now on a poll starts no store write
-        if self.modelscope is not None:
-            self.modelscope.gate.close(timeout=0)
-        if self._jobs:
-            log.info("waiting for %d running job(s) to finish", len(self._jobs))
-            _done, pending = await asyncio.wait(set(self._jobs), timeout=STOP_GRACE)
-            if pending:
-                log.info("abandoning %d job(s) still waiting (a hung Hub or Telegram); they write nothing more",
-                         len(pending))
-                for task in pending:
-                    task.cancel()
-                await asyncio.wait(pending, timeout=0.5)
-        for _ in range(20):  # a poll's write already under way in a worker thread is one short transaction
-            if not self.poller.gate.busy and (self.modelscope is None or not self.modelscope.gate.busy):
-                break
-            await asyncio.sleep(0.05)
 
     async def _stop_telegram(self, telegram_task: asyncio.Task | None) -> None:
         if telegram_task is not None and not telegram_task.done():

@@ -1,10 +1,9 @@
 """Delivery to Telegram: drains the outbox into the channel and the subscribers whose filters match.
 
 A wave of one family's models becomes one card per chat, edited as more variants arrive within the wave
-window. Sends are throttled by the Application's FloodLimiter (tracker.telegram.app); 429 waits
-`retry_after`, network errors and 5xx back off, a user who blocked the bot is unsubscribed, a bad request
-is recorded and not retried.
-Bot API: https://core.telegram.org/bots/api#sendmessage and #editmessagetext
+window (the sending of one card: tracker.telegram.card_send). Sends are throttled by the Application's
+FloodLimiter (tracker.telegram.app); 429 waits `retry_after`, network errors and 5xx back off, a user who
+blocked the bot is unsubscribed, a bad request is recorded and not retried.
 """
 
 from __future__ import annotations
@@ -14,29 +13,21 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
-from telegram import Bot, LinkPreviewOptions
-from telegram.constants import ParseMode
+from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from tracker.config import Settings
 from tracker.outage import OutageLog
-from tracker.render.follow import follow_url
-from tracker.store import cards as card_rows
-from tracker.store import followups as followup_rows
 from tracker.store import outbox
 from tracker.store import subscribers as subscriptions
-from tracker.store.builds import KIND, notices_of
 from tracker.store.disk import is_disk_full
-from tracker.store.queries import models_by_ids
 from tracker.store.releases import Store
-from tracker.store.tables import Card, utcnow
+from tracker.store.tables import utcnow
 from tracker.telegram.app import retry_after_seconds
-from tracker.telegram.cards import build_card, license_card, release_card, wave_key, weights_card
-from tracker.telegram.followups import Where, send_followup
+from tracker.telegram.card_send import CardSender, Chat, Group
+from tracker.telegram.cards import wave_key
 from tracker.telegram.relink import relink_cards
 from tracker.telegram.report import DeliveryReport, failing_line, recovered_line, short_error
 from tracker.telegram.targets import CHANNEL, SUBSCRIBERS, TargetsFn, telegram_targets
@@ -45,36 +36,19 @@ from tracker.telegram.waits import until_left, woken_before_done
 log = logging.getLogger(__name__)
 NETWORK_RETRY_CAP = timedelta(minutes=2)
 CHANNEL_RETRY_CAP = timedelta(minutes=5)
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 OUTAGE_WARN_AFTER = timedelta(seconds=10)  # sends failing this long (network, 5xx) are logged once
 PROBE_EVERY = 3.0  # seconds between "is Telegram back?" questions while sends fail for the network
 PAGE = 20_000  # deliveries read at once; the next page is read while the last chats of one are served
-
-
-@dataclass
-class _Group:
-    """Deliveries that become one message: one target, one wave (or one license change)."""
-
-    target: str
-    key: str
-    items: list[outbox.DeliveryItem] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class _Chat:
-    chat_id: str | int
-    private: bool
-    lang: str
-    user_id: int | None = None
 
 
 class TelegramDelivery:
     """Sends pending deliveries with one Bot (throttled by its rate limiter) and one store; one run at a time."""
 
     def __init__(self, bot: Bot, store: Store, settings: Settings, clock: Callable[[], datetime] | None = None,
-                 concurrency: int = 16, fan_out_to: Callable[[], TargetsFn] | None = None) -> None:
+                 concurrency: int = 16, fan_out_to: Callable[[], TargetsFn] | None = None,
+                 probe_every: float = PROBE_EVERY) -> None:
         """`fan_out_to` builds the targets of a fan-out when other sinks (Apprise) take alerts too: one fan-out
-        creates every sink's rows (tracker.run.wiring.alert_targets)."""
+        creates every sink's rows (tracker.run.wiring.alert_targets). Tests pass a shorter `probe_every`."""
         self.bot = bot
         self.fan_out_to = fan_out_to
         self.store = store
@@ -82,9 +56,9 @@ class TelegramDelivery:
         self.clock = clock or utcnow
         self.concurrency = concurrency
         self._run_lock = asyncio.Lock()
-        self._texts: dict[tuple[Any, ...], str] = {}  # a run's rendered cards: a wave reads alike for many chats
-        self.window = timedelta(minutes=settings.wave_window_minutes)
+        self.cards = CardSender(bot, store, settings, self.clock)
         self.outage = OutageLog(log, OUTAGE_WARN_AFTER, failing_line, recovered_line)
+        self.probe_every = probe_every
         self._probed = 0.0  # when Telegram was last asked whether it is back (monotonic)
         self._unmarked: set[int] = set()  # sent while the store could not record it (disk full)
 
@@ -95,9 +69,9 @@ class TelegramDelivery:
 
     # ---- the run -----------------------------------------------------------------------------
     async def _back_yet(self) -> None:
-        """While sends fail for the network, ask Telegram every PROBE_EVERY whether it answers again; once it
-        does, what waits out a backoff is due now instead of minutes later (a 429's wait is kept)."""
-        if not self.outage.down or time.monotonic() - self._probed < PROBE_EVERY:
+        """While sends fail for the network, ask Telegram every `probe_every` seconds whether it answers again;
+        once it does, what waits out a backoff is due now instead of minutes later (a 429's wait is kept)."""
+        if not self.outage.down or time.monotonic() - self._probed < self.probe_every:
             return
         self._probed = time.monotonic()
         with contextlib.suppress(TelegramError):
@@ -128,11 +102,11 @@ class TelegramDelivery:
         report = DeliveryReport()
         await self._back_yet()
         await self._mark_unmarked()
-        self._texts.clear()
+        self.cards.texts.clear()
         semaphore = asyncio.Semaphore(self.concurrency)
-        chats: dict[str, _Chat | None] = {}
+        chats: dict[str, Chat | None] = {}
 
-        async def chain(target_groups: list[_Group], before: asyncio.Task[None] | None) -> None:
+        async def chain(target_groups: list[Group], before: asyncio.Task[None] | None) -> None:
             # Groups of one chat run in order; different chats run concurrently under the bot's limiter.
             if before is not None:
                 await asyncio.wait([before])
@@ -205,35 +179,35 @@ class TelegramDelivery:
         elif report.unreachable and self.outage.down:
             self.outage.failure(report.last_error, self.clock(), report.unreachable)
 
-    def _group(self, items: list[outbox.DeliveryItem]) -> dict[str, list[_Group]]:
+    def _group(self, items: list[outbox.DeliveryItem]) -> dict[str, list[Group]]:
         """The deliveries that become one message each, by chat."""
-        groups: dict[tuple[str, str], _Group] = {}
+        groups: dict[tuple[str, str], Group] = {}
         for item in items:
             key = (wave_key(item.model) if item.alert.kind == "release" else  # a wave's follow-ups: one edit
                    f"followup:{wave_key(item.model)}" if item.alert.kind == "followup" else f"alert:{item.alert.id}")
-            group = groups.setdefault((item.delivery.target, key), _Group(item.delivery.target, key))
+            group = groups.setdefault((item.delivery.target, key), Group(item.delivery.target, key))
             group.items.append(item)
-        by_target: dict[str, list[_Group]] = {}
+        by_target: dict[str, list[Group]] = {}
         for group in groups.values():
             by_target.setdefault(group.target, []).append(group)
         return by_target
 
-    def _chat(self, target: str, chats: dict[str, _Chat | None]) -> _Chat | None:
+    def _chat(self, target: str, chats: dict[str, Chat | None]) -> Chat | None:
         if target in chats:
             return chats[target]
-        chat: _Chat | None = None
+        chat: Chat | None = None
         if target == CHANNEL and self.settings.telegram_channel:
             channel = self.settings.telegram_channel
-            chat = _Chat(int(channel) if channel.lstrip("-").isdigit() else channel, False,
+            chat = Chat(int(channel) if channel.lstrip("-").isdigit() else channel, False,
                          self.settings.telegram_channel_lang)
         elif target.startswith("user:"):
             person = subscriptions.get(self.store, int(target.split(":", 1)[1]))
             if person is not None and person.active:
-                chat = _Chat(person.chat_id, True, person.lang, person.user_id)
+                chat = Chat(person.chat_id, True, person.lang, person.user_id)
         chats[target] = chat
         return chat
 
-    async def _deliver_safely(self, group: _Group, chats: dict[str, _Chat | None], report: DeliveryReport) -> None:
+    async def _deliver_safely(self, group: Group, chats: dict[str, Chat | None], report: DeliveryReport) -> None:
         """One group; a store failure (the disk full) leaves its rows pending for the next drain, and never
         stops the other chats."""
         try:
@@ -243,14 +217,14 @@ class TelegramDelivery:
                 log.exception("delivery to %s failed; its messages stay queued", group.target)
             report.failed += len(group.items)
 
-    async def _deliver_group(self, group: _Group, chats: dict[str, _Chat | None], report: DeliveryReport) -> None:
+    async def _deliver_group(self, group: Group, chats: dict[str, Chat | None], report: DeliveryReport) -> None:
         chat = await asyncio.to_thread(self._chat, group.target, chats)
         if chat is None:
             outbox.mark_failed(self.store, group.items, "target no longer subscribed", status="dropped")
             report.dropped += len(group.items)
             return
         try:
-            edited = await self._send(group, chat)
+            edited = await self.cards.send(group, chat)
         except RetryAfter as exc:
             wait = retry_after_seconds(exc)
             self._retry(group, f"429: retry after {wait:.0f}s", timedelta(seconds=wait), report)
@@ -294,11 +268,11 @@ class TelegramDelivery:
                 raise
             self._unmarked.update(ids)
 
-    def _retry(self, group: _Group, error: str, wait: timedelta | None, report: DeliveryReport) -> None:
+    def _retry(self, group: Group, error: str, wait: timedelta | None, report: DeliveryReport) -> None:
         outbox.mark_retry(self.store, group.items, error, self.clock(), wait, cap=NETWORK_RETRY_CAP)
         report.retried += len(group.items)
 
-    def _drop(self, group: _Group, chat: _Chat, error: str, report: DeliveryReport) -> None:
+    def _drop(self, group: Group, chat: Chat, error: str, report: DeliveryReport) -> None:
         if chat.user_id is None:
             # The channel itself refused (bot not an admin, wrong @name): a setup problem an admin can fix,
             # so its cards wait, retried every few minutes, instead of being lost.
@@ -312,105 +286,3 @@ class TelegramDelivery:
         subscriptions.mark_blocked(self.store, chat.user_id, self.clock())
         log.info("user %s blocked the bot or is gone; unsubscribed", chat.user_id)
         report.dropped += len(group.items)
-
-    # ---- sending -----------------------------------------------------------------------------
-    async def _send(self, group: _Group, chat: _Chat) -> bool:
-        """Send (or edit) the group's message; True when an existing card was edited."""
-        first = group.items[0]
-        hub_url = self.settings.hub_web_url
-        thread_id = await self._thread_for(chat, first.model.lab) if group.target == CHANNEL else None
-        if first.alert.kind == "followup":
-            where = Where(group.target, chat.chat_id, chat.lang, thread_id, self._follow(group))
-            return await send_followup(self.bot, self.store, group.items, where, hub_url)
-        if first.alert.kind != "release":
-            old, new = first.event.old_value or {}, first.event.new_value or {}
-            if first.alert.kind == KIND and chat.user_id is not None:  # a quantized build: what this person is told
-                notices, vram = await asyncio.to_thread(notices_of, self.store, chat.user_id, first.alert.id or 0)
-                text = build_card(first.model, new, notices, vram, chat.lang, hub_url)
-            else:
-                card = weights_card if first.alert.kind == "weights_updated" else license_card
-                text = card(first.model, old, new, chat.lang, hub_url)
-            await self._post(chat, text, thread_id)
-            return False
-        new_ids = [i.model.id for i in group.items if i.model.id is not None]
-        card = await asyncio.to_thread(self._open_card, group.target, group.key)
-        if card is not None:
-            ids = list(dict.fromkeys([*(card.model_ids or []), *new_ids]))
-            models = await asyncio.to_thread(models_by_ids, self.store.engine, ids)
-            found = await asyncio.to_thread(followup_rows.of_models, self.store, ids)
-            text = release_card(models, card.lang, hub_url, _kind(group), self._follow(group), found)
-            try:
-                await self.bot.edit_message_text(text, chat_id=card.chat_id, message_id=card.message_id,
-                                                 parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
-            except BadRequest as exc:
-                if "not modified" in exc.message.lower():
-                    return True
-                if "message to edit not found" not in exc.message.lower():
-                    raise
-                card = None  # deleted by a channel admin: post a fresh card below
-            else:
-                await asyncio.to_thread(self._save_card, card, ids)
-                return True
-        text = self._release_text(group, chat.lang)
-        message_id = await self._post(chat, text, thread_id)
-        await asyncio.to_thread(self._new_card, group, chat, thread_id, message_id, new_ids)
-        return False
-
-    def _release_text(self, group: _Group, lang: str) -> str:
-        """The new card of the group's models, rendered once per run for every chat that gets the same one."""
-        models = [i.model for i in group.items]
-        follow = self._follow(group)
-        key = (tuple(m.id for m in models), lang, _kind(group), follow)
-        if key not in self._texts:
-            self._texts[key] = release_card(models, lang, self.settings.hub_web_url, _kind(group), follow)
-        return self._texts[key]
-
-    def _follow(self, group: _Group) -> str | None:
-        """The channel's cards link to following the lab in a private chat (the bot's username is known
-        once the bot is initialised, from getMe)."""
-        if group.target != CHANNEL:
-            return None
-        try:
-            username = self.bot.username
-        except RuntimeError:  # not initialised
-            return None
-        return follow_url(username, group.items[0].model.lab)
-
-    async def _post(self, chat: _Chat, text: str, thread_id: int | None) -> int:
-        message = await self.bot.send_message(chat.chat_id, text, parse_mode=ParseMode.HTML,
-                                              link_preview_options=NO_PREVIEW, message_thread_id=thread_id)
-        return message.message_id
-
-    async def _thread_for(self, chat: _Chat, lab: str) -> int | None:
-        """The forum topic of a lab (TELEGRAM_TOPICS=1), created on first use and remembered."""
-        if not self.settings.telegram_topics:
-            return None
-        key = str(chat.chat_id)
-        known = card_rows.forum_topic(self.store, key, lab)
-        if known is not None:
-            return known
-        try:
-            topic = await self.bot.create_forum_topic(chat.chat_id, name=lab[:128])
-        except BadRequest as exc:  # not a forum, or no right to manage topics: post to the general topic
-            log.warning("cannot create a forum topic for %s (%s); posting without topics", lab, exc.message)
-            return None
-        card_rows.remember_forum_topic(self.store, key, lab, topic.message_thread_id, self.clock())
-        return topic.message_thread_id
-
-    # ---- cards -------------------------------------------------------------------------------
-    def _open_card(self, target: str, key: str) -> Card | None:
-        return card_rows.open_card(self.store, target, key, self.clock() - self.window)
-
-    def _save_card(self, card: Card, ids: list[int]) -> None:
-        card_rows.set_card_models(self.store, card.id, ids, self.clock())
-
-    def _new_card(self, group: _Group, chat: _Chat, thread_id: int | None, message_id: int, ids: list[int]) -> None:
-        now = self.clock()
-        card_rows.add_card(self.store, Card(target=group.target, chat_id=str(chat.chat_id), thread_id=thread_id,
-                                            message_id=message_id, wave_key=group.key, lang=chat.lang,
-                                            model_ids=ids, opened_at=now, updated_at=now))
-
-
-def _kind(group: _Group) -> str:
-    kinds = {i.event.kind for i in group.items}
-    return "published" if kinds == {"published"} else "new"
