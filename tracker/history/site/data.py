@@ -93,10 +93,9 @@ def releases_of_lab(engine: Engine, lab: str) -> Iterator[Any]:
     return queries.iter_history_made(engine, replace(SHOWN, labs=(lab,)), SITE_COLUMNS, SiteRow)
 
 
-def newest_of_family(engine: Engine, family: str, limit: int) -> list[Any]:
-    """The newest `limit` releases of one family (exactly that name), newest first."""
-    return list(queries.iter_history_made(engine, replace(SHOWN, families=(family,), limit=limit), SITE_COLUMNS,
-                                          SiteRow))
+def releases_of_family(engine: Engine, family: str) -> Iterator[Any]:
+    """Every release of one family (exactly that name) the site shows, newest first, read as consumed."""
+    return queries.iter_history_made(engine, replace(SHOWN, families=(family,)), SITE_COLUMNS, SiteRow)
 
 
 def size_bounds(engine: Engine) -> dict[str, tuple[datetime, datetime, int, int]]:

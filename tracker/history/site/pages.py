@@ -21,6 +21,7 @@ from tracker.history.site import data as site_data
 from tracker.history.site.charts_openness import openness_of
 from tracker.history.site.data import Group, SiteData
 from tracker.history.site.tally import LabTally, SiteTally
+from tracker.history.stats import Tally
 from tracker.hub.sources import MS, on_hub
 from tracker.render import charts
 from tracker.render.follow import follow_url
@@ -232,14 +233,32 @@ class _Tables:
         self.written += 1
 
 
+def _newest_counted(releases: Iterable[Any], tally: Tally | LabTally) -> list[Any]:
+    """The first LAB_ROWS of `releases` (newest first), every one of them fed to `tally`."""
+    rows = []
+    for r in releases:
+        tally.add(r)
+        if len(rows) < LAB_ROWS:
+            rows.append(r)
+    return rows
+
+
+def _family_page(pages: PageRenderer, engine: Engine, data: SiteData, tally: SiteTally, name: str,
+                 hub_url: str) -> Group:
+    """A family's page, from a pass over its releases (its numbers, its newest LAB_ROWS)."""
+    counted = Tally()
+    rows = _newest_counted(site_data.releases_of_family(engine, name), counted)
+    fam = tally.family(name, data.family_slugs[name], counted.summary(name))
+    pages.page("family.html", f"families/{fam.slug}.html", lab_slug=data.lab_slugs[fam.lab or ""],
+               **_group_context(fam, rows, data, hub_url))
+    return fam
+
+
 def _lab_page(pages: PageRenderer, engine: Engine, data: SiteData, tally: SiteTally, name: str,
               bounds: tuple[datetime, datetime, int, int] | None, hub_url: str, bot_username: str | None) -> Group:
     """A lab's page, from a pass over its releases (its numbers, its size chart, its newest LAB_ROWS)."""
-    lab_tally, rows = LabTally(bounds), []
-    for r in site_data.releases_of_lab(engine, name):
-        lab_tally.add(r)
-        if len(rows) < LAB_ROWS:
-            rows.append(r)
+    lab_tally = LabTally(bounds)
+    rows = _newest_counted(site_data.releases_of_lab(engine, name), lab_tally)
     lab = tally.lab(name, data.lab_slugs[name], lab_tally.tally.summary(name))
     chart = _chart(pages.writer, f"lab-{lab.slug}-sizes", lab_tally.sizes.chart(f"{name}: parameter sizes over time"))
     chart["src"] = "../" + chart["src"]
@@ -281,10 +300,8 @@ def build_pages(writer: SiteWriter, engine: Engine, hub_url: str, now: datetime,
             index.close()
     made = {name: _chart(writer, name, chart) for name, chart in tally.finish(data).items()}
     assert data.summary is not None
-    for fam in data.families:
-        rows = site_data.newest_of_family(engine, fam.name, LAB_ROWS)
-        pages.page("family.html", f"families/{fam.slug}.html", lab_slug=data.lab_slugs[fam.lab or ""],
-                   **_group_context(fam, rows, data, hub_url))
+    data.families = [_family_page(pages, engine, data, tally, name, hub_url)
+                     for name in tally.family_order(data.family_slugs)]
     data.labs = [_lab_page(pages, engine, data, tally, name, bounds.get(name), hub_url, bot_username)
                  for name in tally.lab_order()]
 

@@ -3,7 +3,7 @@ them all, counted, binned or summed, so that no release is kept once its table p
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,12 +17,12 @@ LATEST = 25
 
 @dataclass
 class _GroupTally:
-    """One lab's or family's running numbers, with what its newest release says of it (the first one fed)."""
+    """How many releases one lab or family has, and what its newest (the first one fed) says of it; its page
+    makes its own pass over them for the rest of its numbers."""
 
     newest: datetime
     lab: str
     region: str | None
-    tally: Tally = field(default_factory=Tally)
     count: int = 0
 
 
@@ -43,7 +43,7 @@ class SiteTally:
 
     def __init__(self, bounds: dict[str, tuple[datetime, datetime, int, int]], now: datetime) -> None:
         self.summary = Tally()
-        self.labs: dict[str, _GroupTally] = {}  # counted only: a lab's page makes its own pass (LabTally)
+        self.labs: dict[str, _GroupTally] = {}
         self.families: dict[str, _GroupTally] = {}
         self.by_lab, self.by_region = MonthTally(), MonthTally()
         self.sizes = SizeBins(ScatterFrame.spanning(
@@ -67,7 +67,7 @@ class SiteTally:
             family = self.families.get(r.family)
             if family is None:
                 family = self.families[r.family] = _GroupTally(r.released_at, r.lab, r.region)
-            family.tally.add(r)
+            family.count += 1
         month = month_key(r.released_at)
         self.by_lab.add(month, r.lab)
         self.by_region.add(month, r.region or "Unknown")
@@ -81,20 +81,26 @@ class SiteTally:
         """The labs, most releases first (the order of the labs' table and charts)."""
         return sorted(self.labs, key=lambda name: (-self.labs[name].count, name.lower()))
 
+    def family_order(self, slugs: dict[str, str]) -> list[str]:
+        """The families, newest first (but one first stored while the build ran, which has no slug yet)."""
+        return sorted((name for name in self.families if name in slugs),
+                      key=lambda name: (self.families[name].newest, name), reverse=True)
+
     def lab(self, name: str, slug: str, summary: Summary) -> Group:
         """A lab's group, with its summary from its own pass."""
         return Group(name, slug, summary, self.labs[name].newest, region=self.labs[name].region)
 
+    def family(self, name: str, slug: str, summary: Summary) -> Group:
+        """A family's group, with its summary from its own pass."""
+        g = self.families[name]
+        return Group(name, slug, summary, g.newest, lab=g.lab, region=g.region)
+
     def finish(self, data: SiteData) -> dict[str, Chart]:
-        """Fill in `data`'s summary and families (newest first; the labs come from their own passes) and return
-        the charts of all releases; what they were made of is let go before the labs' passes."""
+        """Fill in `data`'s summary and return the charts of all releases; what they were made of is let go
+        before the labs' and families' passes."""
         data.summary = self.summary.summary("all")
-        data.families = [Group(name, data.family_slugs[name], g.tally.summary(name), g.newest, lab=g.lab,
-                               region=g.region) for name, g in self.families.items()
-                         if name in data.family_slugs]  # not a family first stored while the build ran
-        data.families.sort(key=lambda g: (g.newest, g.name), reverse=True)
         made = {"releases-by-lab": self.by_lab.chart("Releases per month by lab"),
                 "releases-by-region": self.by_region.chart("Releases per month by region"),
                 "sizes": self.sizes.chart("Parameter sizes over time")}
-        self.summary, self.families, self.sizes = Tally(), {}, SizeBins(None)
+        self.summary, self.sizes = Tally(), SizeBins(None)
         return made
