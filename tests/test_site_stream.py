@@ -60,7 +60,7 @@ def test_the_streamed_pass_equals_the_whole_list_functions(tmp_path: Path) -> No
     families = []
     for name in tally.family_order(data.family_slugs):
         counted = Tally()
-        for r in site_data.releases_of_family(engine, name):
+        for r in site_data.counted_of(engine, family=name):
             counted.add(r)
         f = tally.family(name, data.family_slugs[name], counted.summary(name))
         families.append((f.name, f.summary, f.lab, f.newest))
@@ -78,7 +78,7 @@ def test_the_streamed_pass_equals_the_whole_list_functions(tmp_path: Path) -> No
     bounds = site_data.size_bounds(engine)
     for g in groups:
         lab = LabTally(bounds.get(g.name))
-        for r in site_data.releases_of_lab(engine, g.name):
+        for r in site_data.counted_of(engine, lab=g.name):
             lab.add(r)
         assert lab.tally.summary(g.name) == summarize(g.rows, g.name)
         assert lab.sizes.chart(g.name) == charts.size_scatter(g.rows, g.name)

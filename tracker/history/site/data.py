@@ -71,6 +71,9 @@ SITE_COLUMNS = ("repo_id", "lab", "org", "region", "status", "released_at", "fam
 
 # One release as the site reads it: a named tuple (a tenth of a ModelRow's memory).
 SiteRow = namedtuple("SiteRow", SITE_COLUMNS)  # type: ignore[misc]
+# What a lab's or family's numbers and size chart read of each of its releases (its table, of the newest only).
+COUNTED_COLUMNS = ("repo_id", "released_at", "params_total", "params_active", "license_class")
+CountedRow = namedtuple("CountedRow", COUNTED_COLUMNS)  # type: ignore[misc]
 
 
 def prepare(engine: Engine) -> SiteData:
@@ -88,14 +91,20 @@ def releases(engine: Engine) -> Iterator[Any]:
     return queries.iter_history_made(engine, SHOWN, SITE_COLUMNS, SiteRow)
 
 
-def releases_of_lab(engine: Engine, lab: str) -> Iterator[Any]:
-    """Every release of one lab (exactly that name) the site shows, newest first, read as consumed."""
-    return queries.iter_history_made(engine, replace(SHOWN, labs=(lab,)), SITE_COLUMNS, SiteRow)
+def _group(lab: str | None, family: str | None, limit: int | None = None) -> HistoryFilter:
+    return replace(SHOWN, labs=(lab,) if lab is not None else (), families=(family,) if family is not None else (),
+                   limit=limit)
 
 
-def releases_of_family(engine: Engine, family: str) -> Iterator[Any]:
-    """Every release of one family (exactly that name) the site shows, newest first, read as consumed."""
-    return queries.iter_history_made(engine, replace(SHOWN, families=(family,)), SITE_COLUMNS, SiteRow)
+def counted_of(engine: Engine, *, lab: str | None = None, family: str | None = None) -> Iterator[Any]:
+    """Every release of one lab or family (exactly that name) the site shows, newest first, as the few columns
+    its numbers and size chart read (COUNTED_COLUMNS), read as consumed."""
+    return queries.iter_history_made(engine, _group(lab, family), COUNTED_COLUMNS, CountedRow)
+
+
+def newest_of(engine: Engine, *, lab: str | None = None, family: str | None = None, limit: int) -> list[Any]:
+    """The newest `limit` releases of one lab or family (exactly that name), as its page's table shows them."""
+    return list(queries.iter_history_made(engine, _group(lab, family, limit), SITE_COLUMNS, SiteRow))
 
 
 def size_bounds(engine: Engine) -> dict[str, tuple[datetime, datetime, int, int]]:

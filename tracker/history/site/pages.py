@@ -233,21 +233,13 @@ class _Tables:
         self.written += 1
 
 
-def _newest_counted(releases: Iterable[Any], tally: Tally | LabTally) -> list[Any]:
-    """The first LAB_ROWS of `releases` (newest first), every one of them fed to `tally`."""
-    rows = []
-    for r in releases:
-        tally.add(r)
-        if len(rows) < LAB_ROWS:
-            rows.append(r)
-    return rows
-
-
 def _family_page(pages: PageRenderer, engine: Engine, data: SiteData, tally: SiteTally, name: str,
                  hub_url: str) -> Group:
-    """A family's page, from a pass over its releases (its numbers, its newest LAB_ROWS)."""
+    """A family's page: its numbers from a pass over a few columns of its releases, its table of the newest."""
     counted = Tally()
-    rows = _newest_counted(site_data.releases_of_family(engine, name), counted)
+    for r in site_data.counted_of(engine, family=name):
+        counted.add(r)
+    rows = site_data.newest_of(engine, family=name, limit=LAB_ROWS)
     fam = tally.family(name, data.family_slugs[name], counted.summary(name))
     pages.page("family.html", f"families/{fam.slug}.html", lab_slug=data.lab_slugs[fam.lab or ""],
                **_group_context(fam, rows, data, hub_url))
@@ -256,9 +248,12 @@ def _family_page(pages: PageRenderer, engine: Engine, data: SiteData, tally: Sit
 
 def _lab_page(pages: PageRenderer, engine: Engine, data: SiteData, tally: SiteTally, name: str,
               bounds: tuple[datetime, datetime, int, int] | None, hub_url: str, bot_username: str | None) -> Group:
-    """A lab's page, from a pass over its releases (its numbers, its size chart, its newest LAB_ROWS)."""
+    """A lab's page: its numbers and size chart from a pass over a few columns of its releases, its table of
+    the newest."""
     lab_tally = LabTally(bounds)
-    rows = _newest_counted(site_data.releases_of_lab(engine, name), lab_tally)
+    for r in site_data.counted_of(engine, lab=name):
+        lab_tally.add(r)
+    rows = site_data.newest_of(engine, lab=name, limit=LAB_ROWS)
     lab = tally.lab(name, data.lab_slugs[name], lab_tally.tally.summary(name))
     chart = _chart(pages.writer, f"lab-{lab.slug}-sizes", lab_tally.sizes.chart(f"{name}: parameter sizes over time"))
     chart["src"] = "../" + chart["src"]
