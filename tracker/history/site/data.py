@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from tracker.history.stats import Summary
-from tracker.store import followups, queries
+from tracker.store import followups, groups, queries
 from tracker.store.engine import Engine
 from tracker.store.queries import HistoryFilter
 
@@ -81,8 +81,8 @@ def prepare(engine: Engine) -> SiteData:
     releases with follow-ups (each gets a page of its own)."""
     grew = followups.by_repo(engine, released_only=True)
     return SiteData(count=queries.count(engine, SHOWN),
-                    lab_slugs=_unique_slugs(queries.group_names(engine, SHOWN, "lab")),
-                    family_slugs=_unique_slugs([n for n in queries.group_names(engine, SHOWN, "family") if n]),
+                    lab_slugs=_unique_slugs(groups.group_names(engine, SHOWN, "lab")),
+                    family_slugs=_unique_slugs([n for n in groups.group_names(engine, SHOWN, "family") if n]),
                     followups=grew, model_slugs=_unique_slugs(list(grew)))
 
 
@@ -109,9 +109,9 @@ def newest_of(engine: Engine, *, lab: str | None = None, family: str | None = No
 
 def size_bounds(engine: Engine) -> dict[str, tuple[datetime, datetime, int, int]]:
     """Per lab, the span of its releases' times and sizes (the size charts' axes)."""
-    return queries.size_bounds(engine, SHOWN)
+    return groups.size_bounds(engine, SHOWN)
 
 
 def lab_slugs(engine: Engine) -> dict[str, str]:
     """Each lab's page slug, as a build of the site gives it."""
-    return _unique_slugs(queries.group_names(engine, SHOWN, "lab"))
+    return _unique_slugs(groups.group_names(engine, SHOWN, "lab"))
