@@ -7,8 +7,9 @@ static site both use them.
 from __future__ import annotations
 
 import statistics
+from array import array
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,16 +43,17 @@ class Summary:
         }
 
 
-def _median(values: list[int]) -> int | None:
+def _median(values: Sequence[int]) -> int | None:
     return int(statistics.median(values)) if values else None
 
 
-class _Tally:
-    """The running numbers of one group, fed one row at a time (no row is kept)."""
+class Tally:
+    """The running numbers of one group, fed one row at a time (no row is kept; the sizes the medians need are
+    kept as 8-byte machine integers, a fifth of a list of Python ints)."""
 
     def __init__(self) -> None:
-        self.totals: list[int] = []
-        self.actives: list[int] = []
+        self.totals: array[int] = array("q")
+        self.actives: array[int] = array("q")
         self.classes: dict[str, int] = defaultdict(int)
         self.biggest: tuple[int, str] | None = None
         self.n = 0
@@ -78,7 +80,7 @@ class _Tally:
 
 def summarize(rows: Iterable[Any], key: str = "all") -> Summary:
     """The numbers for `rows` as one group."""
-    tally = _Tally()
+    tally = Tally()
     for row in rows:
         tally.add(row)
     return tally.summary(key)
@@ -87,8 +89,8 @@ def summarize(rows: Iterable[Any], key: str = "all") -> Summary:
 def summarize_grouped(rows: Iterable[Any], by: str) -> tuple[Summary, list[Summary]]:
     """The numbers for all `rows` and per group, in one pass over them (a stream is read once, not kept)."""
     key = group_key(by)
-    overall = _Tally()
-    groups: dict[str, _Tally] = defaultdict(_Tally)
+    overall = Tally()
+    groups: dict[str, Tally] = defaultdict(Tally)
     for row in rows:
         overall.add(row)
         groups[key(row)].add(row)

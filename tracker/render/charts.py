@@ -8,6 +8,7 @@ scatter bins its points), so a chart of 20,000 releases stays a few hundred kilo
 from __future__ import annotations
 
 import math
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -104,7 +105,7 @@ def short_name(name: str, limit: int = 27) -> str:
     return name if len(name) <= limit else name[:limit - 1] + "…"
 
 
-def _month_key(value: datetime) -> str:
+def month_key(value: datetime) -> str:
     return f"{value.year}-{value.month:02d}"  # strftime("%Y-%m"), at a sixth of its cost (100k releases, 4 charts)
 
 
@@ -117,25 +118,66 @@ def _months(end: datetime, n: int) -> list[str]:
     return out[::-1]
 
 
-def monthly_bars(rows: Sequence[Any], key: Callable[[Any], str], title: str, top_n: int = 8,
-                 other: str = "Others") -> Chart:
-    """Releases per month (the last MONTHS_SHOWN months up to the newest release), stacked by `key`."""
-    if not rows:
-        return Chart("bars", title, WIDTH, 120, empty=True)
-    newest = max(r.released_at for r in rows)
-    oldest = min(r.released_at for r in rows)
+def month_window(newest: datetime, oldest: datetime) -> list[str]:
+    """The months a bar chart shows: the last MONTHS_SHOWN up to the newest release, or from the oldest."""
     span = (newest.year - oldest.year) * 12 + newest.month - oldest.month + 1
-    months = _months(newest, min(MONTHS_SHOWN, span))
-    first = months[0]
-    shown = [r for r in rows if _month_key(r.released_at) >= first]
-    totals = Counter(key(r) for r in shown)
+    return _months(newest, min(MONTHS_SHOWN, span))
+
+
+def bar_series(totals: Counter[str], top_n: int) -> tuple[list[str], list[str], dict[str, str]]:
+    """Every name biggest first, the names drawn on their own (the rest are "others") and their colours."""
     names = [n for n, _ in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))]
     keep = names[:top_n] if len(names) > top_n + 1 else names
-    colors = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(keep)}
+    return names, keep, {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(keep)}
+
+
+def monthly_bars(rows: Sequence[Any], key: Callable[[Any], str], title: str, top_n: int = 8,
+                 other: str = "Others") -> Chart:
+    """Releases per month (the last MONTHS_SHOWN months up to the newest release), stacked by `key`. From a
+    list of rows; the site counts its stream into a MonthTally instead."""
+    if not rows:
+        return Chart("bars", title, WIDTH, 120, empty=True)
+    months = month_window(max(r.released_at for r in rows), min(r.released_at for r in rows))
+    first = months[0]
+    shown = [r for r in rows if month_key(r.released_at) >= first]
+    names, keep, colors = bar_series(Counter(key(r) for r in shown), top_n)
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for r in shown:
         name = key(r)
-        counts[_month_key(r.released_at)][name if name in colors else other] += 1
+        counts[month_key(r.released_at)][name if name in colors else other] += 1
+    return bars_chart(title, months, counts, names, keep, colors, other)
+
+
+class MonthTally:
+    """What `monthly_bars` draws, counted as rows stream by: releases per (month, name), never the rows."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[tuple[str, str]] = Counter()
+
+    def add(self, month: str, name: str) -> None:
+        """Count a release of `month` (a `month_key`) under `name`."""
+        self.counts[(month, name)] += 1
+
+    def chart(self, title: str, top_n: int = 8, other: str = "Others") -> Chart:
+        """The chart `monthly_bars` draws of the same releases."""
+        if not self.counts:
+            return Chart("bars", title, WIDTH, 120, empty=True)
+        seen = {month for month, _ in self.counts}
+        months = month_window(*(datetime.strptime(m, "%Y-%m") for m in (max(seen), min(seen))))
+        shown = [(month, name, n) for (month, name), n in self.counts.items() if month >= months[0]]
+        totals: Counter[str] = Counter()
+        for _, name, n in shown:
+            totals[name] += n
+        names, keep, colors = bar_series(totals, top_n)
+        counts: dict[str, Counter[str]] = defaultdict(Counter)
+        for month, name, n in shown:
+            counts[month][name if name in colors else other] += n
+        return bars_chart(title, months, counts, names, keep, colors, other)
+
+
+def bars_chart(title: str, months: list[str], counts: dict[str, Counter[str]], names: list[str], keep: list[str],
+               colors: dict[str, str], other: str) -> Chart:
+    """The stacked bars of `counts` (month -> name -> releases; names not kept counted under `other`)."""
     series = keep + ([other] if len(keep) < len(names) else [])
     colors.setdefault(other, OTHER_COLOR)
     plot_h = 240.0
@@ -148,7 +190,7 @@ def monthly_bars(rows: Sequence[Any], key: Callable[[Any], str], title: str, top
     for i, month in enumerate(months):
         y = TOP + plot_h
         for name in series:
-            n = counts[month].get(name, 0)
+            n = counts[month].get(name, 0) if month in counts else 0
             if not n:
                 continue
             h = n / ytop * plot_h
@@ -179,46 +221,121 @@ def _time_ticks(start: datetime, end: datetime) -> tuple[list[datetime], int]:
     return [t for t in ticks if start <= t <= end], step
 
 
+@dataclass(frozen=True)
+class ScatterFrame:
+    """A size scatter's axes: release time from t0 to t1 in `xbins` columns, powers of ten lo..hi in `ybins`."""
+
+    start: datetime
+    end: datetime
+    t0: float
+    t1: float
+    lo: int
+    hi: int
+    xbins: int = 96
+    ybins: int = 48
+
+    @classmethod
+    def spanning(cls, start: datetime, end: datetime, smallest: int, largest: int, xbins: int = 96,
+                 ybins: int = 48) -> ScatterFrame:
+        """The frame of points released from `start` to `end`, sized from `smallest` to `largest`."""
+        if (end - start).days < 30:
+            start = start.replace(day=1, hour=0, minute=0, second=0)
+        t0, t1 = start.timestamp(), max(end.timestamp(), start.timestamp() + 86400 * 30)
+        lo = math.floor(math.log10(max(smallest, 1)))
+        hi = max(math.ceil(math.log10(largest)), lo + 1)
+        return cls(start, end, t0, t1, lo, hi, xbins, ybins)
+
+    def column(self, when: datetime) -> int:
+        return min(int((when.timestamp() - self.t0) / (self.t1 - self.t0) * self.xbins), self.xbins - 1)
+
+    def row(self, value: int) -> int:
+        return min(int((math.log10(max(value, 1)) - self.lo) / (self.hi - self.lo) * self.ybins), self.ybins - 1)
+
+
+# One bin of a size scatter: (series, column, row) -> (points, their median size, the first point's repo id
+# and month); the first point is the first one fed (the newest, rows coming newest first).
+Bins = dict[tuple[str, int, int], tuple[int, int, str, str]]
+
+
 def size_scatter(rows: Sequence[Any], title: str, xbins: int = 96, ybins: int = 48) -> Chart:
-    """Total (and, where it differs, active) parameters over release time, log scale, binned points."""
+    """Total (and, where it differs, active) parameters over release time, log scale, binned points. From a
+    list of rows; the site bins its stream into SizeBins instead."""
     points = [r for r in rows if r.params_total]
     if not points:
         return Chart("scatter", title, WIDTH, 120, empty=True)
-    start = min(r.released_at for r in points)
-    end = max(r.released_at for r in points)
-    if (end - start).days < 30:
-        start = start.replace(day=1, hour=0, minute=0, second=0)
-    t0, t1 = start.timestamp(), max(end.timestamp(), start.timestamp() + 86400 * 30)
     sizes = [r.params_total for r in points] + [r.params_active for r in points if r.params_active]
-    lo = math.floor(math.log10(max(min(sizes), 1)))
-    hi = max(math.ceil(math.log10(max(sizes))), lo + 1)
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, 260.0
-    chart = Chart("scatter", title, WIDTH, 0, plot={"x": LEFT, "y": TOP, "w": plot_w, "h": plot_h},
-                  note="parameters, log scale")
-    bins: dict[tuple[str, int, int], list[Any]] = defaultdict(list)
+    frame = ScatterFrame.spanning(min(r.released_at for r in points), max(r.released_at for r in points),
+                                  min(sizes), max(sizes), xbins, ybins)
+    members: dict[tuple[str, int, int], list[Any]] = defaultdict(list)
     for r in points:
-        bx = min(int((r.released_at.timestamp() - t0) / (t1 - t0) * xbins), xbins - 1)
+        bx = frame.column(r.released_at)
         series = [("total", r.params_total)]
         if r.params_active and r.params_active != r.params_total:
             series.append(("active", r.params_active))
         for name, value in series:
-            by = min(int((math.log10(max(value, 1)) - lo) / (hi - lo) * ybins), ybins - 1)
-            bins[(name, bx, by)].append((r, value))
-    for (name, bx, by), members in sorted(bins.items()):
-        n = len(members)
-        value = sorted(v for _, v in members)[n // 2]
-        r0 = members[0][0]
-        tip = (f"{r0.repo_id}: {format_params(value)} {name}" if n == 1
-               else f"{n} releases around {format_params(value)} {name}, {_month_key(r0.released_at)}")
+            members[(name, bx, frame.row(value))].append((r, value))
+    bins: Bins = {}
+    for key, found in members.items():
+        r0 = found[0][0]
+        bins[key] = (len(found), sorted(v for _, v in found)[len(found) // 2], r0.repo_id, month_key(r0.released_at))
+    return scatter_chart(title, frame, bins)
+
+
+class SizeBins:
+    """What `size_scatter` draws, binned as rows stream by, newest first, in a frame known beforehand (from the
+    store's bounds): per bin its sizes (for the median) and its first point, never the rows."""
+
+    def __init__(self, frame: ScatterFrame | None) -> None:
+        self.frame = frame  # None: no release with a size
+        self.sizes: dict[tuple[str, int, int], array[int]] = {}
+        self.first: dict[tuple[str, int, int], tuple[str, str]] = {}
+
+    def add(self, r: Any) -> None:
+        """Bin a release's total and, where it differs, its active parameters."""
+        frame, total = self.frame, r.params_total
+        if not total or frame is None:
+            return
+        bx = frame.column(r.released_at)
+        self._put(("total", bx, frame.row(total)), total, r)
+        active = r.params_active
+        if active and active != total:
+            self._put(("active", bx, frame.row(active)), active, r)
+
+    def _put(self, key: tuple[str, int, int], value: int, r: Any) -> None:
+        found = self.sizes.get(key)
+        if found is None:
+            self.sizes[key] = array("q", (value,))
+            self.first[key] = (r.repo_id, month_key(r.released_at))
+        else:
+            found.append(value)
+
+    def chart(self, title: str) -> Chart:
+        """The chart `size_scatter` draws of the same releases."""
+        if self.frame is None or not self.sizes:
+            return Chart("scatter", title, WIDTH, 120, empty=True)
+        bins = {key: (len(sizes), sorted(sizes)[len(sizes) // 2], *self.first[key])
+                for key, sizes in self.sizes.items()}
+        return scatter_chart(title, self.frame, bins)
+
+
+def scatter_chart(title: str, frame: ScatterFrame, bins: Bins) -> Chart:
+    """The size scatter of `bins` drawn in `frame`."""
+    lo, hi, t0, t1 = frame.lo, frame.hi, frame.t0, frame.t1
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, 260.0
+    chart = Chart("scatter", title, WIDTH, 0, plot={"x": LEFT, "y": TOP, "w": plot_w, "h": plot_h},
+                  note="parameters, log scale")
+    for (name, bx, by), (n, value, repo_id, month) in sorted(bins.items()):
+        tip = (f"{repo_id}: {format_params(value)} {name}" if n == 1
+               else f"{n} releases around {format_params(value)} {name}, {month}")
         chart.marks.append({
-            "cx": round(LEFT + (bx + 0.5) / xbins * plot_w, 1),
-            "cy": round(TOP + plot_h - (by + 0.5) / ybins * plot_h, 1),
+            "cx": round(LEFT + (bx + 0.5) / frame.xbins * plot_w, 1),
+            "cy": round(TOP + plot_h - (by + 0.5) / frame.ybins * plot_h, 1),
             "r": round(min(2.8 + 1.4 * math.sqrt(n - 1), 10), 1), "series": name, "tip": tip,
         })
     for exp in range(lo, hi + 1):
         chart.yticks.append({"y": round(TOP + plot_h - (exp - lo) / (hi - lo) * plot_h, 2),
                              "label": format_params(10**exp)})
-    ticks, step = _time_ticks(start, end)
+    ticks, step = _time_ticks(frame.start, frame.end)
     for t in ticks:
         chart.xticks.append(tick(LEFT + (t.timestamp() - t0) / (t1 - t0) * plot_w,
                                  t.strftime("%Y") if step >= 12 else month_label(t), LEFT, WIDTH))

@@ -160,11 +160,16 @@ def release_kind(store: Store, model_ids: Sequence[int]) -> str:
     return "published" if kinds == {"published"} else "new"
 
 
-def by_repo(engine: Engine) -> dict[str, list[dict[str, Any]]]:
-    """Every release's follow-ups by repo id, oldest first (the site's model pages)."""
+def by_repo(engine: Engine, released_only: bool = False) -> dict[str, list[dict[str, Any]]]:
+    """Every release's follow-ups by repo id, oldest first (the site's model pages); with `released_only`, of
+    stored releases with a release time only (those the site shows)."""
     found: dict[str, list[dict[str, Any]]] = {}
+    query = select(Event).where(Event.kind == KIND)
+    if released_only:
+        shown = select(TrackedModel.repo_id).where(col(TrackedModel.released_at).is_not(None))
+        query = query.where(col(Event.repo_id).in_(shown))
     with Session(engine) as session:
-        events = session.exec(select(Event).where(Event.kind == KIND).order_by(col(Event.at), col(Event.id))).all()
+        events = session.exec(query.order_by(col(Event.at), col(Event.id))).all()
     for event in events:
         found.setdefault(event.repo_id, []).append({**(event.new_value or {}), "at": event.at})
     return found

@@ -68,7 +68,9 @@ class HistoryFilter:
     licenses: tuple[str, ...] = ()
     license_classes: tuple[str, ...] = ()
     family: str | None = None
+    families: tuple[str, ...] = ()  # exact names (`family` matches one name in any case)
     include_backfill: bool = True
+    released_only: bool = False  # only releases with a release time (the site's)
     limit: int | None = 20
     offset: int = 0
 
@@ -114,9 +116,13 @@ def _where(f: HistoryFilter) -> tuple[str, dict[str, Any]]:
     if f.family:
         clauses.append("lower(family) = :family")
         params["family"] = f.family.lower()
+    if f.families:
+        clauses.append(_in("family", f.families, "fam", params))
     if not f.include_backfill:
         clauses.append("backfill = :no")
         params["no"] = False
+    if f.released_only:
+        clauses.append("released_at IS NOT NULL")
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 

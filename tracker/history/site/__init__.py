@@ -7,7 +7,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tracker.history.site import data as site_data
 from tracker.history.site.pages import SiteWriter, build_pages, clear_tmp
 from tracker.store.engine import Engine
 
@@ -37,8 +36,7 @@ def build_site(engine: Engine, outdir: Path, *, hub_url: str, now: datetime,
     outdir.mkdir(parents=True, exist_ok=True)
     clear_tmp(outdir)
     writer = writer or SiteWriter(outdir)
-    data = site_data.load(engine)
-    numbers = build_pages(writer, data, hub_url, now, title, bot_username)
-    return SiteReport(outdir=outdir, releases=len(data.rows), files=len(writer.written),
+    data, numbers = build_pages(writer, engine, hub_url, now, title, bot_username)
+    return SiteReport(outdir=outdir, releases=data.count, files=len(writer.written),
                       table_pages=numbers["pages"], releases_page_bytes=numbers["releases_page_bytes"],
                       lab_slugs=data.lab_slugs)

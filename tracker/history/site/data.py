@@ -1,17 +1,22 @@
-"""What the static site shows, read once from the store and grouped: labs, families, summaries."""
+"""What the static site shows, read from the store as streams: the releases newest first, each group's newest
+releases, and what is known before the stream (counts, names and slugs, follow-ups, the size charts' bounds)."""
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict, namedtuple
+from collections import namedtuple
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from tracker.history.stats import Summary, summarize
-from tracker.store import followups, queries
+from tracker.history.stats import Summary
+from tracker.store import followups, groups, queries
 from tracker.store.engine import Engine
 from tracker.store.queries import HistoryFilter
+
+# The releases the site shows: every stored one with a release time (removed ones are marked), newest first.
+SHOWN = HistoryFilter(limit=None, released_only=True)
 
 
 def slugify(name: str | None) -> str:
@@ -21,32 +26,29 @@ def slugify(name: str | None) -> str:
 
 @dataclass
 class Group:
-    """The releases of one lab or one family, newest first, with its page's slug and numbers."""
+    """One lab or one family: its page's slug and its numbers (its rows are read when its page is made)."""
 
     name: str
     slug: str
-    rows: list[Any]
     summary: Summary
+    newest: datetime  # its newest release's time
     lab: str | None = None  # a family's lab (the lab of its newest release)
     region: str | None = None
 
 
 @dataclass
 class SiteData:
-    """Every release (newest first) and its groupings."""
+    """What is known of the releases before they stream by (`count`, slugs, follow-ups), and after (groups and
+    the summary, filled in by the build's pass over them)."""
 
-    rows: list[Any]
-    labs: list[Group]
-    families: list[Group]
-    summary: Summary
+    count: int
+    labs: list[Group] = field(default_factory=list)  # most releases first
+    families: list[Group] = field(default_factory=list)  # newest first
+    summary: Summary | None = None
     family_slugs: dict[str, str] = field(default_factory=dict)  # family name -> slug
     lab_slugs: dict[str, str] = field(default_factory=dict)
     followups: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # repo id -> its follow-ups
     model_slugs: dict[str, str] = field(default_factory=dict)  # repo id -> its page's slug (with follow-ups)
-
-    @property
-    def latest(self) -> datetime | None:
-        return self.rows[0].released_at if self.rows else None
 
 
 def _unique_slugs(names: list[str]) -> dict[str, str]:
@@ -67,39 +69,49 @@ SITE_COLUMNS = ("repo_id", "lab", "org", "region", "status", "released_at", "fam
                 "license_class", "gated", "openness_level", "summary", "sources")
 
 
-# One release as the site keeps it: a named tuple (a tenth of a ModelRow's memory; 100k releases are kept).
+# One release as the site reads it: a named tuple (a tenth of a ModelRow's memory).
 SiteRow = namedtuple("SiteRow", SITE_COLUMNS)  # type: ignore[misc]
+# What a lab's or family's numbers and size chart read of each of its releases (its table, of the newest only).
+COUNTED_COLUMNS = ("repo_id", "released_at", "params_total", "params_active", "license_class")
+CountedRow = namedtuple("CountedRow", COUNTED_COLUMNS)  # type: ignore[misc]
 
 
-def load(engine: Engine, f: HistoryFilter | None = None) -> SiteData:
-    """Read the releases the site shows (all public and removed ones; removed are marked)."""
-    base = f or HistoryFilter()
-    # The site keeps every row in memory, so only the columns its pages and charts show are read.
-    rows = [r for r in queries.iter_history_made(engine, replace(base, limit=None, offset=0), SITE_COLUMNS, SiteRow)
-            if r.released_at is not None]
-    by_lab: dict[str, list[Any]] = defaultdict(list)
-    by_family: dict[str, list[Any]] = defaultdict(list)
-    for row in rows:
-        by_lab[row.lab].append(row)
-        if row.family:
-            by_family[row.family].append(row)
-    lab_slugs = _unique_slugs(list(by_lab))
-    family_slugs = _unique_slugs(list(by_family))
-    labs = [Group(name, lab_slugs[name], members, summarize(members, name), region=members[0].region)
-            for name, members in by_lab.items()]
-    labs.sort(key=lambda g: (-g.summary.count, g.name.lower()))
-    families = [Group(name, family_slugs[name], members, summarize(members, name), lab=members[0].lab,
-                      region=members[0].region)
-                for name, members in by_family.items()]
-    families.sort(key=lambda g: (g.rows[0].released_at, g.name), reverse=True)
-    shown = {r.repo_id for r in rows}
-    grew = {repo: found for repo, found in followups.by_repo(engine).items() if repo in shown}
-    return SiteData(rows=rows, labs=labs, families=families, summary=summarize(rows),
-                    family_slugs=family_slugs, lab_slugs=lab_slugs, followups=grew,
-                    model_slugs=_unique_slugs(list(grew)))
+def prepare(engine: Engine) -> SiteData:
+    """What the pages need before the releases stream by: how many, the labs' and families' slugs, and the
+    releases with follow-ups (each gets a page of its own)."""
+    grew = followups.by_repo(engine, released_only=True)
+    return SiteData(count=queries.count(engine, SHOWN),
+                    lab_slugs=_unique_slugs(groups.group_names(engine, SHOWN, "lab")),
+                    family_slugs=_unique_slugs([n for n in groups.group_names(engine, SHOWN, "family") if n]),
+                    followups=grew, model_slugs=_unique_slugs(list(grew)))
+
+
+def releases(engine: Engine) -> Iterator[Any]:
+    """Every release the site shows, newest first, read in batches as they are consumed."""
+    return queries.iter_history_made(engine, SHOWN, SITE_COLUMNS, SiteRow)
+
+
+def _group(lab: str | None, family: str | None, limit: int | None = None) -> HistoryFilter:
+    return replace(SHOWN, labs=(lab,) if lab is not None else (), families=(family,) if family is not None else (),
+                   limit=limit)
+
+
+def counted_of(engine: Engine, *, lab: str | None = None, family: str | None = None) -> Iterator[Any]:
+    """Every release of one lab or family (exactly that name) the site shows, newest first, as the few columns
+    its numbers and size chart read (COUNTED_COLUMNS), read as consumed."""
+    return queries.iter_history_made(engine, _group(lab, family), COUNTED_COLUMNS, CountedRow)
+
+
+def newest_of(engine: Engine, *, lab: str | None = None, family: str | None = None, limit: int) -> list[Any]:
+    """The newest `limit` releases of one lab or family (exactly that name), as its page's table shows them."""
+    return list(queries.iter_history_made(engine, _group(lab, family, limit), SITE_COLUMNS, SiteRow))
+
+
+def size_bounds(engine: Engine) -> dict[str, tuple[datetime, datetime, int, int]]:
+    """Per lab, the span of its releases' times and sizes (the size charts' axes)."""
+    return groups.size_bounds(engine, SHOWN)
 
 
 def lab_slugs(engine: Engine) -> dict[str, str]:
-    """Each lab's page slug, as a build of the site gives it (read from two columns only)."""
-    rows = queries.iter_history(engine, HistoryFilter(limit=None), columns=("lab", "released_at"))
-    return _unique_slugs(list({r.lab for r in rows if r.released_at is not None}))
+    """Each lab's page slug, as a build of the site gives it."""
+    return _unique_slugs(groups.group_names(engine, SHOWN, "lab"))

@@ -7,25 +7,29 @@ import math
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
 
 from tracker.facts import format_params
-from tracker.history.site.charts_openness import openness_by_lab
+from tracker.history.site import data as site_data
+from tracker.history.site.charts_openness import openness_of
 from tracker.history.site.data import Group, SiteData
+from tracker.history.site.tally import LabTally, SiteTally
+from tracker.history.stats import Tally
 from tracker.hub.sources import MS, on_hub
 from tracker.render import charts
 from tracker.render.follow import follow_url
 from tracker.render.templates import environment, templates_dir
 from tracker.render.views import followup, iso, model_url, release_url
+from tracker.store.engine import Engine
 
 PAGE_SIZE = 1000  # rows per page of the all-releases table (about 0.4 MB of HTML)
-LATEST = 25
 LAB_ROWS = 1000  # a lab's or a family's page lists its newest releases up to this many
 OWNED_DIRS = ("labs", "families", "charts", "static", "feeds", "models")
 
@@ -43,14 +47,28 @@ class SiteWriter:
 
     def write_lines(self, relpath: str, parts: Iterable[str]) -> None:
         """Write the file from `parts` as they come (a big file is never whole in memory)."""
+        with self.open(relpath) as write:
+            for part in parts:
+                write(part)
+
+    @contextmanager
+    def open(self, relpath: str) -> Iterator[Callable[[str], None]]:
+        """A function writing the file part by part while other files are written; the file takes its place
+        when the block ends without an error (until then readers see the earlier build's)."""
         path = self.root / relpath
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         size = 0
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            for part in parts:
-                fh.write(part)
-                size += len(part.encode("utf-8"))
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                def write(part: str) -> None:
+                    nonlocal size
+                    fh.write(part)
+                    size += len(part.encode("utf-8"))
+                yield write
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
         self.written.add(path)
@@ -116,29 +134,37 @@ def row_views(rows: Sequence[Any], data: SiteData, hub_url: str) -> list[RowView
     return [RowView(r, data, hub_url) for r in rows]
 
 
-def _index_lines(data: SiteData, hub_url: str) -> Iterator[str]:
+class _Index:
     """releases-index.js: every release as compact arrays, loaded by the table script when a search spans
-    pages; written as it is made, a few hundred releases at a time. A release only on ModelScope carries its
-    link as a tenth field (the others link to `hub` + repo id)."""
-    labs = sorted(data.lab_slugs)
-    families = sorted(data.family_slugs)
-    lab_ix = {n: i for i, n in enumerate(labs)}
-    fam_ix = {n: i for i, n in enumerate(families)}
-    head = {
-        "hub": model_url(hub_url, ""),
-        "labs": [[n, data.lab_slugs[n]] for n in labs],
-        "families": [[n, data.family_slugs[n]] for n in families],
-    }
-    dump = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    yield "window.RELEASES_INDEX = " + dump(head)[:-1] + ',"rows":['
-    for start in range(0, len(data.rows), 500):
-        chunk = []
-        for r in data.rows[start:start + 500]:  # what RowView shows, without its formatted numbers
-            family = fam_ix[r.family] if r.family and r.family in data.family_slugs else -1
-            chunk.append(dump([_day(r), r.repo_id, lab_ix[r.lab], family, r.params_total or 0, _active(r) or 0,
-                               *_license(r), _variant(r), *_elsewhere(r, hub_url)]))
-        yield ("," if start else "") + ",".join(chunk)
-    yield "]};\n"
+    pages; written a table page's releases at a time, as they stream by. A release only on ModelScope carries
+    its link as a tenth field (the others link to `hub` + repo id)."""
+
+    def __init__(self, write: Callable[[str], None], data: SiteData, hub_url: str) -> None:
+        labs = sorted(data.lab_slugs)
+        families = sorted(data.family_slugs)
+        self.lab_ix = {n: i for i, n in enumerate(labs)}
+        self.fam_ix = {n: i for i, n in enumerate(families)}
+        self.write, self.first, self.hub_url = write, True, hub_url
+        head = {
+            "hub": model_url(hub_url, ""),
+            "labs": [[n, data.lab_slugs[n]] for n in labs],
+            "families": [[n, data.family_slugs[n]] for n in families],
+        }
+        self.dump = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        write("window.RELEASES_INDEX = " + self.dump(head)[:-1] + ',"rows":[')
+
+    def add(self, rows: Sequence[Any]) -> None:
+        chunk, dump, fam_ix = [], self.dump, self.fam_ix
+        for r in rows:  # what RowView shows, without its formatted numbers
+            family = fam_ix[r.family] if r.family and r.family in fam_ix else -1
+            chunk.append(dump([_day(r), r.repo_id, self.lab_ix[r.lab], family, r.params_total or 0, _active(r) or 0,
+                               *_license(r), _variant(r), *_elsewhere(r, self.hub_url)]))
+        if chunk:
+            self.write(("" if self.first else ",") + ",".join(chunk))
+            self.first = False
+
+    def close(self) -> None:
+        self.write("]};\n")
 
 
 def _elsewhere(r: Any, hub_url: str) -> list[str]:
@@ -153,15 +179,14 @@ def _elsewhere(r: Any, hub_url: str) -> list[str]:
 class PageRenderer:
     """Renders the site's pages with shared context (the root prefix, the build time, the totals)."""
 
-    def __init__(self, writer: SiteWriter, data: SiteData, now: datetime, title: str) -> None:
-        self.writer, self.data, self.now, self.title = writer, data, now, title
+    def __init__(self, writer: SiteWriter, total: int, now: datetime, title: str) -> None:
+        self.writer, self.total, self.now, self.title = writer, total, now, title
         self.env = environment()
 
     def page(self, template: str, relpath: str, **context: Any) -> None:
         root = "../" * relpath.count("/")
         html = self.env.get_template(f"site/{template}").render(
-            root=root, site_title=self.title, generated=iso(self.now), total=self.data.summary.count,
-            **context)
+            root=root, site_title=self.title, generated=iso(self.now), total=self.total, **context)
         self.writer.write(relpath, html.strip() + "\n")
 
 
@@ -175,66 +200,117 @@ def _chart(writer: SiteWriter, name: str, chart: charts.Chart) -> dict[str, Any]
             "axis": Markup(axis), "plot": Markup(plot), "legend": chart.legend}
 
 
-def _group_context(group: Group, data: SiteData, hub_url: str) -> dict[str, Any]:
-    rows = row_views(group.rows[:LAB_ROWS], data, hub_url)
+def _group_context(group: Group, rows: Sequence[Any], data: SiteData, hub_url: str) -> dict[str, Any]:
     classes = [{"name": c, "n": n, "pct": round(n / group.summary.count * 100, 1), "color": charts.CLASS_COLORS[c]}
                for c, n in sorted(group.summary.license_classes.items(), key=lambda kv: -kv[1])
                if c in charts.CLASS_COLORS]
-    return {"g": group, "rows": rows, "truncated": len(group.rows) > LAB_ROWS, "classes": classes}
+    return {"g": group, "rows": row_views(rows, data, hub_url), "truncated": group.summary.count > LAB_ROWS,
+            "classes": classes}
 
 
-def build_pages(writer: SiteWriter, data: SiteData, hub_url: str, now: datetime, title: str,
-                bot_username: str | None = None) -> dict[str, Any]:
-    """Render every page and chart; returns numbers about the build (lab pages carry a follow link to the
-    bot when its username is known)."""
-    pages = PageRenderer(writer, data, now, title)
+class _Tables:
+    """The all-releases table's pages (PAGE_SIZE releases each), the search index and the pages of releases
+    with follow-ups, written as the releases stream by."""
+
+    def __init__(self, pages: PageRenderer, data: SiteData, hub_url: str, index: _Index | None) -> None:
+        self.pages, self.data, self.hub_url, self.index = pages, data, hub_url, index
+        self.npages = max(1, math.ceil(data.count / PAGE_SIZE))
+        self.written = 0
+
+    def page(self, rows: Sequence[Any]) -> None:
+        p, npages = self.written, self.npages
+        relpath = "releases.html" if p == 0 else f"releases-{p + 1}.html"
+        pager = [{"n": i + 1, "href": "releases.html" if i == 0 else f"releases-{i + 1}.html", "current": i == p}
+                 for i in range(npages)]
+        views = row_views(rows, self.data, self.hub_url)
+        self.pages.page("releases.html", relpath, rows=views, pager=pager, paged=npages > 1, first=p * PAGE_SIZE + 1)
+        if self.index is not None:
+            self.index.add(rows)
+        for v in views:  # how the tree grew, for releases that had follow-ups
+            if v.page:
+                self.pages.page("model.html", v.page, v=v,
+                                checkpoints=[followup(fu) for fu in self.data.followups[v.repo]])
+        self.written += 1
+
+
+def _family_page(pages: PageRenderer, engine: Engine, data: SiteData, tally: SiteTally, name: str,
+                 hub_url: str) -> Group:
+    """A family's page: its numbers from a pass over a few columns of its releases, its table of the newest."""
+    counted = Tally()
+    for r in site_data.counted_of(engine, family=name):
+        counted.add(r)
+    rows = site_data.newest_of(engine, family=name, limit=LAB_ROWS)
+    fam = tally.family(name, data.family_slugs[name], counted.summary(name))
+    pages.page("family.html", f"families/{fam.slug}.html", lab_slug=data.lab_slugs[fam.lab or ""],
+               **_group_context(fam, rows, data, hub_url))
+    return fam
+
+
+def _lab_page(pages: PageRenderer, engine: Engine, data: SiteData, tally: SiteTally, name: str,
+              bounds: tuple[datetime, datetime, int, int] | None, hub_url: str, bot_username: str | None) -> Group:
+    """A lab's page: its numbers and size chart from a pass over a few columns of its releases, its table of
+    the newest."""
+    lab_tally = LabTally(bounds)
+    for r in site_data.counted_of(engine, lab=name):
+        lab_tally.add(r)
+    rows = site_data.newest_of(engine, lab=name, limit=LAB_ROWS)
+    lab = tally.lab(name, data.lab_slugs[name], lab_tally.tally.summary(name))
+    chart = _chart(pages.writer, f"lab-{lab.slug}-sizes", lab_tally.sizes.chart(f"{name}: parameter sizes over time"))
+    chart["src"] = "../" + chart["src"]
+    families = [f for f in data.families if f.lab == name]
+    pages.page("lab.html", f"labs/{lab.slug}.html", chart=chart, families=families,
+               follow_url=follow_url(bot_username, name), **_group_context(lab, rows, data, hub_url))
+    return lab
+
+
+def build_pages(writer: SiteWriter, engine: Engine, hub_url: str, now: datetime, title: str,
+                bot_username: str | None = None) -> tuple[SiteData, dict[str, Any]]:
+    """Render every page and chart from the store; returns what was shown and numbers about the build (lab
+    pages carry a follow link to the bot when its username is known). The releases are read once, newest first,
+    and let go a table page at a time; a lab's or family's page reads its own newest releases."""
+    data = site_data.prepare(engine)
+    bounds = site_data.size_bounds(engine)
+    tally = SiteTally(bounds, now)
+    pages = PageRenderer(writer, data.count, now, title)
     static = templates_dir() / "site" / "static"
     for name in ("site.css", "table.js"):
         writer.copy(static / name, f"static/{name}")
 
-    race = _chart(writer, "releases-by-lab", charts.monthly_bars(
-        data.rows, lambda r: r.lab, "Releases per month by lab"))
-    region = _chart(writer, "releases-by-region", charts.monthly_bars(
-        data.rows, lambda r: r.region or "Unknown", "Releases per month by region"))
-    sizes = _chart(writer, "sizes", charts.size_scatter(data.rows, "Parameter sizes over time"))
+    with ExitStack() as stack:
+        paged = data.count > PAGE_SIZE
+        index = _Index(stack.enter_context(writer.open("releases-index.js")), data, hub_url) if paged else None
+        tables = _Tables(pages, data, hub_url, index)
+        chunk: list[Any] = []
+        for r in site_data.releases(engine):
+            if r.lab not in data.lab_slugs:  # a lab first stored while this build ran: the next build shows it
+                continue
+            tally.add(r)
+            chunk.append(r)
+            if len(chunk) == PAGE_SIZE:
+                tables.page(chunk)
+                chunk = []
+        if chunk or not tables.written:
+            tables.page(chunk)
+        if index is not None:
+            index.close()
+    made = {name: _chart(writer, name, chart) for name, chart in tally.finish(data).items()}
+    assert data.summary is not None
+    data.families = [_family_page(pages, engine, data, tally, name, hub_url)
+                     for name in tally.family_order(data.family_slugs)]
+    data.labs = [_lab_page(pages, engine, data, tally, name, bounds.get(name), hub_url, bot_username)
+                 for name in tally.lab_order()]
+
+    race, region, sizes = made["releases-by-lab"], made["releases-by-region"], made["sizes"]
     licenses = _chart(writer, "licenses-by-lab", charts.license_bars(data.labs, "License classes by lab"))
-    openness = _chart(writer, "openness-by-lab", openness_by_lab(data.labs, "Openness by lab, per quarter"))
+    openness = _chart(writer, "openness-by-lab", openness_of(
+        [(lab.name, tally.openness[lab.name]) for lab in data.labs], "Openness by lab, per quarter"))
     all_charts = [race, region, sizes, licenses, openness]
-
-    month_ago = now - timedelta(days=30)
-    recent = sum(1 for r in data.rows if r.released_at >= month_ago)
-    pages.page("index.html", "index.html", latest=row_views(data.rows[:LATEST], data, hub_url),
-               summary=data.summary, recent=recent, labs=data.labs, charts=[race, sizes])
+    pages.page("index.html", "index.html", latest=row_views(tally.latest, data, hub_url),
+               summary=data.summary, recent=tally.recent, labs=data.labs, charts=[race, sizes])
     pages.page("charts.html", "charts.html", charts=all_charts)
-
-    npages = max(1, math.ceil(len(data.rows) / PAGE_SIZE))
-    if npages > 1:
-        writer.write_lines("releases-index.js", _index_lines(data, hub_url))
-    for p in range(npages):
-        relpath = "releases.html" if p == 0 else f"releases-{p + 1}.html"
-        pager = [{"n": i + 1, "href": "releases.html" if i == 0 else f"releases-{i + 1}.html", "current": i == p}
-                 for i in range(npages)]
-        rows = row_views(data.rows[p * PAGE_SIZE:(p + 1) * PAGE_SIZE], data, hub_url)
-        pages.page("releases.html", relpath, rows=rows, pager=pager,
-                   paged=npages > 1, first=p * PAGE_SIZE + 1)
-
     pages.page("labs.html", "labs/index.html", labs=data.labs)
-    for lab in data.labs:
-        chart = charts.size_scatter(lab.rows, f"{lab.name}: parameter sizes over time")
-        lab_sizes = _chart(writer, f"lab-{lab.slug}-sizes", chart)
-        lab_sizes["src"] = "../" + lab_sizes["src"]
-        families = [f for f in data.families if f.lab == lab.name]
-        pages.page("lab.html", f"labs/{lab.slug}.html", chart=lab_sizes, families=families,
-                   follow_url=follow_url(bot_username, lab.name), **_group_context(lab, data, hub_url))
     pages.page("families.html", "families/index.html", families=data.families, lab_slugs=data.lab_slugs)
-    for fam in data.families:
-        pages.page("family.html", f"families/{fam.slug}.html", lab_slug=data.lab_slugs[fam.lab or ""],
-                   **_group_context(fam, data, hub_url))
-    grew = {r.repo_id: r for r in data.rows if r.repo_id in data.model_slugs}
-    for repo, slug in data.model_slugs.items():  # how the tree grew, for releases that had follow-ups
-        pages.page("model.html", f"models/{slug}.html", v=RowView(grew[repo], data, hub_url),
-                   checkpoints=[followup(fu) for fu in data.followups[repo]])
-    return {"pages": npages, "releases_page_bytes": writer.bytes.get("releases.html", 0)}
+    return data, {"pages": tables.npages, "releases_page_bytes": writer.bytes.get("releases.html", 0)}
 
 
 def clear_tmp(root: Path) -> None:
