@@ -48,6 +48,11 @@ def test_the_whole_flow_runs_on_postgresql(tracker: Tracker, fake_hub: FakeHub, 
     assert sorted(r["repo_id"] for r in rows) == sorted(exported)
     for row in rows:
         assert row == {name: _cell(value) for name, value in exported[row["repo_id"]].items()}
+    # The site streams its releases through its own queries (group names, size bounds, per-lab passes).
+    site = tracker.cwd / "site"
+    tracker.run("site", str(site), check=True)
+    assert "Qwen3-30B-A3B" in (site / "index.html").read_text(encoding="utf-8")
+    assert any("DeepSeek-V3" in page.read_text(encoding="utf-8") for page in (site / "labs").glob("*.html"))
     assert not tracker.db_path.exists()  # nothing went to SQLite
 
 
