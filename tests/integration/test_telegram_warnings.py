@@ -14,6 +14,7 @@ from tests.fakes import hub_catalog
 from tests.fakes.hub import FakeHub
 from tests.fakes.telegram_api import FakeTelegram
 from tests.integration.daemon_harness import InProcessRun
+from tracker.run import bot_link
 
 CHANNEL = "@releases"
 
@@ -89,3 +90,24 @@ def test_a_channel_without_a_token_is_one_warning(tracker: Tracker, fake_hub: Fa
     assert "NEW RELEASE" in poll.stdout  # the terminal still gets it
     _out, err = run_briefly(tracker, fake_hub)
     assert len(telegram_lines(err)) == 1 and "not posted to the channel" in err
+
+
+def test_telegram_failing_while_the_bot_starts_is_one_warning_without_a_traceback(
+        tracker: Tracker, fake_hub: FakeHub, telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch) -> None:
+    """getMe answered, then the start of polling (deleteWebhook) got a 502: python-telegram-bot logged an ERROR
+    with a traceback ("Network Retry Loop (Bootstrap delete Webhook) ... Aborting") before the bot's own warning."""
+    monkeypatch.setattr(bot_link, "FIRST_RETRY", 0.2)  # the retry's pace, not what is said
+    hub_catalog.qwen2_5_7b(fake_hub)
+    telegram.fail_next("deleteWebhook", 502)
+    tracker.env.update({"TELEGRAM_BOT_TOKEN": "4242:TEST-token", "TELEGRAM_API_URL": telegram.url,
+                        "TELEGRAM_CHANNEL": CHANNEL})
+    run = InProcessRun(tracker)
+    deadline = time.time() + 20  # the fake's wait_for sees a long-polling getUpdates only when it is answered
+    while "Telegram bot @" not in run.err and time.time() < deadline:  # failed, retried, then connected
+        time.sleep(0.05)
+    assert len(telegram.requests("deleteWebhook")) == 2, run.err
+    err = run.stop(sig=signal.SIGTERM)
+    assert run.proc.returncode == 0, err
+    assert "Traceback" not in err and "Aborting" not in err and " ERROR " not in err, err
+    lines = [line for line in err.splitlines() if "Telegram unreachable" in line]
+    assert len(lines) == 1 and "WARNING" in lines[0] and "TEST-token" not in err, err

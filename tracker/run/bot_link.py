@@ -36,6 +36,17 @@ LAST_RETRY = 120.0
 POLLER_WARN_AFTER = timedelta(seconds=10)  # a blip shorter than this stays at debug level
 
 
+class _StartFailureSaidByUs(logging.Filter):
+    """Drops PTB's ERROR and traceback for a failed start of polling ("Network Retry Loop (Bootstrap delete
+    Webhook) ... Aborting"): the error is raised to connect_bot, which says it in one line and retries."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno >= logging.ERROR and record.getMessage().startswith("Network Retry Loop (Bootstrap"))
+
+
+_START_FAILURE_FILTER = _StartFailureSaidByUs()
+
+
 class PollerOutage:
     """The bot's update poller, said once when it cannot reach Telegram and once when it can again (PTB logged
     each failed getUpdates with a traceback: 12 of them, 400-800 lines, in a 3-minute outage). getUpdates
@@ -76,6 +87,7 @@ async def connect_bot(settings: Settings, store: Store, watchlist: Watchlist, on
     unreachable. None when Telegram rejects the token (said once) or `stop` is set first. `limiter`: see
     build_application."""
     delay = FIRST_RETRY
+    logging.getLogger("telegram.ext").addFilter(_START_FAILURE_FILTER)  # once: a logger keeps a filter once
     while not stop.is_set():
         application = build_application(settings, on_429=on_429, limiter=limiter)
         poller = PollerOutage(application.bot)
