@@ -14,6 +14,7 @@ from tests.conftest import TEST_WATCHLIST, Tracker
 from tests.fakes import hub_catalog
 from tests.fakes.hub import FakeHub
 from tests.fakes.modelscope import FakeModelScope
+from tests.http_harness import free_port
 
 OLD = datetime(2025, 7, 1, tzinfo=UTC)
 
@@ -66,3 +67,14 @@ def test_poll_history_stats_and_status_show_both_hubs(tracker: Tracker, fake_hub
     tracker.run("poll")
     status = tracker.run("status")
     assert "modelscope:" in status.stdout and "ZhipuAI" in status.stdout
+
+
+def test_modelscope_unreachable_is_said_by_its_cause(tracker: Tracker, fake_hub: FakeHub,
+                                                     ms: FakeModelScope) -> None:
+    """The client's text is urllib3's retry story ("HTTPSConnectionPool(...): Max retries exceeded with url:
+    /openapi/v1/models?owner=... (Caused by ..."), cut at 200 characters: the poll says the cause instead."""
+    hub_catalog.qwen3_8b(fake_hub)
+    tracker.env["MODELSCOPE_ENDPOINT"] = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    poll = tracker.run("poll", check=True)
+    assert "ModelScope: unreachable (connection refused); the Hub's releases were polled" in poll.stderr, poll.stderr
+    assert "HTTPConnectionPool" not in poll.stderr and "Max retries" not in poll.stderr, poll.stderr

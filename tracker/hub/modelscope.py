@@ -34,7 +34,7 @@ from modelscope_hub._openapi import OpenAPIClient
 
 from tracker.hub import bounds as hub_values
 from tracker.hub.bounds import describe_item, skip_reason
-from tracker.hub.errors import MAX_RATE_WAIT, HubError, short
+from tracker.hub.errors import MAX_RATE_WAIT, HubError, connect_reason, short
 from tracker.hub.shapes import HubModel, OrgListing
 from tracker.hub.sources import ms_url
 
@@ -122,9 +122,12 @@ class _translate:
             raise HubError("rate-limited", f"{self.what}: ModelScope answered 429: rate-limited for {wait:.0f}s",
                            retry_after=wait) from None
         if isinstance(exc, RequestTimeoutError):
-            raise HubError("timeout", f"{self.what}: ModelScope did not answer in time") from None
-        if isinstance(exc, NetworkError):
-            raise HubError("unreachable", f"{self.what}: cannot connect to ModelScope: {short(exc)}") from None
+            raise HubError("timeout", f"{self.what}: ModelScope did not answer in time",
+                           reason="it did not answer in time") from None
+        if isinstance(exc, NetworkError):  # its text is urllib3's retry story; say the cause, as for the Hub
+            reason = connect_reason(exc)
+            raise HubError("unreachable", f"{self.what}: cannot connect to ModelScope: {reason}",
+                           reason=reason) from None
         if isinstance(exc, ServerError | APIError) and not isinstance(exc, InvalidParameter):
             status = getattr(exc, "status_code", None) or "?"
             raise HubError("http-error", f"{self.what}: ModelScope answered HTTP {status}") from None

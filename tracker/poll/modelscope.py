@@ -80,12 +80,12 @@ class ModelScopePoller:
             results = list(pool.map(lambda pair: self._poll_org_safely(*pair), orgs))
         unreachable: list[str] = []
         for (org, _lab), result in zip(orgs, results, strict=True):
-            report.add(org, result[1] if isinstance(result, tuple) else result)  # (failure kind, why)
+            report.add(org, result[1] if isinstance(result, tuple) else result)  # (failure kind, why, cause)
             if isinstance(result, tuple) and result[0] in ("unreachable", "timeout"):
-                unreachable.append(result[1])
+                unreachable.append(result[2])
         now = self.clock()
         if unreachable and not report.orgs_ok and len(unreachable) == len(report.orgs_failed):
-            report.hub_unreachable = unreachable[0].split(": ", 1)[-1]
+            report.hub_unreachable = unreachable[0]
             self.outage.failure(report.hub_unreachable, now)
             self.retry_at, self._backoff = now + self._backoff, min(self._backoff * 2, BACKOFF_MAX)
         elif report.orgs_ok:
@@ -93,8 +93,8 @@ class ModelScopePoller:
             self.retry_at, self._backoff = None, BACKOFF_FIRST
         return report
 
-    def _poll_org_safely(self, org: str, lab: Lab) -> OrgPollSummary | tuple[str, str] | None:
-        """The organisation's summary, (kind, message) of its failure, or None when it was skipped."""
+    def _poll_org_safely(self, org: str, lab: Lab) -> OrgPollSummary | tuple[str, str, str] | None:
+        """The organisation's summary, (kind, message, cause) of its failure, or None when it was skipped."""
         with self._lock:
             until = self._limited.get(org)
             if until is not None and self.clock() < until:
@@ -105,7 +105,7 @@ class ModelScopePoller:
         except PollAbandoned:
             raise
         except HubError as exc:
-            kind, message = exc.kind, str(exc)
+            kind, message, cause = exc.kind, str(exc), exc.reason
             if kind == "rate-limited":
                 wait = min(max(exc.retry_after or 0.0, 1.0), MAX_RATE_WAIT)
                 with self._lock:
@@ -114,13 +114,14 @@ class ModelScopePoller:
         except Exception as exc:  # noqa: BLE001  (one organisation must never stop the cycle)
             log.exception("unexpected error while polling %s on ModelScope", org)
             kind, message = "error", f"{org} on ModelScope: unexpected error: {type(exc).__name__}"
+            cause = message
         with self.gate.write():
             previous = self.store.org_state(MS_STATE_PREFIX + org)
             state = self.store.record_org_failure(MS_STATE_PREFIX + org, lab, message, self.clock())
         changed = previous is None or previous.error_count == 0 or previous.last_error != state.last_error
         if changed and kind not in ("rate-limited", "unreachable", "timeout"):
             log.warning("poll of %s on ModelScope failed: %s (logged again only if it changes)", org, message)
-        return kind, message
+        return kind, message, cause
 
     def poll_org(self, org: str, lab: Lab) -> OrgPollSummary:
         """List one ModelScope organisation and store what is new on it."""
