@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -25,6 +26,7 @@ from tests.integration.bot_harness import BotHarness
 from tracker.bot.base import page
 from tracker.config import load_settings
 from tracker.deliver import digests
+from tracker.deliver.apprise_sink import render_message
 from tracker.deliver.filters import LICENSE_CLASSES
 from tracker.facts.fits import setup_table
 from tracker.facts.openness import classify_openness
@@ -154,7 +156,8 @@ def test_every_template_and_bot_answer_is_italian(italian: Italian) -> None:
     cards_digests_and_charts(italian)
     assert_italian(italian)
     loaded = {name for _, name in environment().cache}
-    italian_files = {p.relative_to(templates_dir()).as_posix() for p in (templates_dir() / "it").rglob("*.html")}
+    italian_files = {p.relative_to(templates_dir()).as_posix() for p in (templates_dir() / "it").rglob("*.*")
+                     if p.suffix in (".html", ".md", ".txt")}
     assert italian_files - loaded == set(), "Italian templates this test does not render"
     assert {name for name in loaded if name.startswith("en/")} == set(), "fell back to English"
 
@@ -217,6 +220,7 @@ def cards_digests_and_charts(italian: Italian) -> None:
         italian.check(f"build card {notices}", cards.build_card(rows[0], build, notices, 24.0, "it", HUB))
     italian.check("license card", cards.license_card(rows[0], {"license": "apache-2.0"}, {"license": "mit"}, "it",
                                                      HUB))
+    apprise_messages(italian, rows, wave, old, new)
     now = datetime.now(UTC)
     changes = [digests.Change("license_changed", rows[0], {"license": "apache-2.0"}, {"license": "mit"}),
                digests.Change("weights_updated", rows[1], old, new)]
@@ -235,6 +239,22 @@ def cards_digests_and_charts(italian: Italian) -> None:
                                "model_created_at": now})()
         italian.check(f"discovery {status}", page("discovery", "it", row=row, url=f"{HUB}/acme/Acme-7B",
                                                   org_url=f"{HUB}/acme"))
+
+
+def apprise_messages(italian: Italian, rows: list, wave: list, old: dict, new: dict) -> None:
+    """The Apprise messages (templates/it/apprise_*), rendered as the sink renders them."""
+    def item(row, alert: str, event: str, before: dict | None = None, after: dict | None = None):  # noqa: ANN001, ANN202
+        return SimpleNamespace(alert=SimpleNamespace(kind=alert), model=row,
+                               event=SimpleNamespace(kind=event, old_value=before, new_value=after))
+
+    for what, items in (("release", [item(rows[0], "release", "new")]),
+                        ("made public", [item(rows[1], "release", "published")]),
+                        ("wave", [item(r, "release", "new") for r in wave]),
+                        ("license change", [item(rows[0], "license_changed", "license_changed",
+                                                 {"license": "apache-2.0"}, {"license": "mit"})]),
+                        ("weight update", [item(rows[0], "weights_updated", "weights_updated", old, new)])):
+        title, body = render_message(items, HUB, "it")  # type: ignore[arg-type]
+        italian.check(f"Apprise {what}", f"{title}\n{body}")
 
 
 def test_the_checks_catch_what_leaked_before() -> None:

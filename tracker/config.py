@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     # Apprise targets (tracker.deliver.apprise_sink): URLs separated by commas or spaces, or files of them in
     # Apprise's config format. A secret: its URLs often carry tokens; `tracker config` shows them masked.
     apprise_urls: SecretStr | None = Field(None, validation_alias="TRACKER_APPRISE_URLS")
+    # The language of Apprise messages (en or it); unset, the channel's (TELEGRAM_CHANNEL_LANG).
+    apprise_lang: str | None = Field(None, validation_alias="TRACKER_APPRISE_LANG")
 
     # Replicas (tracker.run.leader): seconds a leader's lease lasts without renewal (PostgreSQL).
     leader_lease: float = Field(15, ge=5, le=300, validation_alias="TRACKER_LEADER_LEASE")
@@ -127,10 +129,10 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
 
-    @field_validator("telegram_channel_lang")
+    @field_validator("telegram_channel_lang", "apprise_lang")
     @classmethod
-    def _known_language(cls, value: str) -> str:
-        if value not in ("en", "it"):
+    def _known_language(cls, value: str | None) -> str | None:
+        if value is not None and value not in ("en", "it"):
             raise ValueError("must be 'en' or 'it'")
         return value
 
@@ -145,10 +147,16 @@ class Settings(BaseSettings):
                 raise ValueError("must be Telegram user ids separated by commas") from None
         return value
 
-    @field_validator("hf_token", "telegram_bot_token", "hub_webhook_secret", "apprise_urls", mode="before")
+    @field_validator("hf_token", "telegram_bot_token", "hub_webhook_secret", "apprise_urls", "apprise_lang",
+                     mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def apprise_language(self) -> str:
+        """The language of Apprise messages: TRACKER_APPRISE_LANG, else the channel's (TELEGRAM_CHANNEL_LANG)."""
+        return self.apprise_lang or self.telegram_channel_lang
 
     @property
     def hub_web_url(self) -> str:
@@ -198,6 +206,8 @@ class Settings(BaseSettings):
                 text = ",".join(duration_label(s) for s in value) or "off"
             if name == "database_url":
                 text = _redact_url_password(text)
+            if name == "apprise_lang" and value is None:
+                text = f"{self.apprise_language} (as TELEGRAM_CHANNEL_LANG)"
             shown[env_name] = text
         return shown
 

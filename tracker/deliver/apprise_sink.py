@@ -46,6 +46,7 @@ class AppriseOptions:
     wave_quiet: timedelta = timedelta(minutes=2)  # a wave with no new variant for this long has settled
     weight_updates: bool = False  # TRACKER_ALERT_WEIGHT_UPDATES
     discovered_labs: bool = False  # TRACKER_DISCOVERY_CHANNEL: labs found by discovery are told too
+    lang: str = "en"  # TRACKER_APPRISE_LANG (else TELEGRAM_CHANNEL_LANG): templates/<lang>/apprise_*
 
 
 @dataclass
@@ -85,8 +86,8 @@ def send_with_apprise(target: Target, title: str, body: str) -> bool:
     return bool(sender.notify(body=body, title=title, body_format=NotifyFormat.MARKDOWN))
 
 
-def render_message(items: list[outbox.DeliveryItem], hub_url: str) -> tuple[str, str]:
-    """The title and Markdown body of one message (templates/en/apprise_*)."""
+def render_message(items: list[outbox.DeliveryItem], hub_url: str, lang: str = "en") -> tuple[str, str]:
+    """The title and Markdown body of one message (templates/<lang>/apprise_*), numbers and dates in `lang`."""
     first = items[0]
     if first.alert.kind == "release":
         models = list({i.model.id: i.model for i in items}.values())
@@ -96,11 +97,12 @@ def render_message(items: list[outbox.DeliveryItem], hub_url: str) -> tuple[str,
         cards = [card(m, hub_url, event) for m in models]
         context = {"kind": "release", "event": event, "cards": cards, "lab": first.model.lab,
                    "family": first.model.family}
-        return render("apprise_title.txt", **context), render("apprise_release.md", **context)
+        return (render("apprise_title.txt", lang=lang, **context),
+                render("apprise_release.md", lang=lang, **context))
     context = {"kind": first.alert.kind, "old": first.event.old_value or {}, "new": first.event.new_value or {},
                **card(first.model, hub_url, first.event.kind)}
     template = "apprise_license.md" if first.alert.kind == "license_changed" else "apprise_weights.md"
-    return render("apprise_title.txt", cards=[], **context), render(template, **context)
+    return render("apprise_title.txt", lang=lang, cards=[], **context), render(template, lang=lang, **context)
 
 
 class AppriseDelivery:
@@ -198,7 +200,7 @@ class AppriseDelivery:
         target, outage = self.targets[key], self.outages[key]
         capture = quiet_apprise()
         for n, message in enumerate(messages):
-            title, body = render_message(message.items, self.options.hub_url)
+            title, body = render_message(message.items, self.options.hub_url, self.options.lang)
             capture.take()
             try:
                 accepted = self.notify(target, title, body)

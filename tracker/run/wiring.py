@@ -106,7 +106,7 @@ def make_apprise(settings: Settings, store: Store) -> AppriseDelivery | None:
     options = AppriseOptions(hub_url=settings.hub_web_url, wave_window=timedelta(minutes=settings.wave_window_minutes),
                              wave_quiet=timedelta(minutes=settings.wave_quiet_minutes),
                              weight_updates=settings.alert_weight_updates,
-                             discovered_labs=settings.discovery_channel)
+                             discovered_labs=settings.discovery_channel, lang=settings.apprise_language)
     return AppriseDelivery(store, parsed.targets, options)
 
 
