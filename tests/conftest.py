@@ -13,6 +13,7 @@ import pytest
 
 from tests import store_template, tls_contexts
 from tests.fakes.hub import FakeHub
+from tests.fakes.json_sink import JsonSink
 
 TRACKER = str(Path(sys.executable).parent / "tracker")
 
@@ -115,6 +116,13 @@ def tracker(tmp_path: Path, fake_hub: FakeHub) -> Tracker:
         "TRACKER_POLL_INTERVAL": "1",
     })
     return Tracker(cwd=work, env=env)
+
+
+@pytest.fixture
+def sink() -> Iterator[JsonSink]:
+    """A real local JSON HTTP endpoint, an Apprise json:// target (`sink.target()`, `sink.messages()`)."""
+    with JsonSink() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture

@@ -4,10 +4,7 @@ outage that spans a restart: nothing lost, nothing sent twice, no secret in the 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-
-import pytest
 
 from tests.conftest import Tracker
 from tests.e2e.test_telegram_run import Running
@@ -21,12 +18,6 @@ SECRET = "hook-secret-7f3a"
 
 def ago(**delta: float) -> datetime:
     return datetime.now(UTC) - timedelta(**delta)
-
-
-@pytest.fixture
-def sink() -> Iterator[JsonSink]:
-    with JsonSink() as endpoint:
-        yield endpoint
 
 
 def test_an_outage_across_a_restart_loses_nothing_and_sends_nothing_twice(

@@ -4,8 +4,6 @@ JSON endpoint (json://). TRACKER_APPRISE_LANG chooses the language; unset, the c
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,6 +11,7 @@ from tests.fakes import hub_catalog
 from tests.fakes.hub import FakeHub
 from tests.fakes.json_sink import JsonSink, Posted
 from tests.inprocess import InProcessTracker
+from tests.telegram_world import ago
 
 # Every English phrase of templates/en/apprise_* (and the English words for what the Italian ones translate).
 ENGLISH = ("New release", "Now public", "released", "License changed", "Weights updated", "changed its license",
@@ -20,16 +19,6 @@ ENGLISH = ("New release", "Now public", "released", "License changed", "Weights 
            "Family unknown", "in BF16 ·", "models", "permissive", "non-commercial", "reasoning", "since")
 _ENGLISH = re.compile(r"(?<![\w/-])(?:" + "|".join(re.escape(w) for w in ENGLISH) + r")(?![\w-])")
 _LINKS = re.compile(r"\[[^\]]*\]\([^)]*\)")  # repo ids and URLs: quoted, not ours to translate
-
-
-def ago(**delta: float) -> datetime:
-    return datetime.now(UTC) - timedelta(**delta)
-
-
-@pytest.fixture
-def sink() -> Iterator[JsonSink]:
-    with JsonSink() as endpoint:
-        yield endpoint
 
 
 def _english(posted: Posted) -> list[str]:
