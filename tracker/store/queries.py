@@ -335,7 +335,6 @@ def searchable(engine: Engine, after: int) -> Iterator[Any]:
                                      "AND status != 'removed'"), {"after": after})
 
 
-
 def changed_stamps(engine: Engine, since: datetime) -> dict[int, str]:
     """{id: updated_at} of every release whose row changed at `since` or later, from the index on updated_at
     alone (no row is read)."""
